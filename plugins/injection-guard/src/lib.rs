@@ -1,0 +1,1 @@
+//! injection-guard: placeholder until its issue lands.

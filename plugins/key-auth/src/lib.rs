@@ -1,0 +1,1 @@
+//! key-auth: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+//! pii-redact: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+//! body: being written (see docs/ARCHITECTURE.md).

@@ -1,0 +1,93 @@
+//! Which provider API a request speaks, decided from its path (query ignored).
+
+/// The request/response body formats the SDK models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiFormat {
+    OpenAiChat,
+    OpenAiCompletions,
+    OpenAiResponses,
+    OpenAiEmbeddings,
+    AnthropicMessages,
+    GeminiGenerateContent,
+    /// A path we do not model: bodies are still scanned (every string leaf), never skipped.
+    Unknown,
+}
+
+impl ApiFormat {
+    /// Stable name for logs and config.
+    pub fn name(self) -> &'static str {
+        match self {
+            ApiFormat::OpenAiChat => "openai.chat",
+            ApiFormat::OpenAiCompletions => "openai.completions",
+            ApiFormat::OpenAiResponses => "openai.responses",
+            ApiFormat::OpenAiEmbeddings => "openai.embeddings",
+            ApiFormat::AnthropicMessages => "anthropic.messages",
+            ApiFormat::GeminiGenerateContent => "gemini.generate_content",
+            ApiFormat::Unknown => "unknown",
+        }
+    }
+}
+
+/// Decide the format from the `:path` header. OpenAI paths match with or without `/v1`, and
+/// Azure's `/openai/deployments/{d}/...` form; Gemini's `/v1beta/models/{m}:generateContent`
+/// and `:streamGenerateContent`; Anthropic's `/v1/messages`.
+pub fn format_for_path(path: &str) -> ApiFormat {
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let path = path.trim_end_matches('/');
+    if let Some((_, method)) = path.rsplit_once(':') {
+        if (method == "generateContent" || method == "streamGenerateContent")
+            && path.contains("/models/")
+        {
+            return ApiFormat::GeminiGenerateContent;
+        }
+    }
+    let tail = |suffix: &str| path == suffix || path.ends_with(&format!("/{suffix}"));
+    if tail("chat/completions") {
+        ApiFormat::OpenAiChat
+    } else if tail("completions") {
+        ApiFormat::OpenAiCompletions
+    } else if tail("responses") {
+        ApiFormat::OpenAiResponses
+    } else if tail("embeddings") {
+        ApiFormat::OpenAiEmbeddings
+    } else if tail("messages") {
+        ApiFormat::AnthropicMessages
+    } else {
+        ApiFormat::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_formats() {
+        let table = [
+            ("/v1/chat/completions", ApiFormat::OpenAiChat),
+            ("/v1/chat/completions?x=1", ApiFormat::OpenAiChat),
+            (
+                "/openai/deployments/gpt4/chat/completions?api-version=2024-06-01",
+                ApiFormat::OpenAiChat,
+            ),
+            ("/v1/completions", ApiFormat::OpenAiCompletions),
+            ("/v1/responses", ApiFormat::OpenAiResponses),
+            ("/v1/embeddings", ApiFormat::OpenAiEmbeddings),
+            ("/v1/messages", ApiFormat::AnthropicMessages),
+            (
+                "/v1beta/models/gemini-1.5-pro:generateContent",
+                ApiFormat::GeminiGenerateContent,
+            ),
+            (
+                "/v1beta/models/gemini-1.5-pro:streamGenerateContent?alt=sse",
+                ApiFormat::GeminiGenerateContent,
+            ),
+            ("/model/anthropic.claude-v2/invoke", ApiFormat::Unknown),
+            ("/healthz", ApiFormat::Unknown),
+            ("", ApiFormat::Unknown),
+        ];
+        for (path, want) in table {
+            assert_eq!(format_for_path(path), want, "{path}");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! glob: being written (see docs/ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! hash: being written (see docs/ARCHITECTURE.md).

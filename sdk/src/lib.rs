@@ -1,0 +1,27 @@
+//! guardrail-sdk: what every guardrail plugin shares (verdicts, verdict log, provider errors,
+//! config parsing, provider body models, SSE, body buffering). Pure modules never import
+//! `proxy_wasm`; the glue lives in `host` behind the `host` feature.
+//!
+//! The module contract is in `docs/ARCHITECTURE.md`.
+
+pub mod body;
+pub mod body_error;
+pub mod buffer;
+pub mod config;
+pub mod format;
+pub mod glob;
+pub mod hash;
+pub mod identity;
+pub mod json;
+pub mod metrics;
+pub mod provider_error;
+pub mod sse;
+pub mod stream;
+pub mod verdict;
+pub mod verdict_log;
+
+#[cfg(feature = "host")]
+pub mod host;
+
+pub use body_error::BodyError;
+pub use format::ApiFormat;

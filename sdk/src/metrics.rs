@@ -1,0 +1,1 @@
+//! metrics: being written (see docs/ARCHITECTURE.md).

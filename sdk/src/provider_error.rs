@@ -1,0 +1,1 @@
+//! provider_error: being written (see docs/ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! verdict: being written (see docs/ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! verdict_log: being written (see docs/ARCHITECTURE.md).

@@ -1,0 +1,16 @@
+//! Subcommands of the `harness` CLI. Each returns the process exit code.
+
+pub mod demo;
+pub mod eval;
+pub mod serve;
+
+pub const USAGE: &str = "usage: harness <serve|demo|eval> [options]";
+
+pub fn run(cmd: &str, args: Vec<String>) -> anyhow::Result<u8> {
+    match cmd {
+        "serve" => serve::run(args),
+        "demo" => demo::run(args),
+        "eval" => eval::run(args),
+        _ => anyhow::bail!("unknown subcommand `{cmd}`\n{USAGE}"),
+    }
+}

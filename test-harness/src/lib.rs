@@ -1,0 +1,4 @@
+//! guardrail-harness: a proxy-wasm host on wasmtime, an Envoy runner, a mock LLM upstream
+//! and the eval/bench tools. The test API is described in `docs/ARCHITECTURE.md`.
+
+pub mod cli;

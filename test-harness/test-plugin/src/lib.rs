@@ -1,0 +1,1 @@
+//! hostcalls test plugin: placeholder.
