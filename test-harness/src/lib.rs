@@ -2,3 +2,6 @@
 //! and the eval/bench tools. The test API is described in `docs/ARCHITECTURE.md`.
 
 pub mod cli;
+pub mod envoy;
+pub mod host;
+pub mod mock_upstream;

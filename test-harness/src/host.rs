@@ -1,0 +1,1 @@
+//! host: being written (see docs/ARCHITECTURE.md).

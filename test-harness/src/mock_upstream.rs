@@ -1,0 +1,1 @@
+//! mock_upstream: being written (see docs/ARCHITECTURE.md).
