@@ -4,4 +4,5 @@
 pub mod cli;
 pub mod envoy;
 pub mod host;
+pub mod http_client;
 pub mod mock_upstream;

@@ -1,1 +1,0 @@
-//! envoy: being written (see docs/ARCHITECTURE.md).

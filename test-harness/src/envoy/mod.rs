@@ -1,0 +1,1 @@
+//! envoy: runner (being written).

@@ -1,1 +1,0 @@
-//! mock_upstream: being written (see docs/ARCHITECTURE.md).
