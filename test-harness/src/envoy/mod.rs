@@ -1,1 +1,463 @@
-//! envoy: runner (being written).
+//! envoy: starts a real Envoy (V8 Wasm runtime) with a chain of proxy-wasm filters in front
+//! of an upstream, waits until it is ready, captures its logs, and stops it on Drop.
+
+pub mod bootstrap;
+pub mod paths;
+
+use std::fmt;
+use std::fs::{self, File};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub use bootstrap::{Bootstrap, Filter, Routes};
+
+use crate::http_client::{self, Response, StreamingResponse};
+use crate::mock_upstream::MockUpstream;
+
+/// Start-up budget: V8 compiles every plugin before the listener opens; generous because the
+/// CI machine has 2 shared cores. Reaching it is an error, never a silent skip.
+pub const START_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Why Envoy could not be run.
+#[derive(Debug)]
+pub enum EnvoyError {
+    /// The binary or a plugin file is missing; the text says how to get it.
+    Missing(String),
+    Io(String, io::Error),
+    /// Envoy exited during start-up (e.g. a plugin refused its configuration). `log` is its
+    /// whole log, so a test can assert the reason.
+    Exited {
+        status: String,
+        log: String,
+    },
+    /// Not ready within [`START_TIMEOUT`].
+    NotReady {
+        log: String,
+    },
+}
+
+impl fmt::Display for EnvoyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvoyError::Missing(m) => write!(f, "{m}"),
+            EnvoyError::Io(what, e) => write!(f, "{what}: {e}"),
+            EnvoyError::Exited { status, log } => {
+                write!(
+                    f,
+                    "Envoy exited during start-up ({status}); its log ends:\n{}",
+                    tail(log, 30)
+                )
+            }
+            EnvoyError::NotReady { log } => write!(
+                f,
+                "Envoy was not ready within {}s; its log ends:\n{}",
+                START_TIMEOUT.as_secs(),
+                tail(log, 30)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EnvoyError {}
+
+fn tail(log: &str, lines: usize) -> String {
+    let all: Vec<&str> = log.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> EnvoyError {
+    let what = what.into();
+    move |e| EnvoyError::Io(what, e)
+}
+
+/// Where Envoy's output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Log and access log into files in the run directory (readable through [`Envoy`]).
+    Capture,
+    /// Inherit the terminal (`harness serve`).
+    Terminal,
+}
+
+/// Configures and starts an [`Envoy`].
+pub struct EnvoyBuilder {
+    upstream: Option<SocketAddr>,
+    filters: Vec<Filter>,
+    listen_port: u16,
+    admin_port: u16,
+    routes: Routes,
+    strip_identity_header: bool,
+    working_dir: Option<PathBuf>,
+    output: Output,
+    log_level: String,
+    binary: Option<PathBuf>,
+}
+
+static INSTANCE: AtomicU32 = AtomicU32::new(0);
+
+impl EnvoyBuilder {
+    pub fn upstream(mut self, up: &MockUpstream) -> Self {
+        self.upstream = Some(up.addr());
+        self
+    }
+
+    pub fn upstream_addr(mut self, addr: SocketAddr) -> Self {
+        self.upstream = Some(addr);
+        self
+    }
+
+    /// Appends a filter; filters run in the order added.
+    pub fn filter(mut self, f: Filter) -> Self {
+        self.filters.push(f);
+        self
+    }
+
+    /// Listener port (default 0: a free port chosen by Envoy, read back from admin).
+    pub fn listen_port(mut self, port: u16) -> Self {
+        self.listen_port = port;
+        self
+    }
+
+    /// Admin port (default 0: free).
+    pub fn admin_port(mut self, port: u16) -> Self {
+        self.admin_port = port;
+        self
+    }
+
+    pub fn routes(mut self, routes: Routes) -> Self {
+        self.routes = routes;
+        self
+    }
+
+    /// Keep `x-guardrail-identity` on upstream requests (tests that inspect it).
+    pub fn keep_identity_header(mut self) -> Self {
+        self.strip_identity_header = false;
+        self
+    }
+
+    /// Directory Envoy runs in (relative wasm paths resolve against it).
+    pub fn working_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.working_dir = Some(dir.into());
+        self
+    }
+
+    pub fn output(mut self, output: Output) -> Self {
+        self.output = output;
+        self
+    }
+
+    pub fn log_level(mut self, level: &str) -> Self {
+        self.log_level = level.to_string();
+        self
+    }
+
+    pub fn binary(mut self, path: impl Into<PathBuf>) -> Self {
+        self.binary = Some(path.into());
+        self
+    }
+
+    /// The bootstrap this builder would run.
+    pub fn bootstrap(&self) -> Result<Bootstrap, EnvoyError> {
+        let upstream = self
+            .upstream
+            .ok_or_else(|| EnvoyError::Missing("no upstream given to the Envoy builder".into()))?;
+        Ok(Bootstrap {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, self.listen_port)),
+            admin: SocketAddr::from((Ipv4Addr::LOCALHOST, self.admin_port)),
+            upstream,
+            filters: self.filters.clone(),
+            routes: self.routes,
+            strip_identity_header: self.strip_identity_header,
+            header_comment: vec!["Generated by guardrail_harness::envoy for one run.".into()],
+            provider_examples: false,
+        })
+    }
+
+    /// Writes the bootstrap, starts Envoy and waits until it serves.
+    pub fn start(self) -> Result<Envoy, EnvoyError> {
+        let binary = match &self.binary {
+            Some(b) => b.clone(),
+            None => paths::envoy_binary()?,
+        };
+        let workdir = self.working_dir.clone().unwrap_or_else(paths::repo_root);
+        for f in &self.filters {
+            let p = workdir.join(&f.wasm);
+            if !p.is_file() {
+                return Err(EnvoyError::Missing(format!(
+                    "plugin {} not found at {}; run ./build.sh test (or ./build.sh) to build dist/*.wasm",
+                    f.name,
+                    p.display()
+                )));
+            }
+        }
+        let yaml = bootstrap::render(&self.bootstrap()?);
+        let seq = INSTANCE.fetch_add(1, Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("guardrail-envoy-{}-{seq}", std::process::id()));
+        fs::create_dir_all(&dir).map_err(io_err(format!("create {}", dir.display())))?;
+        let config = dir.join("envoy.yaml");
+        fs::write(&config, yaml).map_err(io_err("write envoy.yaml"))?;
+        let admin_file = dir.join("admin-address.txt");
+        let mut cmd = Command::new(&binary);
+        cmd.current_dir(&workdir)
+            .arg("-c")
+            .arg(&config)
+            .args(["--concurrency", "1", "--log-level", &self.log_level])
+            // Unique per instance so parallel tests never share hot-restart shared memory.
+            .args(["--base-id", &base_id(seq).to_string()])
+            .args(["--file-flush-interval-msec", "100"])
+            .arg("--admin-address-path")
+            .arg(&admin_file)
+            .stdin(Stdio::null());
+        if self.output == Output::Capture {
+            let log = File::create(dir.join("envoy.log")).map_err(io_err("create envoy.log"))?;
+            let access =
+                File::create(dir.join("access.log")).map_err(io_err("create access.log"))?;
+            cmd.stdout(access).stderr(log);
+        }
+        let child = cmd
+            .spawn()
+            .map_err(io_err(format!("start {}", binary.display())))?;
+        let mut envoy = Envoy {
+            child,
+            dir,
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            admin: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            stopped: false,
+        };
+        envoy.wait_ready(&admin_file)?;
+        Ok(envoy)
+    }
+}
+
+/// A base id no other running instance of this or a parallel test process uses.
+fn base_id(seq: u32) -> u32 {
+    (std::process::id() % 40_000) * 100 + seq % 100 + 1_000
+}
+
+/// A running Envoy. Dropping it kills the process and removes its run directory.
+pub struct Envoy {
+    child: Child,
+    dir: PathBuf,
+    listen: SocketAddr,
+    admin: SocketAddr,
+    stopped: bool,
+}
+
+impl Envoy {
+    pub fn builder() -> EnvoyBuilder {
+        EnvoyBuilder {
+            upstream: None,
+            filters: Vec::new(),
+            listen_port: 0,
+            admin_port: 0,
+            routes: Routes::Everything,
+            strip_identity_header: true,
+            working_dir: None,
+            output: Output::Capture,
+            log_level: "info".into(),
+            binary: None,
+        }
+    }
+
+    fn wait_ready(&mut self, admin_file: &Path) -> Result<(), EnvoyError> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().map_err(io_err("wait for Envoy"))? {
+                self.stopped = true;
+                return Err(EnvoyError::Exited {
+                    status: describe(status),
+                    log: self.log(),
+                });
+            }
+            if let Some(admin) = read_admin_address(admin_file) {
+                self.admin = admin;
+                if let Some(listen) = self.ready_listener() {
+                    self.listen = listen;
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(EnvoyError::NotReady { log: self.log() });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The gateway listener's bound address once admin says the server is LIVE.
+    fn ready_listener(&self) -> Option<SocketAddr> {
+        let ready = http_client::get(self.admin, "/ready", &[]).ok()?;
+        if ready.status != 200 {
+            return None;
+        }
+        let listeners = http_client::get(self.admin, "/listeners?format=json", &[]).ok()?;
+        let v = listeners.json().ok()?;
+        let sock = v.pointer("/listener_statuses/0/local_address/socket_address")?;
+        let ip = sock.get("address")?.as_str()?.parse().ok()?;
+        let port = u16::try_from(sock.get("port_value")?.as_u64()?).ok()?;
+        Some(SocketAddr::new(ip, port))
+    }
+
+    /// The gateway listener.
+    pub fn addr(&self) -> SocketAddr {
+        self.listen
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listen.port()
+    }
+
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin
+    }
+
+    /// The run directory (envoy.yaml, envoy.log, access.log).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> io::Result<Response> {
+        http_client::request(self.listen, method, path, headers, body)
+    }
+
+    /// POST (content-type application/json unless given).
+    pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Response> {
+        http_client::post(self.listen, path, headers, body)
+    }
+
+    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> io::Result<Response> {
+        http_client::get(self.listen, path, headers)
+    }
+
+    /// Sends a request and returns as soon as the response head arrives (read SSE as it comes).
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> io::Result<StreamingResponse> {
+        http_client::send(self.listen, method, path, headers, body)
+    }
+
+    pub fn admin_get(&self, path: &str) -> io::Result<Response> {
+        http_client::get(self.admin, path, &[])
+    }
+
+    /// Envoy's whole application log so far (plugin logs included).
+    pub fn log(&self) -> String {
+        fs::read(self.dir.join("envoy.log"))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Lines a plugin logged through proxy_log (Envoy prefixes them with `wasm log`).
+    pub fn plugin_log_lines(&self) -> Vec<String> {
+        plugin_lines(&self.log())
+    }
+
+    /// The verdict log objects (`{"guardrail": ...}`) plugins logged so far.
+    pub fn verdicts(&self) -> Vec<serde_json::Value> {
+        verdicts_in(&self.log())
+    }
+
+    /// Waits until the log contains `needle` (logs are written asynchronously); false when it
+    /// did not appear within `timeout`.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.log().contains(needle) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The JSON access log entries so far.
+    pub fn access_log(&self) -> Vec<serde_json::Value> {
+        fs::read_to_string(self.dir.join("access.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// Waits for the process to exit by itself (`harness serve`).
+    pub fn wait(&mut self) -> io::Result<ExitStatus> {
+        let s = self.child.wait();
+        self.stopped = true;
+        s
+    }
+
+    /// Non-blocking: the exit status if Envoy has exited.
+    pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
+        let s = self.child.try_wait()?;
+        if s.is_some() {
+            self.stopped = true;
+        }
+        Ok(s)
+    }
+
+    /// Stops Envoy now (SIGKILL: nothing to drain in tests) and waits for it.
+    pub fn stop(&mut self) {
+        if !self.stopped {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            self.stopped = true;
+        }
+    }
+}
+
+impl Drop for Envoy {
+    fn drop(&mut self) {
+        self.stop();
+        if std::env::var_os("GUARDRAIL_KEEP_ENVOY_DIR").is_none() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn describe(status: ExitStatus) -> String {
+    match status.code() {
+        Some(c) => format!("exit code {c}"),
+        None => "killed by a signal".into(),
+    }
+}
+
+fn read_admin_address(file: &Path) -> Option<SocketAddr> {
+    fs::read_to_string(file).ok()?.trim().parse().ok()
+}
+
+/// Plugin log lines in an Envoy log: the message after Envoy's `wasm log <names>: ` prefix.
+pub fn plugin_lines(log: &str) -> Vec<String> {
+    log.lines()
+        .filter_map(|l| l.split_once(" wasm log ").map(|(_, rest)| rest))
+        .map(|rest| {
+            rest.split_once(": ")
+                .map_or(rest, |(_, msg)| msg)
+                .to_string()
+        })
+        .collect()
+}
+
+/// The verdict objects among plugin log lines.
+pub fn verdicts_in(log: &str) -> Vec<serde_json::Value> {
+    plugin_lines(log)
+        .iter()
+        .filter_map(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+        .filter(|v| v.get("guardrail").is_some())
+        .collect()
+}
