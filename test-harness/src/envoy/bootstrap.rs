@@ -254,6 +254,8 @@ static_resources:
           - name: envoy.filters.http.router
             typed_config:
               \"@type\": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+              # No x-envoy-* headers towards the provider.
+              suppress_envoy_headers: true
   clusters:
   - name: llm_upstream
     type: STATIC

@@ -2,6 +2,7 @@
 //! of an upstream, waits until it is ready, captures its logs, and stops it on Drop.
 
 pub mod bootstrap;
+pub mod gateway;
 pub mod paths;
 
 use std::fmt;
