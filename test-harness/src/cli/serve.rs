@@ -1,5 +1,75 @@
-//! `harness serve`: being written.
+//! `harness serve`: the mock LLM upstream on 127.0.0.1:18080 and Envoy with the example
+//! gateway (port `GATEWAY_PORT`, default 10000) in the foreground, printing each request's
+//! access-log line and the plugins' verdict lines; SIGINT/SIGTERM stop both.
 
-pub fn run(_args: Vec<String>) -> anyhow::Result<u8> {
-    anyhow::bail!("`harness serve` is not built yet")
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::envoy::{gateway, plugin_entries, LogTail};
+
+fn gateway_port() -> anyhow::Result<u16> {
+    match std::env::var("GATEWAY_PORT") {
+        Err(_) => Ok(gateway::GATEWAY_PORT),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("GATEWAY_PORT={v:?} is not a port number")),
+    }
+}
+
+pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
+    if let Some(a) = args.first() {
+        anyhow::bail!("unknown option `{a}`; usage: GATEWAY_PORT=10000 harness serve");
+    }
+    let root = gateway::cli_root();
+    let port = gateway_port()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| anyhow::anyhow!("cannot install the signal handler: {e}"))?;
+    let mut stack = gateway::start_stack(&root, port, gateway::ADMIN_PORT, gateway::UPSTREAM_PORT)?;
+    let chain = if stack.chain.is_empty() {
+        "(no plugins)".to_string()
+    } else {
+        stack.chain.join(" -> ")
+    };
+    println!(
+        "mock LLM upstream  http://{}  (echoes the last user text; x-mock-reply sets the reply)",
+        stack.upstream.addr()
+    );
+    println!(
+        "gateway (Envoy)    http://{}  chain: {chain}",
+        stack.envoy.addr()
+    );
+    println!("Envoy admin        http://{}", stack.envoy.admin_addr());
+    println!("Envoy log          {}", stack.envoy.log_path().display());
+    println!(
+        "try: curl -s http://{}/v1/chat/completions -H 'authorization: Bearer grw_demo_alpha_7f3a9c1e5b2d4068' \\\n       -H 'content-type: application/json' -d '{{\"model\":\"gpt-4o-mini\",\"messages\":[{{\"role\":\"user\",\"content\":\"hello\"}}]}}'",
+        stack.envoy.addr()
+    );
+    println!("Ctrl-C stops both.");
+    let mut log = LogTail::from_end(stack.envoy.log_path());
+    let mut access = LogTail::from_end(stack.envoy.access_log_path());
+    loop {
+        for p in plugin_entries(&log.new_lines().join("\n")) {
+            println!("  {:<16} {:<5} {}", p.plugin, p.level, p.message);
+        }
+        for line in access.new_lines() {
+            println!("  access  {line}");
+        }
+        if stop.load(Ordering::SeqCst) {
+            println!("stopping Envoy and the mock upstream");
+            stack.envoy.stop();
+            return Ok(0);
+        }
+        if let Some(status) = stack.envoy.try_wait()? {
+            eprintln!(
+                "Envoy exited ({status}); its log is at {}",
+                stack.envoy.log_path().display()
+            );
+            return Ok(1);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

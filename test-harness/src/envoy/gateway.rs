@@ -6,6 +6,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use super::bootstrap::{Bootstrap, Filter, Routes};
+use super::Envoy;
+use crate::mock_upstream::MockUpstream;
 
 /// Chain order (docs/ARCHITECTURE.md): authenticate, then cheap model checks, then the scans.
 pub const PLUGIN_CHAIN: [&str; 4] = [
@@ -93,6 +95,44 @@ pub fn render_shipped(root: &Path) -> anyhow::Result<String> {
         ADMIN_PORT,
         upstream,
     )?))
+}
+
+/// The mock upstream and Envoy running the example gateway (serve, demo).
+pub struct Stack {
+    pub upstream: MockUpstream,
+    pub envoy: Envoy,
+    /// Plugins in the chain, in order.
+    pub chain: Vec<String>,
+}
+
+/// Starts the mock upstream on `upstream_port` and Envoy with the example gateway chain on
+/// `listen`/`admin` (0 = free ports), Envoy running from `root`.
+pub fn start_stack(
+    root: &Path,
+    listen: u16,
+    admin: u16,
+    upstream_port: u16,
+) -> anyhow::Result<Stack> {
+    let upstream = MockUpstream::start_on(upstream_port).map_err(|e| {
+        anyhow::anyhow!("mock upstream cannot listen on 127.0.0.1:{upstream_port}: {e} (is another `harness serve` running?)")
+    })?;
+    let filters = filters(root)?;
+    let chain = filters.iter().map(|f| f.name.clone()).collect();
+    let mut builder = Envoy::builder()
+        .upstream(&upstream)
+        .routes(Routes::LlmApis)
+        .listen_port(listen)
+        .admin_port(admin)
+        .working_dir(root);
+    for f in filters {
+        builder = builder.filter(f);
+    }
+    let envoy = builder.start()?;
+    Ok(Stack {
+        upstream,
+        envoy,
+        chain,
+    })
 }
 
 #[cfg(test)]

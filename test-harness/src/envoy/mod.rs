@@ -362,6 +362,16 @@ impl Envoy {
             .unwrap_or_default()
     }
 
+    /// Envoy's application log file.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("envoy.log")
+    }
+
+    /// The JSON access log file.
+    pub fn access_log_path(&self) -> PathBuf {
+        self.dir.join("access.log")
+    }
+
     /// Lines a plugin logged through proxy_log (Envoy prefixes them with `wasm log`).
     pub fn plugin_log_lines(&self) -> Vec<String> {
         plugin_lines(&self.log())
@@ -442,16 +452,40 @@ fn read_admin_address(file: &Path) -> Option<SocketAddr> {
     fs::read_to_string(file).ok()?.trim().parse().ok()
 }
 
-/// Plugin log lines in an Envoy log: the message after Envoy's `wasm log <names>: ` prefix.
-pub fn plugin_lines(log: &str) -> Vec<String> {
+/// One line a plugin logged through proxy_log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginLine {
+    /// The plugin (filter config `name`).
+    pub plugin: String,
+    /// Envoy's level word: trace, debug, info, warning, error, critical.
+    pub level: String,
+    pub message: String,
+}
+
+/// Plugin log lines in an Envoy log. Envoy writes them as
+/// `[time][thread][level][wasm] [source] wasm log <plugin> <root_id> [<vm_id>]: <message>`.
+pub fn plugin_entries(log: &str) -> Vec<PluginLine> {
     log.lines()
-        .filter_map(|l| l.split_once(" wasm log ").map(|(_, rest)| rest))
-        .map(|rest| {
-            rest.split_once(": ")
-                .map_or(rest, |(_, msg)| msg)
-                .to_string()
+        .filter_map(|l| {
+            let (prefix, rest) = l.split_once(" wasm log ")?;
+            let level = prefix
+                .split(']')
+                .nth(2)
+                .unwrap_or("")
+                .trim_start_matches('[');
+            let (names, message) = rest.split_once(": ")?;
+            Some(PluginLine {
+                plugin: names.split(' ').next().unwrap_or("").to_string(),
+                level: level.to_string(),
+                message: message.to_string(),
+            })
         })
         .collect()
+}
+
+/// The messages of the plugin log lines in an Envoy log.
+pub fn plugin_lines(log: &str) -> Vec<String> {
+    plugin_entries(log).into_iter().map(|p| p.message).collect()
 }
 
 /// The verdict objects among plugin log lines.
@@ -461,4 +495,71 @@ pub fn verdicts_in(log: &str) -> Vec<serde_json::Value> {
         .filter_map(|m| serde_json::from_str::<serde_json::Value>(m).ok())
         .filter(|v| v.get("guardrail").is_some())
         .collect()
+}
+
+/// Follows a growing log file: each call returns the complete lines added since the last.
+pub struct LogTail {
+    path: PathBuf,
+    offset: usize,
+}
+
+impl LogTail {
+    /// Starts at the current end of the file (only lines written from now on are returned).
+    pub fn from_end(path: impl Into<PathBuf>) -> LogTail {
+        let path = path.into();
+        let offset = fs::metadata(&path).map_or(0, |m| m.len() as usize);
+        LogTail { path, offset }
+    }
+
+    pub fn new_lines(&mut self) -> Vec<String> {
+        let Ok(bytes) = fs::read(&self.path) else {
+            return Vec::new();
+        };
+        let Some(fresh) = bytes.get(self.offset..) else {
+            // The file shrank (rotated): start over.
+            self.offset = 0;
+            return Vec::new();
+        };
+        // Only complete lines; a partly written one is read next time.
+        let Some(end) = fresh.iter().rposition(|&b| b == b'\n') else {
+            return Vec::new();
+        };
+        self.offset += end + 1;
+        String::from_utf8_lossy(fresh.get(..end).unwrap_or(&[]))
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_entries_parse_envoy_wasm_log_lines() {
+        let log = "[2026-11-25 04:31:27.982][10931][info][wasm] [source/extensions/common/wasm/context.cc:1151] wasm log pii-redact pii-redact pii-redact: {\"guardrail\":\"pii-redact\"}\n\
+                   [2026-11-25 04:31:28.735][10935][error][wasm] [source/x.cc:1] wasm log key-auth key-auth: config: field `keys`: missing\n\
+                   [2026-11-25 04:31:28.736][10935][critical][wasm] [source/y.cc:2] Plugin key-auth failed to load\n";
+        let e = plugin_entries(log);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].plugin, "pii-redact");
+        assert_eq!(e[0].level, "info");
+        assert_eq!(e[1].level, "error");
+        assert_eq!(e[1].message, "config: field `keys`: missing");
+        assert_eq!(verdicts_in(log).len(), 1);
+    }
+
+    #[test]
+    fn log_tail_returns_only_new_complete_lines() {
+        let path = std::env::temp_dir().join(format!("logtail-{}", std::process::id()));
+        fs::write(&path, "old\n").expect("write");
+        let mut t = LogTail::from_end(&path);
+        assert!(t.new_lines().is_empty());
+        fs::write(&path, "old\nnew 1\npart").expect("write");
+        assert_eq!(t.new_lines(), ["new 1"]);
+        fs::write(&path, "old\nnew 1\npartial done\n").expect("write");
+        assert_eq!(t.new_lines(), ["partial done"]);
+        let _ = fs::remove_file(&path);
+    }
 }
