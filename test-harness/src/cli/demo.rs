@@ -159,16 +159,20 @@ fn run_request(
     let before = stack.upstream.request_count();
 
     println!("{}", style.cyan(&format!("-- {}", req.name)));
-    let sent = body
-        .as_deref()
-        .map(String::from_utf8_lossy)
-        .unwrap_or_default();
-    println!(
-        "   {} {}  {}",
-        req.method,
-        req.path,
-        style.dim(&preview(&sent, PREVIEW_CHARS))
-    );
+    let sent = match (Api::for_path(&req.path), &req.body) {
+        (Some(api), Some(v)) => format!(
+            "user text: {:?}",
+            preview(&last_user_text(api, v), PREVIEW_CHARS)
+        ),
+        _ => preview(
+            &body
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default(),
+            PREVIEW_CHARS,
+        ),
+    };
+    println!("   {} {}  {}", req.method, req.path, style.dim(&sent));
     let resp = stack
         .envoy
         .request(&req.method, &req.path, &headers, body.as_deref())?;
