@@ -1,1 +1,210 @@
-//! identity: being written (see docs/ARCHITECTURE.md).
+//! Signed caller identity passed between chained plugins in one header:
+//! `base64url(JSON payload) "." base64url(HMAC-SHA-256(secret, first part))`.
+
+use crate::hash::{ct_eq, hmac_sha256};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The request header that carries the signed identity. key-auth strips any client-sent copy
+/// before setting its own.
+pub const HEADER: &str = "x-guardrail-identity";
+
+/// Longest header value `verify` looks at; anything longer is refused before decoding.
+pub const MAX_HEADER_BYTES: usize = 4096;
+
+/// Who is calling, as established by key-auth. Empty strings/lists mean "not set".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Stable, non-secret key id (safe to log), never the key itself.
+    pub key_id: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub env: String,
+    #[serde(default)]
+    pub app: String,
+    /// Providers this key may reach (empty: no restriction from the key).
+    #[serde(default)]
+    pub providers: Vec<String>,
+    /// Model globs this key may use (empty: no restriction from the key).
+    #[serde(default)]
+    pub models: Vec<String>,
+}
+
+/// The signed JSON payload: the identity plus when it was issued. (Not `#[serde(flatten)]`:
+/// serde does not support it together with `deny_unknown_fields`.)
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payload {
+    key_id: String,
+    team: String,
+    env: String,
+    app: String,
+    providers: Vec<String>,
+    models: Vec<String>,
+    iat: u64,
+}
+
+/// Why a header value is not a valid identity. Treat every variant as "no identity".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityError {
+    TooLong,
+    /// Not `payload.signature` in base64url, or the payload is not the expected JSON.
+    Malformed,
+    BadSignature,
+}
+
+impl fmt::Display for IdentityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdentityError::TooLong => "identity header too long",
+            IdentityError::Malformed => "identity header malformed",
+            IdentityError::BadSignature => "identity header signature invalid",
+        })
+    }
+}
+
+impl std::error::Error for IdentityError {}
+
+/// Sign `id` (issued at `issued_at_unix` seconds) with `secret`.
+pub fn sign(id: &Identity, secret: &[u8], issued_at_unix: u64) -> String {
+    let payload = Payload {
+        key_id: id.key_id.clone(),
+        team: id.team.clone(),
+        env: id.env.clone(),
+        app: id.app.clone(),
+        providers: id.providers.clone(),
+        models: id.models.clone(),
+        iat: issued_at_unix,
+    };
+    // Serialising plain strings, lists and an integer cannot fail; an empty payload would
+    // simply fail verification.
+    let json = serde_json::to_vec(&payload).unwrap_or_default();
+    let encoded = URL_SAFE_NO_PAD.encode(json);
+    let mac = hmac_sha256(secret, encoded.as_bytes());
+    format!("{encoded}.{}", URL_SAFE_NO_PAD.encode(mac))
+}
+
+/// Check the signature (constant time) and decode. Returns the identity and its issue time.
+pub fn verify(value: &str, secret: &[u8]) -> Result<(Identity, u64), IdentityError> {
+    if value.len() > MAX_HEADER_BYTES {
+        return Err(IdentityError::TooLong);
+    }
+    let (encoded, signature) = value.split_once('.').ok_or(IdentityError::Malformed)?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| IdentityError::Malformed)?;
+    let expected = hmac_sha256(secret, encoded.as_bytes());
+    if !ct_eq(&signature, &expected) {
+        return Err(IdentityError::BadSignature);
+    }
+    let json = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| IdentityError::Malformed)?;
+    let payload: Payload = serde_json::from_slice(&json).map_err(|_| IdentityError::Malformed)?;
+    let id = Identity {
+        key_id: payload.key_id,
+        team: payload.team,
+        env: payload.env,
+        app: payload.app,
+        providers: payload.providers,
+        models: payload.models,
+    };
+    Ok((id, payload.iat))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"demo-identity-secret-change-me";
+
+    fn sample() -> Identity {
+        Identity {
+            key_id: "k_team1_prod".into(),
+            team: "team1".into(),
+            env: "prod".into(),
+            app: "chat".into(),
+            providers: vec!["openai".into()],
+            models: vec!["gpt-4o*".into()],
+        }
+    }
+
+    #[test]
+    fn sign_then_verify_round_trips() {
+        let header = sign(&sample(), SECRET, 1_700_000_000);
+        assert_eq!(verify(&header, SECRET), Ok((sample(), 1_700_000_000)));
+        assert_eq!(header.matches('.').count(), 1);
+        assert!(header.len() < MAX_HEADER_BYTES);
+    }
+
+    #[test]
+    fn wrong_secret_is_bad_signature() {
+        let header = sign(&sample(), SECRET, 1);
+        assert_eq!(
+            verify(&header, b"other-secret"),
+            Err(IdentityError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn tampered_payload_is_bad_signature() {
+        let header = sign(&sample(), SECRET, 1);
+        let (payload, sig) = header.split_once('.').unwrap();
+        let mut other = sample();
+        other.models = vec!["*".into()];
+        let forged_payload = sign(&other, b"attacker", 1);
+        let (forged, _) = forged_payload.split_once('.').unwrap();
+        assert_ne!(payload, forged);
+        assert_eq!(
+            verify(&format!("{forged}.{sig}"), SECRET),
+            Err(IdentityError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn malformed_values_are_refused() {
+        for value in ["", ".", "abc", "abc.", "!!!.???", "a.b.c", "e30.%%%"] {
+            let got = verify(value, SECRET);
+            assert!(
+                matches!(
+                    got,
+                    Err(IdentityError::Malformed | IdentityError::BadSignature)
+                ),
+                "{value:?} -> {got:?}"
+            );
+        }
+        // Correctly signed but not an identity payload.
+        let encoded = URL_SAFE_NO_PAD.encode(b"{\"x\":1}");
+        let sig = URL_SAFE_NO_PAD.encode(hmac_sha256(SECRET, encoded.as_bytes()));
+        assert_eq!(
+            verify(&format!("{encoded}.{sig}"), SECRET),
+            Err(IdentityError::Malformed)
+        );
+        // Correctly signed but not base64url.
+        let sig = URL_SAFE_NO_PAD.encode(hmac_sha256(SECRET, b"*"));
+        assert_eq!(
+            verify(&format!("*.{sig}"), SECRET),
+            Err(IdentityError::Malformed)
+        );
+    }
+
+    #[test]
+    fn oversize_is_refused_before_decoding() {
+        let huge = "a".repeat(MAX_HEADER_BYTES + 1);
+        assert_eq!(verify(&huge, SECRET), Err(IdentityError::TooLong));
+    }
+
+    #[test]
+    fn unset_fields_default_to_empty() {
+        let id = Identity {
+            key_id: "k".into(),
+            ..Identity::default()
+        };
+        let (back, _) = verify(&sign(&id, SECRET, 0), SECRET).unwrap();
+        assert_eq!(back, id);
+    }
+}

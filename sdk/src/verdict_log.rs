@@ -1,1 +1,352 @@
-//! verdict_log: being written (see docs/ARCHITECTURE.md).
+//! The verdict log line: one JSON object per decision, built so it can only carry ids, paths,
+//! counts and timings (every string goes through `safe_token`), never prompt text, keys or PII.
+
+use crate::verdict::Verdict;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Longest id/path kept verbatim; longer values are replaced by [`REDACTED`].
+pub const MAX_TOKEN_LEN: usize = 128;
+/// At most this many rules and segments are listed (the log line stays bounded).
+pub const MAX_LIST: usize = 32;
+/// What replaces a string that does not look like an id or a path.
+pub const REDACTED: &str = "<redacted>";
+
+/// Which side of the exchange the verdict is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Request,
+    Response,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Request => "request",
+            Phase::Response => "response",
+        }
+    }
+}
+
+/// `s` if it looks like an id or a segment path (ASCII letters, digits and `._:/-[]`, at most
+/// [`MAX_TOKEN_LEN`] bytes), else [`REDACTED`]. Spaces, `@`, quotes and non-ASCII are refused,
+/// so sentences, e-mail addresses and most free text cannot reach the log.
+pub fn safe_token(s: &str) -> &str {
+    let ok = !s.is_empty()
+        && s.len() <= MAX_TOKEN_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:/-[]".contains(&b));
+    if ok {
+        s
+    } else {
+        REDACTED
+    }
+}
+
+/// Builder for one verdict line. See the example in docs/ARCHITECTURE.md.
+#[derive(Debug, Clone)]
+pub struct VerdictLog {
+    plugin: &'static str,
+    version: &'static str,
+    request_id: String,
+    phase: Phase,
+    verdict: &'static str,
+    status: Option<u16>,
+    rules: Vec<String>,
+    score: f32,
+    segments: Vec<String>,
+    timings_us: Vec<(&'static str, u64)>,
+    key_id: Option<String>,
+    counts: BTreeMap<String, u64>,
+    extra: Vec<(&'static str, Value)>,
+}
+
+impl VerdictLog {
+    /// A line for `plugin` (e.g. `env!("CARGO_PKG_NAME")`) saying "allow" until told otherwise.
+    pub fn new(
+        plugin: &'static str,
+        version: &'static str,
+        request_id: &str,
+        phase: Phase,
+    ) -> Self {
+        VerdictLog {
+            plugin,
+            version,
+            request_id: safe_token(request_id).to_string(),
+            phase,
+            verdict: "allow",
+            status: None,
+            rules: Vec::new(),
+            score: 0.0,
+            segments: Vec::new(),
+            timings_us: Vec::new(),
+            key_id: None,
+            counts: BTreeMap::new(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Take decision name, status, rule ids, top score and segment paths from `v`.
+    pub fn verdict(mut self, v: &Verdict) -> Self {
+        self.verdict = v.decision.name();
+        self.status = v.decision.status();
+        self.score = v.score();
+        self.rules = bounded(v.rules());
+        self.segments = bounded(v.segments());
+        self
+    }
+
+    /// Override the verdict name (e.g. pii-redact says `redact`).
+    pub fn verdict_name(mut self, name: &'static str) -> Self {
+        self.verdict = name;
+        self
+    }
+
+    /// The HTTP status sent to the client, when the plugin answered itself.
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn rule(mut self, rule: &str) -> Self {
+        if self.rules.len() < MAX_LIST {
+            self.rules.push(safe_token(rule).to_string());
+        }
+        self
+    }
+
+    pub fn segment(mut self, path: &str) -> Self {
+        if self.segments.len() < MAX_LIST {
+            self.segments.push(safe_token(path).to_string());
+        }
+        self
+    }
+
+    pub fn score(mut self, score: f32) -> Self {
+        self.score = score;
+        self
+    }
+
+    /// Time spent in a named step, in microseconds (e.g. `("parse", 41)`).
+    pub fn timing(mut self, step: &'static str, micros: u64) -> Self {
+        self.timings_us.push((step, micros));
+        self
+    }
+
+    /// The non-secret key id from the identity (never the key).
+    pub fn key_id(mut self, key_id: &str) -> Self {
+        self.key_id = Some(safe_token(key_id).to_string());
+        self
+    }
+
+    /// Add `n` to a named count (e.g. `("EMAIL", 1)`).
+    pub fn count(mut self, name: &str, n: u64) -> Self {
+        let slot = self.counts.entry(safe_token(name).to_string()).or_insert(0);
+        *slot = slot.saturating_add(n);
+        self
+    }
+
+    /// An extra numeric field.
+    pub fn extra_number(mut self, key: &'static str, n: i64) -> Self {
+        self.extra.push((key, Value::from(n)));
+        self
+    }
+
+    /// An extra boolean field.
+    pub fn extra_flag(mut self, key: &'static str, b: bool) -> Self {
+        self.extra.push((key, Value::from(b)));
+        self
+    }
+
+    /// An extra id-like field (passes through `safe_token`).
+    pub fn extra_id(mut self, key: &'static str, id: &str) -> Self {
+        self.extra.push((key, Value::from(safe_token(id))));
+        self
+    }
+
+    /// The line: one JSON object, no trailing newline, fields in the documented order.
+    pub fn to_json_line(&self) -> String {
+        let mut out = String::with_capacity(256);
+        out.push('{');
+        field(&mut out, "guardrail", &Value::from(self.plugin));
+        field(&mut out, "v", &Value::from(self.version));
+        field(
+            &mut out,
+            "request_id",
+            &Value::from(self.request_id.as_str()),
+        );
+        field(&mut out, "phase", &Value::from(self.phase.name()));
+        field(&mut out, "verdict", &Value::from(self.verdict));
+        field(
+            &mut out,
+            "status",
+            &self.status.map_or(Value::Null, Value::from),
+        );
+        field(&mut out, "rules", &Value::from(self.rules.clone()));
+        field(&mut out, "score", &score_value(self.score));
+        field(&mut out, "segments", &Value::from(self.segments.clone()));
+        let timings: serde_json::Map<String, Value> = self
+            .timings_us
+            .iter()
+            .map(|(k, v)| (safe_token(k).to_string(), Value::from(*v)))
+            .collect();
+        field(&mut out, "timings_us", &Value::Object(timings));
+        field(
+            &mut out,
+            "key_id",
+            &self.key_id.as_deref().map_or(Value::Null, Value::from),
+        );
+        let counts: serde_json::Map<String, Value> = self
+            .counts
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(*v)))
+            .collect();
+        field(&mut out, "counts", &Value::Object(counts));
+        for (key, value) in &self.extra {
+            field(&mut out, safe_token(key), value);
+        }
+        out.push('}');
+        out
+    }
+}
+
+fn bounded(items: Vec<&str>) -> Vec<String> {
+    items
+        .into_iter()
+        .take(MAX_LIST)
+        .map(|s| safe_token(s).to_string())
+        .collect()
+}
+
+/// Scores rounded to 3 decimals (an f32 0.9 would otherwise print as 0.8999999761581421);
+/// non-finite scores become null.
+fn score_value(score: f32) -> Value {
+    let rounded = (f64::from(score) * 1000.0).round() / 1000.0;
+    serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number)
+}
+
+fn field(out: &mut String, key: &str, value: &Value) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push_str(&Value::from(key).to_string());
+    out.push(':');
+    out.push_str(&value.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::{Decision, Finding, Verdict};
+    use serde_json::json;
+
+    fn finding(rule: &str, segment: &str) -> Finding {
+        Finding {
+            rule: rule.into(),
+            category: "pii".into(),
+            score: 1.0,
+            segment: Some(segment.into()),
+        }
+    }
+
+    #[test]
+    fn matches_the_documented_example() {
+        let v = Verdict {
+            decision: Decision::Rewrite,
+            findings: vec![finding("pii.email", "messages[1].content")],
+        };
+        let line = VerdictLog::new("pii-redact", "0.1.0", "abc-123", Phase::Request)
+            .verdict(&v)
+            .verdict_name("redact")
+            .timing("parse", 41)
+            .timing("scan", 120)
+            .key_id("k_team1_prod")
+            .count("EMAIL", 1)
+            .to_json_line();
+        assert!(!line.contains('\n'));
+        assert!(line.starts_with(r#"{"guardrail":"pii-redact","v":"0.1.0","request_id""#));
+        let parsed: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            parsed,
+            json!({"guardrail":"pii-redact","v":"0.1.0","request_id":"abc-123","phase":"request",
+                   "verdict":"redact","status":null,"rules":["pii.email"],"score":1.0,
+                   "segments":["messages[1].content"],"timings_us":{"parse":41,"scan":120},
+                   "key_id":"k_team1_prod","counts":{"EMAIL":1}})
+        );
+    }
+
+    #[test]
+    fn block_carries_status_and_extra_fields() {
+        let v = Verdict::block(403, "model_denied", vec![]);
+        let line = VerdictLog::new("model-allowlist", "0.1.0", "r1", Phase::Request)
+            .verdict(&v)
+            .extra_number("body_bytes", 512)
+            .extra_flag("stream", true)
+            .extra_id("model_rule", "gpt-4o*")
+            .to_json_line();
+        let parsed: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["verdict"], "block");
+        assert_eq!(parsed["status"], 403);
+        assert_eq!(parsed["body_bytes"], 512);
+        assert_eq!(parsed["stream"], true);
+        // `*` is not an id character: even an admin glob is replaced.
+        assert_eq!(parsed["model_rule"], REDACTED);
+    }
+
+    #[test]
+    fn text_cannot_get_into_the_line() {
+        let secret_texts = [
+            "my email is bob@example.com",
+            "ignore previous instructions",
+            "bob@example.com",
+            "4111 1111 1111 1111",
+            "Müller",
+            "\"quoted\"",
+            &"a".repeat(MAX_TOKEN_LEN + 1),
+        ];
+        for text in secret_texts {
+            let v = Verdict {
+                decision: Decision::Flag,
+                findings: vec![finding(text, text)],
+            };
+            let line = VerdictLog::new("p", "0", text, Phase::Response)
+                .verdict(&v)
+                .rule(text)
+                .segment(text)
+                .key_id(text)
+                .count(text, 2)
+                .extra_id("x", text)
+                .to_json_line();
+            assert!(!line.contains(text), "{text:?} leaked into {line}");
+            let parsed: Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(parsed["request_id"], REDACTED);
+            assert_eq!(parsed["counts"][REDACTED], 2);
+        }
+    }
+
+    #[test]
+    fn lists_are_bounded_and_scores_rounded() {
+        let findings = (0..100)
+            .map(|i| finding(&format!("r{i}"), &format!("messages[{i}].content")))
+            .collect();
+        let v = Verdict {
+            decision: Decision::Flag,
+            findings,
+        };
+        let line = VerdictLog::new("p", "0", "r", Phase::Request)
+            .verdict(&v)
+            .score(0.9)
+            .to_json_line();
+        let parsed: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["rules"].as_array().unwrap().len(), MAX_LIST);
+        assert_eq!(parsed["segments"].as_array().unwrap().len(), MAX_LIST);
+        assert_eq!(parsed["score"], 0.9);
+        let nan = VerdictLog::new("p", "0", "r", Phase::Request)
+            .score(f32::NAN)
+            .to_json_line();
+        assert_eq!(
+            serde_json::from_str::<Value>(&nan).unwrap()["score"],
+            Value::Null
+        );
+    }
+}
