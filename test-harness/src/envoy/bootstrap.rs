@@ -123,7 +123,7 @@ const ACCESS_LOG_FORMAT: &[(&str, &str)] = &[
     ("time", "%START_TIME%"),
     ("request_id", "%REQ(X-REQUEST-ID)%"),
     ("method", "%REQ(:METHOD)%"),
-    ("path", "%PATH(WQ)%"),
+    ("path", "%PATH(NQ)%"),
     ("status", "%RESPONSE_CODE%"),
     ("details", "%RESPONSE_CODE_DETAILS%"),
     ("flags", "%RESPONSE_FLAGS%"),
