@@ -5,6 +5,15 @@
 mod scenario;
 mod show;
 
+/// println! that ignores a closed stdout (`harness ... | head`): a panic here would abort the
+/// release build before Drop stops Envoy, orphaning it.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -49,20 +58,20 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
     } else {
         stack.chain.join(" -> ")
     };
-    println!(
+    say!(
         "{}",
         style.bold(&format!(
             "gateway http://{}  chain: {chain}",
             stack.envoy.addr()
         ))
     );
-    println!(
+    say!(
         "{}",
         style.dim(&format!("mock upstream http://{}", stack.upstream.addr()))
     );
     let mut tally = Tally::default();
     for (name, sc) in &scenarios {
-        println!();
+        say!();
         let missing: Vec<&String> = sc
             .needs
             .iter()
@@ -70,7 +79,7 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
             .collect();
         if !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-            println!(
+            say!(
                 "{}",
                 style.yellow(&format!(
                     "skip {name}: {} (needs {}, not in the chain)",
@@ -81,7 +90,7 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
             tally.skipped += 1;
             continue;
         }
-        println!("{}", style.bold(&format!("== {name}: {}", sc.title)));
+        say!("{}", style.bold(&format!("== {name}: {}", sc.title)));
         for (i, req) in sc.requests.iter().enumerate() {
             let rid = format!("demo-{name}-{}", i + 1);
             match run_request(&stack, req, &rid, &style) {
@@ -95,7 +104,7 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
             }
         }
     }
-    println!();
+    say!();
     let summary = format!(
         "{} requests passed, {} failed, {} scenarios skipped",
         tally.passed,
@@ -103,12 +112,12 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
         tally.skipped
     );
     if tally.failed.is_empty() {
-        println!("{}", style.green(&summary));
+        say!("{}", style.green(&summary));
         Ok(0)
     } else {
-        println!("{}", style.red(&summary));
+        say!("{}", style.red(&summary));
         for f in &tally.failed {
-            println!("{}", style.red(&format!("  ✘ {f}")));
+            say!("{}", style.red(&format!("  ✘ {f}")));
         }
         Ok(1)
     }
@@ -158,7 +167,7 @@ fn run_request(
     let mut log = LogTail::from_end(stack.envoy.log_path());
     let before = stack.upstream.request_count();
 
-    println!("{}", style.cyan(&format!("-- {}", req.name)));
+    say!("{}", style.cyan(&format!("-- {}", req.name)));
     let sent = match (Api::for_path(&req.path), &req.body) {
         (Some(api), Some(v)) => format!(
             "user text: {:?}",
@@ -172,7 +181,7 @@ fn run_request(
             PREVIEW_CHARS,
         ),
     };
-    println!("   {} {}  {}", req.method, req.path, style.dim(&sent));
+    say!("   {} {}  {}", req.method, req.path, style.dim(&sent));
     let resp = stack
         .envoy
         .request(&req.method, &req.path, &headers, body.as_deref())?;
@@ -187,17 +196,17 @@ fn run_request(
     } else {
         preview(&text, PREVIEW_CHARS)
     };
-    println!("   <- {}  {}", resp.status, shown);
+    say!("   <- {}  {}", resp.status, shown);
     let upstream: Vec<_> = stack.upstream.requests().into_iter().skip(before).collect();
     if upstream.is_empty() {
-        println!("   upstream: {}", style.dim("(nothing reached the model)"));
+        say!("   upstream: {}", style.dim("(nothing reached the model)"));
     }
     for u in &upstream {
         let said = Api::for_path(&u.path)
             .zip(u.json().ok())
             .map(|(api, v)| last_user_text(api, &v))
             .unwrap_or_else(|| u.body_text());
-        println!(
+        say!(
             "   upstream got {} {}  user text: {}",
             u.method,
             u.path,
@@ -211,10 +220,10 @@ fn run_request(
                     .and_then(Value::as_str)
                     .is_none_or(|r| r == rid)
                 {
-                    println!("   verdict {}", show::verdict_line(&v));
+                    say!("   verdict {}", show::verdict_line(&v));
                 }
             }
-            _ => println!(
+            _ => say!(
                 "   {} [{}] {}",
                 style.dim("log"),
                 p.plugin,
@@ -251,10 +260,10 @@ fn run_request(
         }
     }
     if misses.is_empty() {
-        println!("   {}", style.green("✔ as expected"));
+        say!("   {}", style.green("✔ as expected"));
     } else {
         for m in &misses {
-            println!("   {}", style.red(&format!("✘ {m}")));
+            say!("   {}", style.red(&format!("✘ {m}")));
         }
     }
     Ok(misses)

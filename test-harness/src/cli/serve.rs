@@ -2,6 +2,15 @@
 //! gateway (port `GATEWAY_PORT`, default 10000) in the foreground, printing each request's
 //! access-log line and the plugins' verdict lines; SIGINT/SIGTERM stop both.
 
+/// println! that ignores a closed stdout (`harness ... | head`): a panic here would abort the
+/// release build before Drop stops Envoy, orphaning it.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,32 +43,32 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
     } else {
         stack.chain.join(" -> ")
     };
-    println!(
+    say!(
         "mock LLM upstream  http://{}  (echoes the last user text; x-mock-reply sets the reply)",
         stack.upstream.addr()
     );
-    println!(
+    say!(
         "gateway (Envoy)    http://{}  chain: {chain}",
         stack.envoy.addr()
     );
-    println!("Envoy admin        http://{}", stack.envoy.admin_addr());
-    println!("Envoy log          {}", stack.envoy.log_path().display());
-    println!(
+    say!("Envoy admin        http://{}", stack.envoy.admin_addr());
+    say!("Envoy log          {}", stack.envoy.log_path().display());
+    say!(
         "try: curl -s http://{}/v1/chat/completions -H 'authorization: Bearer grw_demo_alpha_7f3a9c1e5b2d4068' \\\n       -H 'content-type: application/json' -d '{{\"model\":\"gpt-4o-mini\",\"messages\":[{{\"role\":\"user\",\"content\":\"hello\"}}]}}'",
         stack.envoy.addr()
     );
-    println!("Ctrl-C stops both.");
+    say!("Ctrl-C stops both.");
     let mut log = LogTail::from_end(stack.envoy.log_path());
     let mut access = LogTail::from_end(stack.envoy.access_log_path());
     loop {
         for p in plugin_entries(&log.new_lines().join("\n")) {
-            println!("  {:<16} {:<5} {}", p.plugin, p.level, p.message);
+            say!("  {:<16} {:<5} {}", p.plugin, p.level, p.message);
         }
         for line in access.new_lines() {
-            println!("  access  {line}");
+            say!("  access  {line}");
         }
         if stop.load(Ordering::SeqCst) {
-            println!("stopping Envoy and the mock upstream");
+            say!("stopping Envoy and the mock upstream");
             stack.envoy.stop();
             return Ok(0);
         }
