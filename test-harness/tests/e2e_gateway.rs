@@ -177,3 +177,47 @@ fn shipped_gateway_yaml_is_up_to_date_and_valid() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn keys_and_prompt_text_never_reach_envoys_logs() {
+    let up = MockUpstream::start().expect("mock");
+    let envoy = start(&up, Routes::LlmApis);
+    let body =
+        br#"{"model":"m","messages":[{"role":"user","content":"my card 4111-1111-1111-1111"}]}"#;
+    let r = envoy
+        .post(
+            "/v1/chat/completions",
+            &[
+                ("authorization", "Bearer sk-live-SECRET-0123456789"),
+                ("x-request-id", "leak-1"),
+            ],
+            body,
+        )
+        .expect("response");
+    assert_eq!(r.status, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !envoy
+        .access_log()
+        .iter()
+        .any(|e| e["request_id"] == "leak-1")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no access log entry for leak-1"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let logs = format!(
+        "{}{}",
+        envoy.log(),
+        std::fs::read_to_string(envoy.access_log_path()).expect("access log")
+    );
+    assert!(
+        !logs.contains("sk-live-SECRET"),
+        "a key reached Envoy's logs"
+    );
+    assert!(
+        !logs.contains("4111-1111"),
+        "prompt text reached Envoy's logs"
+    );
+}
