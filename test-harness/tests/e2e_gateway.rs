@@ -4,6 +4,7 @@
 //! Needs Envoy: run `./build.sh test` (it installs it and sets GUARDRAIL_ENVOY).
 
 use std::process::Command;
+use std::time::Duration;
 
 use guardrail_harness::envoy::{gateway, paths, Envoy, Routes};
 use guardrail_harness::http_client::sse_events;
@@ -117,21 +118,9 @@ fn access_log_has_no_query_string() {
         )
         .expect("response");
     assert_eq!(r.status, 200, "{}", r.text());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let entry = loop {
-        if let Some(e) = envoy
-            .access_log()
-            .into_iter()
-            .find(|e| e["request_id"] == "q-1")
-        {
-            break e;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no access log entry for q-1"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let entry = envoy
+        .wait_for_access_log("q-1", Duration::from_secs(5))
+        .expect("access log entry for q-1");
     assert_eq!(entry["path"], "/v1beta/models/g:generateContent");
     let raw = std::fs::read_to_string(envoy.access_log_path()).expect("access log");
     assert!(!raw.contains("SECRET-KEY-123"));
@@ -195,18 +184,9 @@ fn keys_and_prompt_text_never_reach_envoys_logs() {
         )
         .expect("response");
     assert_eq!(r.status, 200);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !envoy
-        .access_log()
-        .iter()
-        .any(|e| e["request_id"] == "leak-1")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no access log entry for leak-1"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    assert!(envoy
+        .wait_for_access_log("leak-1", Duration::from_secs(5))
+        .is_some());
     let logs = format!(
         "{}{}",
         envoy.log(),

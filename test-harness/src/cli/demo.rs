@@ -15,7 +15,7 @@ macro_rules! say {
 }
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -185,7 +185,7 @@ fn run_request(
     let resp = stack
         .envoy
         .request(&req.method, &req.path, &headers, body.as_deref())?;
-    wait_for_access_log(stack, rid);
+    let _ = stack.envoy.wait_for_access_log(rid, LOG_WAIT);
 
     let text = resp.text();
     let shown = if resp
@@ -267,20 +267,4 @@ fn run_request(
         }
     }
     Ok(misses)
-}
-
-/// Waits until Envoy logged the request (its plugin lines are written before that).
-fn wait_for_access_log(stack: &gateway::Stack, rid: &str) {
-    let deadline = Instant::now() + LOG_WAIT;
-    while Instant::now() < deadline {
-        let logged = stack
-            .envoy
-            .access_log()
-            .iter()
-            .any(|e| e.get("request_id").and_then(Value::as_str) == Some(rid));
-        if logged {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }

@@ -406,6 +406,25 @@ impl Envoy {
             .collect()
     }
 
+    /// Waits until the access log has the entry of `request_id` (Envoy writes it when the
+    /// stream ends, after every plugin callback, and flushes every 100 ms); None on timeout.
+    pub fn wait_for_access_log(
+        &self,
+        request_id: &str,
+        timeout: Duration,
+    ) -> Option<serde_json::Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.access_log().into_iter().find(|e| {
+                e.get("request_id").and_then(serde_json::Value::as_str) == Some(request_id)
+            });
+            if found.is_some() || Instant::now() > deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits for the process to exit by itself (`harness serve`).
     pub fn wait(&mut self) -> io::Result<ExitStatus> {
         let s = self.child.wait();
