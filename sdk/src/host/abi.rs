@@ -1,0 +1,306 @@
+//! Raw proxy-wasm ABI 0.2.1 calls that return the host's status instead of panicking.
+//!
+//! Host fact: proxy-wasm 0.2.5's `hostcalls` wrappers `panic!("unexpected status")` on any
+//! status they do not expect (e.g. `get_current_time` when APISIX has no clock,
+//! `define_metric` where Kong refuses metrics, `get_map_value` unwraps UTF-8 on a header), and
+//! a panic is a VM trap, i.e. an outage. These wrappers turn every status into a `Result`.
+//! Off wasm32 (native `cargo test`) every call reports `UNIMPLEMENTED`, which exercises the
+//! "host refuses" paths.
+
+/// proxy-wasm status codes used here (ABI 0.2.1 `WasmResult`).
+pub const OK: u32 = 0;
+pub const NOT_FOUND: u32 = 1;
+/// What the native (no host) stand-ins answer.
+#[cfg(not(target_arch = "wasm32"))]
+pub const UNIMPLEMENTED: u32 = 12;
+
+pub const LOG_INFO: u32 = 2;
+pub const LOG_WARN: u32 = 3;
+pub const LOG_ERROR: u32 = 4;
+pub const LOG_CRITICAL: u32 = 5;
+
+pub const BUFFER_REQUEST_BODY: u32 = 0;
+pub const BUFFER_RESPONSE_BODY: u32 = 1;
+
+pub const MAP_REQUEST_HEADERS: u32 = 0;
+pub const MAP_RESPONSE_HEADERS: u32 = 2;
+
+pub const METRIC_COUNTER: u32 = 0;
+pub const METRIC_HISTOGRAM: u32 = 2;
+
+#[cfg(target_arch = "wasm32")]
+mod imports {
+    #[link(wasm_import_module = "env")]
+    extern "C" {
+        pub fn proxy_log(level: u32, data: *const u8, size: usize) -> u32;
+        pub fn proxy_get_current_time_nanoseconds(ret: *mut u64) -> u32;
+        #[allow(clippy::too_many_arguments)]
+        pub fn proxy_send_local_response(
+            status: u32,
+            details: *const u8,
+            details_size: usize,
+            body: *const u8,
+            body_size: usize,
+            headers: *const u8,
+            headers_size: usize,
+            grpc_status: i32,
+        ) -> u32;
+        pub fn proxy_get_buffer_bytes(
+            buffer: u32,
+            start: usize,
+            max_size: usize,
+            ret_data: *mut *mut u8,
+            ret_size: *mut usize,
+        ) -> u32;
+        pub fn proxy_set_buffer_bytes(
+            buffer: u32,
+            start: usize,
+            size: usize,
+            data: *const u8,
+            data_size: usize,
+        ) -> u32;
+        pub fn proxy_get_header_map_value(
+            map: u32,
+            key: *const u8,
+            key_size: usize,
+            ret_data: *mut *mut u8,
+            ret_size: *mut usize,
+        ) -> u32;
+        pub fn proxy_replace_header_map_value(
+            map: u32,
+            key: *const u8,
+            key_size: usize,
+            value: *const u8,
+            value_size: usize,
+        ) -> u32;
+        pub fn proxy_remove_header_map_value(map: u32, key: *const u8, key_size: usize) -> u32;
+        pub fn proxy_define_metric(
+            kind: u32,
+            name: *const u8,
+            name_size: usize,
+            ret_id: *mut u32,
+        ) -> u32;
+        pub fn proxy_increment_metric(id: u32, offset: i64) -> u32;
+        pub fn proxy_record_metric(id: u32, value: u64) -> u32;
+    }
+}
+
+fn status(code: u32) -> Result<(), u32> {
+    if code == OK {
+        Ok(())
+    } else {
+        Err(code)
+    }
+}
+
+/// Take ownership of bytes the host allocated through the SDK's `proxy_on_memory_allocate`
+/// (proxy-wasm 0.2.5 allocator: a `Vec<u8>` of exactly that capacity, then forgotten).
+#[cfg(target_arch = "wasm32")]
+fn host_bytes(data: *mut u8, size: usize) -> Vec<u8> {
+    if data.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: the host wrote `size` bytes into a buffer of capacity `size` it obtained from
+        // our allocator; nobody else holds it.
+        unsafe { Vec::from_raw_parts(data, size, size) }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn log(level: u32, message: &str) -> Result<(), u32> {
+    // SAFETY: pointer and length of a live &str.
+    status(unsafe { imports::proxy_log(level, message.as_ptr(), message.len()) })
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn current_time_nanos() -> Result<u64, u32> {
+    let mut nanos = 0u64;
+    // SAFETY: the host writes one u64 to a live local.
+    status(unsafe { imports::proxy_get_current_time_nanoseconds(&mut nanos) })?;
+    Ok(nanos)
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn send_local_response(
+    status_code: u32,
+    details: &str,
+    body: &[u8],
+    headers: &[u8],
+) -> Result<(), u32> {
+    // SAFETY: pointers and lengths of live slices; -1 = not a gRPC response.
+    status(unsafe {
+        imports::proxy_send_local_response(
+            status_code,
+            details.as_ptr(),
+            details.len(),
+            body.as_ptr(),
+            body.len(),
+            headers.as_ptr(),
+            headers.len(),
+            -1,
+        )
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn get_buffer(buffer: u32, start: usize, max_size: usize) -> Result<Vec<u8>, u32> {
+    let mut data: *mut u8 = std::ptr::null_mut();
+    let mut size = 0usize;
+    // SAFETY: the host writes a pointer and a size to live locals.
+    let code =
+        unsafe { imports::proxy_get_buffer_bytes(buffer, start, max_size, &mut data, &mut size) };
+    match code {
+        OK => Ok(host_bytes(data, size)),
+        NOT_FOUND => Ok(Vec::new()),
+        other => Err(other),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn set_buffer(buffer: u32, start: usize, size: usize, value: &[u8]) -> Result<(), u32> {
+    // SAFETY: pointer and length of a live slice.
+    status(unsafe {
+        imports::proxy_set_buffer_bytes(buffer, start, size, value.as_ptr(), value.len())
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn get_header(map: u32, key: &str) -> Result<Option<Vec<u8>>, u32> {
+    let mut data: *mut u8 = std::ptr::null_mut();
+    let mut size = 0usize;
+    // SAFETY: key is a live &str; the host writes a pointer and a size to live locals.
+    let code = unsafe {
+        imports::proxy_get_header_map_value(map, key.as_ptr(), key.len(), &mut data, &mut size)
+    };
+    match code {
+        OK => Ok(Some(host_bytes(data, size))),
+        NOT_FOUND => Ok(None),
+        other => Err(other),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn replace_header(map: u32, key: &str, value: &str) -> Result<(), u32> {
+    // SAFETY: pointers and lengths of live &strs.
+    status(unsafe {
+        imports::proxy_replace_header_map_value(
+            map,
+            key.as_ptr(),
+            key.len(),
+            value.as_ptr(),
+            value.len(),
+        )
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn remove_header(map: u32, key: &str) -> Result<(), u32> {
+    // SAFETY: pointer and length of a live &str.
+    status(unsafe { imports::proxy_remove_header_map_value(map, key.as_ptr(), key.len()) })
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn define_metric(kind: u32, name: &str) -> Result<u32, u32> {
+    let mut id = 0u32;
+    // SAFETY: name is a live &str; the host writes one u32 to a live local.
+    status(unsafe { imports::proxy_define_metric(kind, name.as_ptr(), name.len(), &mut id) })?;
+    Ok(id)
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn increment_metric(id: u32, offset: i64) -> Result<(), u32> {
+    // SAFETY: plain values.
+    status(unsafe { imports::proxy_increment_metric(id, offset) })
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn record_metric(id: u32, value: u64) -> Result<(), u32> {
+    // SAFETY: plain values.
+    status(unsafe { imports::proxy_record_metric(id, value) })
+}
+
+// Native builds (unit tests, clippy): no host, every call is refused.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn log(_level: u32, _message: &str) -> Result<(), u32> {
+    status(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn current_time_nanos() -> Result<u64, u32> {
+    Err(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn send_local_response(_: u32, _: &str, _: &[u8], _: &[u8]) -> Result<(), u32> {
+    status(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn get_buffer(_: u32, _: usize, _: usize) -> Result<Vec<u8>, u32> {
+    Err(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn set_buffer(_: u32, _: usize, _: usize, _: &[u8]) -> Result<(), u32> {
+    status(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn get_header(_: u32, _: &str) -> Result<Option<Vec<u8>>, u32> {
+    Err(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn replace_header(_: u32, _: &str, _: &str) -> Result<(), u32> {
+    status(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn remove_header(_: u32, _: &str) -> Result<(), u32> {
+    status(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn define_metric(_: u32, _: &str) -> Result<u32, u32> {
+    Err(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn increment_metric(_: u32, _: i64) -> Result<(), u32> {
+    status(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn record_metric(_: u32, _: u64) -> Result<(), u32> {
+    status(UNIMPLEMENTED)
+}
+
+/// proxy-wasm header map wire format: u32 count, then (u32 key len, u32 value len) per pair,
+/// then each key and value followed by a NUL byte; all integers little-endian.
+pub fn serialize_headers(headers: &[(&str, &str)]) -> Vec<u8> {
+    let mut size = 4;
+    for (k, v) in headers {
+        size += 8 + k.len() + v.len() + 2;
+    }
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(&len_u32(headers.len()).to_le_bytes());
+    for (k, v) in headers {
+        out.extend_from_slice(&len_u32(k.len()).to_le_bytes());
+        out.extend_from_slice(&len_u32(v.len()).to_le_bytes());
+    }
+    for (k, v) in headers {
+        out.extend_from_slice(k.as_bytes());
+        out.push(0);
+        out.extend_from_slice(v.as_bytes());
+        out.push(0);
+    }
+    out
+}
+
+fn len_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_map_wire_format() {
+        let bytes = serialize_headers(&[("a", "bc"), ("", "")]);
+        let mut want = vec![2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        want.extend_from_slice(b"a\0bc\0\0\0");
+        assert_eq!(bytes, want);
+        assert_eq!(serialize_headers(&[]), vec![0, 0, 0, 0]);
+    }
+}

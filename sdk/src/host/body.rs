@@ -1,0 +1,127 @@
+//! Driving a `BodyCollector` from the body and trailers callbacks, and reading/replacing the
+//! buffered body.
+//!
+//! Host fact (Envoy, proxy-wasm ABI 0.2.1): while a body callback returns `Pause`, Envoy keeps
+//! the chunks buffered and the next callback's `body_size` is the total buffered so far;
+//! `proxy_get_buffer_bytes(0, size)` then returns all of it.
+
+use super::abi;
+use crate::buffer::{BodyCollector, Collect};
+use crate::BodyError;
+
+/// What the plugin does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyStep {
+    /// Keep buffering: return `Action::Pause`.
+    Wait,
+    /// The whole body: scan it, then continue, rewrite or refuse.
+    Ready(Vec<u8>),
+    /// Refuse with this error (413 over the limit, or 500 when the host would not hand over
+    /// the body): send it and return `Action::Pause`.
+    Refuse(BodyError),
+}
+
+pub fn on_request_body(c: &mut BodyCollector, body_size: usize, end_of_stream: bool) -> BodyStep {
+    let state = c.on_body(body_size, end_of_stream);
+    step(c, state, abi::BUFFER_REQUEST_BODY)
+}
+
+/// Trailers end the body (HTTP/2): see `buffer::BodyCollector`.
+pub fn on_request_trailers(c: &mut BodyCollector) -> BodyStep {
+    let state = c.on_trailers();
+    step(c, state, abi::BUFFER_REQUEST_BODY)
+}
+
+pub fn on_response_body(c: &mut BodyCollector, body_size: usize, end_of_stream: bool) -> BodyStep {
+    let state = c.on_body(body_size, end_of_stream);
+    step(c, state, abi::BUFFER_RESPONSE_BODY)
+}
+
+pub fn on_response_trailers(c: &mut BodyCollector) -> BodyStep {
+    let state = c.on_trailers();
+    step(c, state, abi::BUFFER_RESPONSE_BODY)
+}
+
+fn step(c: &BodyCollector, state: Collect, buffer: u32) -> BodyStep {
+    match state {
+        Collect::NeedMore => BodyStep::Wait,
+        Collect::TooLarge => BodyStep::Refuse(c.too_large_error()),
+        Collect::Complete => match read(buffer, c.size()) {
+            Some(bytes) => BodyStep::Ready(bytes),
+            None => BodyStep::Refuse(unreadable()),
+        },
+    }
+}
+
+fn unreadable() -> BodyError {
+    BodyError::new(
+        500,
+        "body_unavailable",
+        "the gateway could not read the body",
+    )
+}
+
+fn read(buffer: u32, size: usize) -> Option<Vec<u8>> {
+    if size == 0 {
+        return Some(Vec::new());
+    }
+    abi::get_buffer(buffer, 0, size).ok()
+}
+
+/// The first `size` buffered request body bytes; empty when the host refuses (an empty body
+/// fails JSON parsing, so the request is refused rather than passed unscanned).
+pub fn read_request_body(size: usize) -> Vec<u8> {
+    read(abi::BUFFER_REQUEST_BODY, size).unwrap_or_default()
+}
+
+pub fn read_response_body(size: usize) -> Vec<u8> {
+    read(abi::BUFFER_RESPONSE_BODY, size).unwrap_or_default()
+}
+
+/// Replace the first `old_size` buffered request body bytes with `body`. False when refused.
+/// Remove `content-length` in the headers callback of any request you may rewrite.
+pub fn replace_request_body(old_size: usize, body: &[u8]) -> bool {
+    abi::set_buffer(abi::BUFFER_REQUEST_BODY, 0, old_size, body).is_ok()
+}
+
+pub fn replace_response_body(old_size: usize, body: &[u8]) -> bool {
+    abi::set_buffer(abi::BUFFER_RESPONSE_BODY, 0, old_size, body).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::buffer::BodyPolicy;
+
+    fn collector() -> BodyCollector {
+        BodyCollector::new(BodyPolicy { max_bytes: 10 })
+    }
+
+    #[test]
+    fn waits_then_refuses_oversize_without_touching_the_host() {
+        let mut c = collector();
+        assert_eq!(on_request_body(&mut c, 5, false), BodyStep::Wait);
+        match on_request_body(&mut c, 11, false) {
+            BodyStep::Refuse(err) => assert_eq!(err.status, 413),
+            other => panic!("expected 413, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_complete_body_needs_no_host_read() {
+        let mut c = collector();
+        assert_eq!(on_request_trailers(&mut c), BodyStep::Ready(Vec::new()));
+    }
+
+    #[test]
+    fn host_refusing_the_body_is_a_refusal_not_a_pass() {
+        // Natively every host call is refused (see abi.rs).
+        let mut c = collector();
+        match on_response_body(&mut c, 4, true) {
+            BodyStep::Refuse(err) => assert_eq!(err.status, 500),
+            other => panic!("expected refusal, got {other:?}"),
+        }
+        assert!(read_request_body(3).is_empty());
+        assert!(!replace_request_body(3, b"x"));
+    }
+}

@@ -1,0 +1,20 @@
+//! host (feature `host`): the proxy-wasm glue every plugin shares, so each plugin's `lib.rs`
+//! stays thin. The only SDK module that talks to the host; every host call's failure is
+//! handled (logged or degraded), never a panic.
+
+mod abi;
+mod body;
+mod metrics;
+mod request;
+mod respond;
+
+pub use body::{
+    on_request_body, on_request_trailers, on_response_body, on_response_trailers,
+    read_request_body, read_response_body, replace_request_body, replace_response_body, BodyStep,
+};
+pub use metrics::Metrics;
+pub use request::{
+    now_unix, now_unix_nanos, remove_request_header, remove_response_header, request_header,
+    request_id, response_header, set_request_header, set_response_header, REQUEST_ID_HEADER,
+};
+pub use respond::{log, log_verdict, send_body_error, send_error, Level, CODE_HEADER};

@@ -1,0 +1,75 @@
+//! Per-request facts from the host: headers (read as bytes, never trapping on non-UTF-8),
+//! the request id, and the clock where the host has one.
+
+use super::abi;
+use crate::verdict_log::{safe_token, REDACTED};
+use proxy_wasm::traits::{Context, HttpContext};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Envoy sets it on every request (unless configured not to); clients may send their own.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A request header, `None` when absent or when the host refuses. Non-UTF-8 bytes are replaced
+/// (U+FFFD), so a value that was not valid text never matches an allowlist by accident.
+pub fn request_header(name: &str) -> Option<String> {
+    header(abi::MAP_REQUEST_HEADERS, name)
+}
+
+pub fn response_header(name: &str) -> Option<String> {
+    header(abi::MAP_RESPONSE_HEADERS, name)
+}
+
+fn header(map: u32, name: &str) -> Option<String> {
+    match abi::get_header(map, name) {
+        Ok(Some(bytes)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(None) | Err(_) => None,
+    }
+}
+
+/// Set (replace) a request header. False when the host refused.
+pub fn set_request_header(name: &str, value: &str) -> bool {
+    abi::replace_header(abi::MAP_REQUEST_HEADERS, name, value).is_ok()
+}
+
+/// Remove a request header. Absent is fine; false only when the host refused.
+pub fn remove_request_header(name: &str) -> bool {
+    matches!(
+        abi::remove_header(abi::MAP_REQUEST_HEADERS, name),
+        Ok(()) | Err(abi::NOT_FOUND)
+    )
+}
+
+pub fn set_response_header(name: &str, value: &str) -> bool {
+    abi::replace_header(abi::MAP_RESPONSE_HEADERS, name, value).is_ok()
+}
+
+pub fn remove_response_header(name: &str) -> bool {
+    matches!(
+        abi::remove_header(abi::MAP_RESPONSE_HEADERS, name),
+        Ok(()) | Err(abi::NOT_FOUND)
+    )
+}
+
+/// The request id for logs: `x-request-id` when it looks like an id (it is client-influenced,
+/// so free text is not logged), else a generated `gr-<time>-<counter>`.
+pub fn request_id(_ctx: &dyn HttpContext) -> String {
+    if let Some(id) = request_header(REQUEST_ID_HEADER) {
+        if safe_token(&id) != REDACTED {
+            return id;
+        }
+    }
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("gr-{:x}-{n:x}", abi::current_time_nanos().unwrap_or(0))
+}
+
+/// Unix time in seconds, `None` where the host has no clock (APISIX refuses
+/// `proxy_get_current_time_nanoseconds`; proxy-wasm 0.2.5's `get_current_time` would trap).
+pub fn now_unix(_ctx: &dyn Context) -> Option<u64> {
+    now_unix_nanos().map(|n| n / 1_000_000_000)
+}
+
+/// Unix time in nanoseconds, `None` without a clock (or a clock reading 0).
+pub fn now_unix_nanos() -> Option<u64> {
+    abi::current_time_nanos().ok().filter(|n| *n > 0)
+}
