@@ -208,8 +208,10 @@ impl EnvoyBuilder {
             .arg("-c")
             .arg(&config)
             .args(["--concurrency", "1", "--log-level", &self.log_level])
-            // Unique per instance so parallel tests never share hot-restart shared memory.
+            // Unique per instance, and hot restart off, so parallel tests never share the
+            // hot-restart shared memory / domain socket.
             .args(["--base-id", &base_id(seq).to_string()])
+            .arg("--disable-hot-restart")
             .args(["--file-flush-interval-msec", "100"])
             .arg("--admin-address-path")
             .arg(&admin_file)
