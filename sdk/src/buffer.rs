@@ -147,6 +147,12 @@ pub fn is_json_content_type(value: Option<&str>) -> bool {
         || (kind.eq_ignore_ascii_case("text") && subtype.eq_ignore_ascii_case("json"))
 }
 
+/// The fail policy's scan rule: a body is scanned when its content type is JSON or absent.
+/// (Compressed bodies are refused before this by `check_content_encoding`.)
+pub fn needs_scan(content_type: Option<&str>) -> bool {
+    content_type.is_none_or(|ct| ct.trim().is_empty() || is_json_content_type(Some(ct)))
+}
+
 fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
     s.len() >= suffix.len()
         && s.get(s.len() - suffix.len()..)
@@ -266,5 +272,13 @@ mod tests {
             assert!(!is_json_content_type(Some(no)), "{no}");
         }
         assert!(!is_json_content_type(None));
+    }
+
+    #[test]
+    fn scan_rule_covers_json_and_missing_content_type() {
+        assert!(needs_scan(None));
+        assert!(needs_scan(Some("")));
+        assert!(needs_scan(Some("application/json")));
+        assert!(!needs_scan(Some("multipart/form-data")));
     }
 }

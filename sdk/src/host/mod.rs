@@ -15,6 +15,7 @@ pub use body::{
 pub use metrics::Metrics;
 pub use request::{
     now_unix, now_unix_nanos, remove_request_header, remove_response_header, request_header,
-    request_id, response_header, set_request_header, set_response_header, REQUEST_ID_HEADER,
+    request_id, response_header, set_request_header, set_response_header, verified_identity,
+    REQUEST_ID_HEADER,
 };
 pub use respond::{log, log_verdict, send_body_error, send_error, Level, CODE_HEADER};

@@ -2,6 +2,7 @@
 //! the request id, and the clock where the host has one.
 
 use super::abi;
+use crate::identity::{self, Identity};
 use crate::verdict_log::{safe_token, REDACTED};
 use proxy_wasm::traits::{Context, HttpContext};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -72,4 +73,11 @@ pub fn now_unix(_ctx: &dyn Context) -> Option<u64> {
 /// Unix time in nanoseconds, `None` without a clock (or a clock reading 0).
 pub fn now_unix_nanos() -> Option<u64> {
     abi::current_time_nanos().ok().filter(|n| *n > 0)
+}
+
+/// The caller identity set by key-auth earlier in the chain, if present and correctly signed
+/// with `secret`; with its issue time. Unsigned, forged or malformed headers count as none.
+pub fn verified_identity(secret: &[u8]) -> Option<(Identity, u64)> {
+    let value = request_header(identity::HEADER)?;
+    identity::verify(&value, secret).ok()
 }
