@@ -5,15 +5,18 @@
 mod scenario;
 mod show;
 
-/// println! that ignores a closed stdout (`harness ... | head`): a panic here would abort the
+/// writeln! that ignores a closed output (`harness demo | head`): a panic would abort the
 /// release build before Drop stops Envoy, orphaning it.
 macro_rules! say {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($t)*);
+    ($out:expr) => {{
+        let _ = writeln!($out);
+    }};
+    ($out:expr, $($t:tt)*) => {{
+        let _ = writeln!($out, $($t)*);
     }};
 }
 
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
@@ -39,26 +42,34 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
     if let Some(a) = args.iter().find(|a| a.starts_with('-')) {
         anyhow::bail!("unknown option `{a}`; usage: harness demo [scenario-name-filter...]");
     }
-    let root = gateway::cli_root();
+    let mut stdout = std::io::stdout();
+    let color = stdout.is_terminal();
+    run_in(&gateway::cli_root(), &args, &mut stdout, color)
+}
+
+/// Runs the scenarios of `root/examples/demo` whose file name contains one of `filters` (all
+/// when empty) against the example gateway built from `root`, writing the report to `out`.
+pub fn run_in(
+    root: &Path,
+    filters: &[String],
+    out: &mut dyn Write,
+    color: bool,
+) -> anyhow::Result<u8> {
     let files = scenario::files(&root.join("examples/demo"))?;
     let scenarios: Vec<(String, Scenario)> = files
         .iter()
-        .filter(|f| {
-            args.is_empty()
-                || args
-                    .iter()
-                    .any(|a| f.to_string_lossy().contains(a.as_str()))
-        })
+        .filter(|f| filters.is_empty() || filters.iter().any(|a| stem(f).contains(a.as_str())))
         .map(|f| Ok((stem(f), scenario::load(f)?)))
         .collect::<anyhow::Result<_>>()?;
-    let style = Style::detect();
-    let stack = gateway::start_stack(&root, 0, 0, 0)?;
+    let style = Style::new(color);
+    let stack = gateway::start_stack(root, 0, 0, 0)?;
     let chain = if stack.chain.is_empty() {
         "(no plugins)".into()
     } else {
         stack.chain.join(" -> ")
     };
     say!(
+        out,
         "{}",
         style.bold(&format!(
             "gateway http://{}  chain: {chain}",
@@ -66,12 +77,13 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
         ))
     );
     say!(
+        out,
         "{}",
         style.dim(&format!("mock upstream http://{}", stack.upstream.addr()))
     );
     let mut tally = Tally::default();
     for (name, sc) in &scenarios {
-        say!();
+        say!(out);
         let missing: Vec<&String> = sc
             .needs
             .iter()
@@ -80,6 +92,7 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
         if !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
             say!(
+                out,
                 "{}",
                 style.yellow(&format!(
                     "skip {name}: {} (needs {}, not in the chain)",
@@ -90,10 +103,10 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
             tally.skipped += 1;
             continue;
         }
-        say!("{}", style.bold(&format!("== {name}: {}", sc.title)));
+        say!(out, "{}", style.bold(&format!("== {name}: {}", sc.title)));
         for (i, req) in sc.requests.iter().enumerate() {
             let rid = format!("demo-{name}-{}", i + 1);
-            match run_request(&stack, req, &rid, &style) {
+            match run_request(&stack, req, &rid, &style, out) {
                 Ok(misses) if misses.is_empty() => tally.passed += 1,
                 Ok(misses) => tally.failed.extend(
                     misses
@@ -104,7 +117,7 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
             }
         }
     }
-    say!();
+    say!(out);
     let summary = format!(
         "{} requests passed, {} failed, {} scenarios skipped",
         tally.passed,
@@ -112,12 +125,12 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
         tally.skipped
     );
     if tally.failed.is_empty() {
-        say!("{}", style.green(&summary));
+        say!(out, "{}", style.green(&summary));
         Ok(0)
     } else {
-        say!("{}", style.red(&summary));
+        say!(out, "{}", style.red(&summary));
         for f in &tally.failed {
-            say!("{}", style.red(&format!("  ✘ {f}")));
+            say!(out, "{}", style.red(&format!("  ✘ {f}")));
         }
         Ok(1)
     }
@@ -135,6 +148,7 @@ fn run_request(
     req: &DemoRequest,
     rid: &str,
     style: &Style,
+    out: &mut dyn Write,
 ) -> anyhow::Result<Vec<String>> {
     let mut owned: Vec<(String, String)> = req
         .headers
@@ -167,7 +181,7 @@ fn run_request(
     let mut log = LogTail::from_end(stack.envoy.log_path());
     let before = stack.upstream.request_count();
 
-    say!("{}", style.cyan(&format!("-- {}", req.name)));
+    say!(out, "{}", style.cyan(&format!("-- {}", req.name)));
     let sent = match (Api::for_path(&req.path), &req.body) {
         (Some(api), Some(v)) => format!(
             "user text: {:?}",
@@ -181,7 +195,7 @@ fn run_request(
             PREVIEW_CHARS,
         ),
     };
-    say!("   {} {}  {}", req.method, req.path, style.dim(&sent));
+    say!(out, "   {} {}  {}", req.method, req.path, style.dim(&sent));
     let resp = stack
         .envoy
         .request(&req.method, &req.path, &headers, body.as_deref())?;
@@ -196,10 +210,14 @@ fn run_request(
     } else {
         preview(&text, PREVIEW_CHARS)
     };
-    say!("   <- {}  {}", resp.status, shown);
+    say!(out, "   <- {}  {}", resp.status, shown);
     let upstream: Vec<_> = stack.upstream.requests().into_iter().skip(before).collect();
     if upstream.is_empty() {
-        say!("   upstream: {}", style.dim("(nothing reached the model)"));
+        say!(
+            out,
+            "   upstream: {}",
+            style.dim("(nothing reached the model)")
+        );
     }
     for u in &upstream {
         let said = Api::for_path(&u.path)
@@ -207,6 +225,7 @@ fn run_request(
             .map(|(api, v)| last_user_text(api, &v))
             .unwrap_or_else(|| u.body_text());
         say!(
+            out,
             "   upstream got {} {}  user text: {}",
             u.method,
             u.path,
@@ -220,10 +239,11 @@ fn run_request(
                     .and_then(Value::as_str)
                     .is_none_or(|r| r == rid)
                 {
-                    say!("   verdict {}", show::verdict_line(&v));
+                    say!(out, "   verdict {}", show::verdict_line(&v));
                 }
             }
             _ => say!(
+                out,
                 "   {} [{}] {}",
                 style.dim("log"),
                 p.plugin,
@@ -260,10 +280,10 @@ fn run_request(
         }
     }
     if misses.is_empty() {
-        say!("   {}", style.green("✔ as expected"));
+        say!(out, "   {}", style.green("✔ as expected"));
     } else {
         for m in &misses {
-            say!("   {}", style.red(&format!("✘ {m}")));
+            say!(out, "   {}", style.red(&format!("✘ {m}")));
         }
     }
     Ok(misses)

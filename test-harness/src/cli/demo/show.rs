@@ -1,8 +1,6 @@
 //! How the demo prints things: one-line previews, streamed-answer summaries, verdict lines,
 //! and colours only when stdout is a terminal.
 
-use std::io::IsTerminal;
-
 use serde_json::Value;
 
 use crate::http_client::sse_events;
@@ -12,10 +10,9 @@ pub struct Style {
 }
 
 impl Style {
-    pub fn detect() -> Style {
-        Style {
-            color: std::io::stdout().is_terminal(),
-        }
+    /// Colours only when writing to a terminal.
+    pub fn new(color: bool) -> Style {
+        Style { color }
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
