@@ -1,5 +1,9 @@
 //! Per-request facts from the host: headers (read as bytes, never trapping on non-UTF-8),
 //! the request id, and the clock where the host has one.
+//!
+//! Host fact (Envoy 1.40, probed with a scratch plugin): request headers are readable only in
+//! `on_http_request_headers`; from body and trailers callbacks `:path` and `x-request-id` read
+//! as absent. Read (and modify) everything header-related there and keep it in the context.
 
 use super::abi;
 use crate::identity::{self, Identity};
