@@ -4,6 +4,7 @@
 
 mod abi;
 mod body;
+mod clock;
 mod metrics;
 mod request;
 mod respond;
@@ -12,10 +13,10 @@ pub use body::{
     on_request_body, on_request_trailers, on_response_body, on_response_trailers,
     read_request_body, read_response_body, replace_request_body, replace_response_body, BodyStep,
 };
+pub use clock::{now_unix, now_unix_nanos, Stopwatch};
 pub use metrics::Metrics;
 pub use request::{
-    now_unix, now_unix_nanos, remove_request_header, remove_response_header, request_header,
-    request_id, response_header, set_request_header, set_response_header, verified_identity,
-    REQUEST_ID_HEADER,
+    remove_request_header, remove_response_header, request_header, request_id, response_header,
+    set_request_header, set_response_header, verified_identity, REQUEST_ID_HEADER,
 };
 pub use respond::{log, log_verdict, send_body_error, send_error, Level, CODE_HEADER};

@@ -1,5 +1,5 @@
 //! Per-request facts from the host: headers (read as bytes, never trapping on non-UTF-8),
-//! the request id, and the clock where the host has one.
+//! the request id and the verified caller identity.
 //!
 //! Host fact (Envoy 1.40, probed with a scratch plugin): request headers are readable only in
 //! `on_http_request_headers`; from body and trailers callbacks `:path` and `x-request-id` read
@@ -8,7 +8,7 @@
 use super::abi;
 use crate::identity::{self, Identity};
 use crate::verdict_log::{safe_token, REDACTED};
-use proxy_wasm::traits::{Context, HttpContext};
+use proxy_wasm::traits::HttpContext;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Envoy sets it on every request (unless configured not to); clients may send their own.
@@ -66,17 +66,6 @@ pub fn request_id(_ctx: &dyn HttpContext) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("gr-{:x}-{n:x}", abi::current_time_nanos().unwrap_or(0))
-}
-
-/// Unix time in seconds, `None` where the host has no clock (APISIX refuses
-/// `proxy_get_current_time_nanoseconds`; proxy-wasm 0.2.5's `get_current_time` would trap).
-pub fn now_unix(_ctx: &dyn Context) -> Option<u64> {
-    now_unix_nanos().map(|n| n / 1_000_000_000)
-}
-
-/// Unix time in nanoseconds, `None` without a clock (or a clock reading 0).
-pub fn now_unix_nanos() -> Option<u64> {
-    abi::current_time_nanos().ok().filter(|n| *n > 0)
 }
 
 /// The caller identity set by key-auth earlier in the chain, if present and correctly signed
