@@ -12,6 +12,22 @@ pub const MAX_LIST: usize = 32;
 /// What replaces a string that does not look like an id or a path.
 pub const REDACTED: &str = "<redacted>";
 
+/// The fixed field names; `extra_*` cannot reuse them.
+const RESERVED: &[&str] = &[
+    "guardrail",
+    "v",
+    "request_id",
+    "phase",
+    "verdict",
+    "status",
+    "rules",
+    "score",
+    "segments",
+    "timings_us",
+    "key_id",
+    "counts",
+];
+
 /// Which side of the exchange the verdict is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -202,8 +218,15 @@ impl VerdictLog {
             .map(|(k, v)| (k.clone(), Value::from(*v)))
             .collect();
         field(&mut out, "counts", &Value::Object(counts));
+        // A JSON object with a duplicate key is ambiguous to log pipelines: extras never
+        // override the fixed fields, and the first extra of a name wins.
+        let mut written: Vec<&str> = RESERVED.to_vec();
         for (key, value) in &self.extra {
-            field(&mut out, safe_token(key), value);
+            let key = safe_token(key);
+            if !written.contains(&key) {
+                written.push(key);
+                field(&mut out, key, value);
+            }
         }
         out.push('}');
         out
@@ -322,6 +345,20 @@ mod tests {
             assert_eq!(parsed["request_id"], REDACTED);
             assert_eq!(parsed["counts"][REDACTED], 2);
         }
+    }
+
+    #[test]
+    fn extras_cannot_duplicate_or_override_fields() {
+        let line = VerdictLog::new("p", "0", "r", Phase::Request)
+            .extra_id("verdict", "allow_all")
+            .extra_number("n", 1)
+            .extra_number("n", 2)
+            .to_json_line();
+        assert_eq!(line.matches("\"verdict\"").count(), 1, "{line}");
+        assert_eq!(line.matches("\"n\"").count(), 1, "{line}");
+        let parsed: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["verdict"], "allow");
+        assert_eq!(parsed["n"], 1);
     }
 
     #[test]
