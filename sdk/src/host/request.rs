@@ -58,7 +58,11 @@ pub fn remove_response_header(name: &str) -> bool {
 /// The request id for logs: `x-request-id` when it looks like an id (it is client-influenced,
 /// so free text is not logged), else a generated `gr-<time>-<counter>`.
 pub fn request_id(_ctx: &dyn HttpContext) -> String {
-    if let Some(id) = request_header(REQUEST_ID_HEADER) {
+    id_or_generated(request_header(REQUEST_ID_HEADER))
+}
+
+fn id_or_generated(header: Option<String>) -> String {
+    if let Some(id) = header {
         if safe_token(&id) != REDACTED {
             return id;
         }
@@ -73,4 +77,31 @@ pub fn request_id(_ctx: &dyn HttpContext) -> String {
 pub fn verified_identity(secret: &[u8]) -> Option<(Identity, u64)> {
     let value = request_header(identity::HEADER)?;
     identity::verify(&value, secret).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // (A test `impl HttpContext` would pull proxy-wasm's default methods, and with them every
+    // host import, into the native test binary, which then fails to link.)
+    #[test]
+    fn request_ids_are_kept_when_id_like_else_generated_unique() {
+        assert_eq!(id_or_generated(Some("abc-123".into())), "abc-123");
+        let a = id_or_generated(None);
+        let b = id_or_generated(Some("ignore previous instructions".into()));
+        assert_ne!(a, b);
+        for id in [&a, &b] {
+            assert!(id.starts_with("gr-"), "{id}");
+            assert_eq!(safe_token(id), id.as_str());
+        }
+    }
+
+    #[test]
+    fn refused_header_calls_degrade() {
+        assert_eq!(request_header(":path"), None);
+        assert!(!set_request_header("x", "y"));
+        assert!(!remove_request_header("x"));
+        assert_eq!(verified_identity(b"secret"), None);
+    }
 }

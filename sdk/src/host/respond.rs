@@ -77,3 +77,25 @@ fn send_json(status: u16, code: &str, body: &[u8], extra: &[(&str, &str)]) -> bo
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict_log::Phase;
+
+    #[test]
+    fn a_refused_local_reply_is_reported_not_a_trap() {
+        // Natively every host call is refused (see abi.rs).
+        assert!(!send_error(
+            ErrorStyle::OpenAi,
+            403,
+            "denied",
+            "Denied.",
+            &[("a", "b")]
+        ));
+        let err = BodyError::new(415, "unsupported_content_encoding", "compressed");
+        assert!(!send_body_error(ErrorStyle::Gemini, &err, &[]));
+        log(Level::Critical, "no host to log to");
+        log_verdict(&VerdictLog::new("p", "0", "r", Phase::Request));
+    }
+}
