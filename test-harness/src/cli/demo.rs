@@ -196,9 +196,10 @@ fn run_request(
         ),
     };
     say!(out, "   {} {}  {}", req.method, req.path, style.dim(&sent));
-    let resp = stack
+    let (resp, cut) = stack
         .envoy
-        .request(&req.method, &req.path, &headers, body.as_deref())?;
+        .send(&req.method, &req.path, &headers, body.as_deref())?
+        .into_response_or_reset();
     let _ = stack.envoy.wait_for_access_log(rid, LOG_WAIT);
 
     let text = resp.text();
@@ -211,6 +212,13 @@ fn run_request(
         preview(&text, PREVIEW_CHARS)
     };
     say!(out, "   <- {}  {}", resp.status, shown);
+    if let Some(e) = &cut {
+        say!(
+            out,
+            "   {}",
+            style.yellow(&format!("stream cut after the headers ({e})"))
+        );
+    }
     let upstream: Vec<_> = stack.upstream.requests().into_iter().skip(before).collect();
     if upstream.is_empty() {
         say!(
@@ -258,6 +266,11 @@ fn run_request(
         if want != resp.status {
             misses.push(format!("expected status {want}, got {}", resp.status));
         }
+    }
+    match (req.expect_reset, &cut) {
+        (true, None) => misses.push("expected the stream to be cut, it completed".to_string()),
+        (false, Some(e)) => misses.push(format!("stream was cut mid-body: {e}")),
+        _ => {}
     }
     for t in &req.expect_body_contains {
         if !text.contains(t.as_str()) {

@@ -107,6 +107,29 @@ impl StreamingResponse {
         Ok(out)
     }
 
+    /// Reads the body until its end or until the connection breaks: the response with the
+    /// bytes that arrived, and the error when the stream was cut (e.g. Envoy resetting it
+    /// after a plugin blocked a response whose 200 headers had already gone out).
+    pub fn into_response_or_reset(mut self) -> (Response, Option<io::Error>) {
+        let mut body = Vec::new();
+        let error = loop {
+            match self.next_chunk() {
+                Ok(Some(c)) => body.extend_from_slice(&c),
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+            }
+        };
+        let (status, headers) = (self.status, std::mem::take(&mut self.headers));
+        (
+            Response {
+                status,
+                headers,
+                body,
+            },
+            error,
+        )
+    }
+
     /// Reads the rest of the body into one complete response.
     pub fn into_response(self) -> io::Result<Response> {
         let (status, headers) = (self.status, self.headers.clone());
@@ -257,6 +280,30 @@ pub fn sse_events(body: &str) -> Vec<(Option<String>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_cut_mid_body_keeps_status_and_bytes_and_reports_the_cut() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().expect("accept");
+            let mut reader = BufReader::new(s.try_clone().expect("clone"));
+            let _ = wire::read_head(&mut reader);
+            let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n";
+            s.write_all(head.as_bytes()).expect("write");
+        });
+        let (resp, cut) = send(addr, "GET", "/", &[], None)
+            .expect("head")
+            .into_response_or_reset();
+        server.join().expect("server");
+        assert_eq!(resp.status, 200);
+        assert_eq!(resp.body, b"hello");
+        assert!(cut.is_some(), "the cut must be reported");
+        assert!(
+            request(addr, "GET", "/", &[], None).is_err(),
+            "nothing listens any more"
+        );
+    }
 
     #[test]
     fn sse_events_split_blocks_and_names() {

@@ -37,6 +37,10 @@ pub struct DemoRequest {
     pub mock_reply: Option<String>,
     #[serde(default)]
     pub expect_status: Option<u16>,
+    /// The answer's stream must be cut after its headers (a response-side block in Envoy
+    /// resets the stream once the 200 headers are out); without it a cut stream is a failure.
+    #[serde(default)]
+    pub expect_reset: bool,
     /// Texts the client's response body must (not) contain.
     #[serde(default)]
     pub expect_body_contains: Vec<String>,
