@@ -57,6 +57,17 @@ pub struct Finding {
     pub segment: Option<String>,
 }
 
+impl Finding {
+    pub fn new(rule: &str, category: &str, score: f32, segment: Option<&str>) -> Self {
+        Finding {
+            rule: rule.to_string(),
+            category: category.to_string(),
+            score,
+            segment: segment.map(str::to_string),
+        }
+    }
+}
+
 /// A decision with its findings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
@@ -69,6 +80,23 @@ impl Verdict {
         Verdict {
             decision: Decision::Allow,
             findings: Vec::new(),
+        }
+    }
+
+    /// Flag when there are findings, else allow.
+    pub fn flag_if_any(findings: Vec<Finding>) -> Self {
+        let decision = if findings.is_empty() {
+            Decision::Allow
+        } else {
+            Decision::Flag
+        };
+        Verdict { decision, findings }
+    }
+
+    pub fn rewrite(findings: Vec<Finding>) -> Self {
+        Verdict {
+            decision: Decision::Rewrite,
+            findings,
         }
     }
 
@@ -128,6 +156,13 @@ impl Verdict {
 mod tests {
     use super::*;
 
+    impl Finding {
+        fn with_category(mut self, category: &str) -> Self {
+            self.category = category.into();
+            self
+        }
+    }
+
     fn finding(rule: &str, score: f32, segment: Option<&str>) -> Finding {
         Finding {
             rule: rule.into(),
@@ -169,6 +204,21 @@ mod tests {
             vec!["messages[0].content", "messages[1].content"]
         );
         assert_eq!(Verdict::allow().score(), 0.0);
+    }
+
+    #[test]
+    fn constructors() {
+        let f = Finding::new("pii.email", "pii", 1.0, Some("messages[0].content"));
+        assert_eq!(
+            f,
+            finding("pii.email", 1.0, Some("messages[0].content")).with_category("pii")
+        );
+        assert_eq!(Verdict::flag_if_any(vec![]).decision, Decision::Allow);
+        assert_eq!(
+            Verdict::flag_if_any(vec![f.clone()]).decision,
+            Decision::Flag
+        );
+        assert_eq!(Verdict::rewrite(vec![f]).decision.name(), "rewrite");
     }
 
     #[test]
