@@ -201,3 +201,20 @@ fn keys_and_prompt_text_never_reach_envoys_logs() {
         "prompt text reached Envoy's logs"
     );
 }
+
+#[test]
+fn a_body_sent_in_chunks_reaches_the_model_whole() {
+    let up = MockUpstream::start().expect("mock");
+    let envoy = start(&up, Routes::LlmApis);
+    let (a, rest) = CHAT.split_at(7);
+    let (b, c) = rest.split_at(30);
+    let r = envoy
+        .post_chunked("/v1/chat/completions", &[], &[a, b, c])
+        .expect("response");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json().expect("json")["choices"][0]["message"]["content"],
+        "ping pong"
+    );
+    assert_eq!(up.requests()[0].body, CHAT);
+}

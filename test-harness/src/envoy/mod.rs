@@ -353,6 +353,32 @@ impl Envoy {
         http_client::send(self.listen, method, path, headers, body)
     }
 
+    /// POSTs a body split into `chunks` (chunked transfer, a short pause between chunks) so the
+    /// plugins see several request-body callbacks; reads the whole response.
+    pub fn post_chunked(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        chunks: &[&[u8]],
+    ) -> io::Result<Response> {
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            all.push(("content-type", "application/json"));
+        }
+        http_client::send_chunked(
+            self.listen,
+            "POST",
+            path,
+            &all,
+            chunks,
+            Duration::from_millis(20),
+        )?
+        .into_response()
+    }
+
     pub fn admin_get(&self, path: &str) -> io::Result<Response> {
         http_client::get(self.admin, path, &[])
     }

@@ -175,6 +175,36 @@ pub fn send(
     read_response_head(BufReader::new(stream), method == "HEAD")
 }
 
+/// Sends a request whose body goes out as `transfer-encoding: chunked`, one HTTP chunk per
+/// element of `chunks`, pausing `pause` between them so a proxy sees them as separate body
+/// callbacks (tests of split-body handling). Returns once the response head arrived.
+pub fn send_chunked(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    chunks: &[&[u8]],
+    pause: Duration,
+) -> io::Result<StreamingResponse> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(READ_TIMEOUT))?;
+    stream.set_nodelay(true)?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("transfer-encoding: chunked\r\nconnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes())?;
+    for c in chunks.iter().filter(|c| !c.is_empty()) {
+        stream.write_all(&wire::encode_chunk(c))?;
+        stream.flush()?;
+        std::thread::sleep(pause);
+    }
+    stream.write_all(&wire::encode_chunk(b""))?;
+    stream.flush()?;
+    read_response_head(BufReader::new(stream), method == "HEAD")
+}
+
 fn read_response_head(
     mut reader: BufReader<TcpStream>,
     is_head_request: bool,
