@@ -1,1 +1,3 @@
-//! model-allowlist: placeholder until its issue lands.
+//! model-allowlist: request-level model and parameter policy (work in progress: pure pieces only).
+
+pub mod model_path;
