@@ -1,1 +1,0 @@
-//! body: being written (see docs/ARCHITECTURE.md).
