@@ -73,8 +73,10 @@ cmd_build() {
 }
 
 harness() {
-    cargo build --quiet --release -p guardrail-harness --bin harness
-    "$ROOT/target/release/harness" "$@"
+    # The dev profile shares its build with `cargo test` (wasmtime is compiled once, not again
+    # with LTO); the plugins it runs are the release .wasm files, so figures are unaffected.
+    cargo build --quiet -p guardrail-harness --bin harness
+    "$ROOT/target/debug/harness" "$@"
 }
 
 cmd_test() {
@@ -93,6 +95,8 @@ cmd_test() {
     log "SDK pure tests compiled to $WASM_TARGET, run in wasmtime"
     CARGO_TARGET_WASM32_WASIP1_RUNNER="$VENV/bin/python $ROOT/scripts/wasm-test-runner.py" \
         cargo test -p guardrail-sdk --target "$WASM_TARGET" 2>&1 | tee target/test-wasm.log
+    log "examples/envoy/gateway.yaml is rendered from the plugin configs"
+    harness render-gateway --check
     log "envoy --mode validate on every shipped Envoy config"
     for f in examples/envoy/*.yaml; do
         [[ -e "$f" ]] || continue
