@@ -1,0 +1,189 @@
+//! config: the plugin's typed configuration (unknown fields refused, errors name the field).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::model_lists::ModelLists;
+
+/// One policy scope. Selectors left out match everything; a scope with `path_prefix` applies to
+/// that route, one with `team`/`env`/`app`/`key_id` to callers key-auth identified that way.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scope {
+    pub path_prefix: Option<String>,
+    pub team: Option<String>,
+    pub env: Option<String>,
+    pub app: Option<String>,
+    pub key_id: Option<String>,
+    /// Model globs this scope allows (empty: no allow restriction from this scope).
+    pub allow: Vec<String>,
+    /// Model globs this scope denies (a deny in any matching scope wins).
+    pub deny: Vec<String>,
+}
+
+impl Scope {
+    pub fn lists(&self) -> ModelLists {
+        ModelLists {
+            allow: self.allow.clone(),
+            deny: self.deny.clone(),
+        }
+    }
+
+    /// How specific the scope is: a key beats an app beats an env beats a team beats a route.
+    pub fn specificity(&self) -> u32 {
+        [
+            (self.path_prefix.is_some(), 1),
+            (self.team.is_some(), 2),
+            (self.env.is_some(), 4),
+            (self.app.is_some(), 8),
+            (self.key_id.is_some(), 16),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, w)| w)
+        .sum()
+    }
+}
+
+/// Request parameter policy.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Params {
+    /// Top-level request fields refused with a 400 (e.g. `logprobs`, `tools`).
+    pub deny: Vec<String>,
+    /// Top-level request fields removed before the request goes upstream.
+    pub strip: Vec<String>,
+    /// Largest `n` (number of choices) accepted.
+    pub max_n: Option<u64>,
+    /// `false` refuses `"stream": true`.
+    pub allow_stream: Option<bool>,
+    /// Keys that must be present in the request's `metadata` object.
+    pub required_metadata: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Secret shared with key-auth to verify `x-guardrail-identity`. Without it, scopes that
+    /// select on team/env/app/key_id never match (an unsigned identity is no identity).
+    pub identity_secret: Option<String>,
+    /// Refuse requests without a verified identity (403).
+    pub require_identity: bool,
+    /// Global allow list (empty: none).
+    pub allow: Vec<String>,
+    /// Global deny list.
+    pub deny: Vec<String>,
+    pub scopes: Vec<Scope>,
+    /// `alias -> model`: the alias is rewritten (body or path) before the policy is applied.
+    pub aliases: BTreeMap<String, String>,
+    /// Cap on output tokens, clamped into `max_tokens`/`max_completion_tokens`/
+    /// `max_output_tokens`/`generationConfig.maxOutputTokens` (inserted when absent).
+    pub max_output_tokens: Option<u64>,
+    pub params: Params,
+    /// Largest request body scanned; larger is refused with 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            identity_secret: None,
+            require_identity: false,
+            allow: Vec::new(),
+            deny: Vec::new(),
+            scopes: Vec::new(),
+            aliases: BTreeMap::new(),
+            max_output_tokens: None,
+            params: Params::default(),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Parse and check the parts serde cannot.
+    pub fn from_json(raw: &[u8]) -> Result<Config, String> {
+        let c: Config = guardrail_sdk::config::parse(raw).map_err(|e| e.to_string())?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.max_body_bytes == 0 {
+            return Err("max_body_bytes: must be greater than 0".into());
+        }
+        if self.require_identity && self.identity_secret.is_none() {
+            return Err("require_identity: needs identity_secret to verify the identity".into());
+        }
+        if matches!(&self.identity_secret, Some(s) if s.len() < 16) {
+            return Err("identity_secret: must be at least 16 bytes".into());
+        }
+        for (i, s) in self.scopes.iter().enumerate() {
+            if s.allow.is_empty() && s.deny.is_empty() {
+                return Err(format!("scopes[{i}]: needs `allow` or `deny`"));
+            }
+            let needs_identity =
+                s.team.is_some() || s.env.is_some() || s.app.is_some() || s.key_id.is_some();
+            if needs_identity && self.identity_secret.is_none() {
+                return Err(format!(
+                    "scopes[{i}]: selects on the caller's identity but identity_secret is not set"
+                ));
+            }
+        }
+        for (alias, target) in &self.aliases {
+            if target.is_empty() || self.aliases.contains_key(target) {
+                return Err(format!(
+                    "aliases.{alias}: target must be a model name, not empty or another alias"
+                ));
+            }
+        }
+        if self.max_output_tokens == Some(0) {
+            return Err("max_output_tokens: must be greater than 0".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            (r#"{"bogus":1}"#, "bogus"),
+            (r#"{"scopes":[{"team":"a","allow":["x"]}]}"#, "scopes[0]"),
+            (r#"{"scopes":[{"allow":[], "deny":[]}]}"#, "scopes[0]"),
+            (r#"{"scopes":[{"path_prefix":"/v1","alow":["x"]}]}"#, "alow"),
+            (r#"{"aliases":{"a":"b","b":"c"}}"#, "aliases.a"),
+            (r#"{"max_output_tokens":0}"#, "max_output_tokens"),
+            (r#"{"max_output_tokens":-1}"#, "max_output_tokens"),
+            (r#"{"require_identity":true}"#, "require_identity"),
+            (r#"{"identity_secret":"short"}"#, "identity_secret"),
+            (r#"{"params":{"max_n":"two"}}"#, "params.max_n"),
+        ];
+        for (raw, field) in cases {
+            let err = Config::from_json(raw.as_bytes()).unwrap_err();
+            assert!(err.contains(field), "{raw}: {err}");
+        }
+    }
+
+    #[test]
+    fn empty_config_is_the_default() {
+        assert_eq!(Config::from_json(b"").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn specificity_orders_key_over_team_over_route() {
+        let s = |f: fn(&mut Scope)| {
+            let mut x = Scope::default();
+            f(&mut x);
+            x.specificity()
+        };
+        let route = s(|x| x.path_prefix = Some("/".into()));
+        let team = s(|x| x.team = Some("t".into()));
+        let key = s(|x| x.key_id = Some("k".into()));
+        assert!(route < team && team < key);
+    }
+}

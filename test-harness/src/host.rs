@@ -1,1 +1,0 @@
-//! host: being written (see docs/ARCHITECTURE.md).
