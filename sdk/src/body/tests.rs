@@ -287,3 +287,28 @@ fn responses_segments_and_usage_per_format() {
         assert_eq!(again.segments[0].text, "X");
     }
 }
+
+#[test]
+fn nasty_bodies_ten_thousand_deep_and_huge_numbers() {
+    let l = Limits::default();
+    let deep = format!(
+        r#"{{"model":"m","messages":{}{}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let e = parse_request(ApiFormat::OpenAiChat, deep.as_bytes(), &l).unwrap_err();
+    assert_eq!((e.status, e.code), (400, "too_deep"));
+    let deep_objects = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
+    let e = parse_request(ApiFormat::Unknown, deep_objects.as_bytes(), &l).unwrap_err();
+    assert_eq!(e.code, "too_deep");
+
+    let huge = format!(
+        r#"{{"model":"m","max_tokens":{},"temperature":1e999999,"messages":[{{"role":"user","content":"n"}}]}}"#,
+        "9".repeat(400)
+    );
+    let b = parse_request(ApiFormat::OpenAiChat, huge.as_bytes(), &l).unwrap();
+    let max = b.root.get("max_tokens").unwrap();
+    assert_eq!(max.as_u64(), None, "out of range: never silently wrapped");
+    assert_eq!(&huge[max.span.clone()], "9".repeat(400), "raw text kept");
+    assert_eq!(b.segments.len(), 1);
+}
