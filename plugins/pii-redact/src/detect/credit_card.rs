@@ -1,0 +1,157 @@
+//! credit_card: 12-19 digits, optionally grouped by single spaces or dashes, with a known
+//! issuer prefix (IIN) for that length and a valid Luhn check digit.
+
+use super::chars::{at, before, is_alnum, is_digit, keyword_before, luhn_ok};
+use crate::entity::Span;
+
+/// Words that make a digit run a product/book code, not a card.
+const VETO: &[&str] = &["isbn", "ean", "upc", "gtin", "imei"];
+
+/// Every card number in `text`.
+pub fn find(text: &str, out: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !is_digit(at(b, i)) {
+            i += 1;
+            continue;
+        }
+        let next = match candidate(b, i) {
+            Some(end) => {
+                out.push(Span { start: i, end });
+                end
+            }
+            None => i + 1,
+        };
+        // Never restart inside a digit run.
+        i = next;
+        while i < b.len() && is_digit(at(b, i)) && is_digit(before(b, i)) {
+            i += 1;
+        }
+    }
+}
+
+fn candidate(b: &[u8], start: usize) -> Option<usize> {
+    let p = before(b, start);
+    if is_alnum(p) || p == b'_' || p == b'.' || ((p == b'-' || p == b',') && is_alnum(before(b, start - 1))) {
+        return None;
+    }
+    let mut digits: Vec<u8> = Vec::with_capacity(19);
+    let mut groups: Vec<usize> = Vec::new();
+    let mut sep: Option<u8> = None;
+    let mut j = start;
+    loop {
+        let gs = j;
+        while is_digit(at(b, j)) {
+            digits.push(at(b, j));
+            j += 1;
+            if digits.len() > 19 {
+                return None;
+            }
+        }
+        groups.push(j - gs);
+        let c = at(b, j);
+        if (c == b' ' || c == b'-') && is_digit(at(b, j + 1)) && sep.is_none_or(|s| s == c) {
+            sep = Some(c);
+            j += 1;
+            continue;
+        }
+        break;
+    }
+    let next = at(b, j);
+    if is_alnum(next) || next == b'_' || (matches!(next, b'.' | b',' | b'-' | b'/') && is_digit(at(b, j + 1))) {
+        return None;
+    }
+    if groups.len() > 1 && groups.iter().any(|&g| !(3..=6).contains(&g)) {
+        return None;
+    }
+    if !(12..=19).contains(&digits.len()) || !iin_ok(&digits) || !luhn_ok(&digits) {
+        return None;
+    }
+    if keyword_before(b, start, 16, VETO) {
+        return None;
+    }
+    Some(j)
+}
+
+fn prefix(d: &[u8], n: usize) -> u32 {
+    d.iter().take(n).fold(0u32, |acc, &c| acc * 10 + u32::from(c.wrapping_sub(b'0') % 10))
+}
+
+/// Issuer prefix and length table (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay,
+/// Maestro, Mir).
+fn iin_ok(d: &[u8]) -> bool {
+    let len = d.len();
+    let p1 = prefix(d, 1);
+    let p2 = prefix(d, 2);
+    let p3 = prefix(d, 3);
+    let p4 = prefix(d, 4);
+    let p6 = prefix(d, 6);
+    let visa = p1 == 4 && matches!(len, 13 | 16 | 19);
+    let mastercard = ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16;
+    let amex = (p2 == 34 || p2 == 37) && len == 15;
+    let discover = (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6))
+        && (16..=19).contains(&len);
+    // JCB: 35xx (issued 3528-3589; generators use all of 35) and the legacy 15-digit 2131/1800.
+    let jcb = (p2 == 35 && (16..=19).contains(&len)) || (matches!(p4, 2131 | 1800) && len == 15);
+    let diners = ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len);
+    let unionpay = p2 == 62 && (16..=19).contains(&len);
+    let maestro = (matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763)
+        || (56..=58).contains(&p2)
+        || p2 == 50)
+        && (12..=19).contains(&len);
+    let mir = (2200..=2204).contains(&p4) && (16..=19).contains(&len);
+    visa || mastercard || amex || discover || jcb || diners || unionpay || maestro || mir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        find(text, &mut out);
+        out.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn positives() {
+        for (text, want) in [
+            ("card 4111 1111 1111 1111 exp", "4111 1111 1111 1111"),
+            ("card 4111-1111-1111-1111.", "4111-1111-1111-1111"),
+            ("card 4111111111111111,", "4111111111111111"),
+            ("amex 378282246310005 ok", "378282246310005"),
+            ("amex 3782 822463 10005 ok", "3782 822463 10005"),
+            ("mc 5555555555554444", "5555555555554444"),
+            ("mc2 2223003122003222", "2223003122003222"),
+            ("disc 6011111111111117", "6011111111111117"),
+            ("jcb 3530111333300000", "3530111333300000"),
+            ("jcb15 213100000000001", "213100000000001"),
+            ("diners 30569309025904", "30569309025904"),
+            ("maestro 6759649826438453", "6759649826438453"),
+            ("visa13 4222222222222", "4222222222222"),
+        ] {
+            assert_eq!(spans(text), vec![want], "{text}");
+        }
+    }
+
+    #[test]
+    fn hard_negatives() {
+        for text in [
+            "The reference 4729792622439332 failed",        // Luhn invalid
+            "card 4111 1111 1111 1112",                      // Luhn invalid
+            "id 1234567812345670",                           // Luhn ok, no issuer 1
+            "Our SKU format is AB-0528-8789-0431; is it",    // glued to a word, no IIN
+            "EAN 4006381333931 listed",                      // product code
+            "ISBN 978-0-7710-7069-3",                         // groups too short
+            "phone 4111111111111111111111",                  // too long
+            "v4111111111111111",                             // glued
+            "4111111111111111.5",                            // decimal
+            "4111 1111-1111 1111",                           // mixed separators
+            "ID 320102198602021490, x",
+        ] {
+            let got = spans(text);
+            assert!(got.is_empty(), "{text}: {got:?}");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! ip_address: IPv4 dotted quads (octets 0-255, no leading zeros, not part of a longer dotted
+//! number such as a version `1.2.3.4.5`) and IPv6 (full, `::`-compressed, IPv4-suffixed).
+
+use super::chars::{at, before, is_alnum, is_digit};
+use crate::entity::Span;
+
+/// Every IP address in `text`.
+pub fn find(text: &str, out: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = at(b, i);
+        let p = before(b, i);
+        let boundary = !is_alnum(p) && !matches!(p, b'.' | b':' | b'_' | b'-');
+        if boundary && (c.is_ascii_hexdigit() || (c == b':' && at(b, i + 1) == b':')) {
+            if let Some(end) = ipv6(b, i).or_else(|| ipv4(b, i)) {
+                out.push(Span { start: i, end });
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
+
+/// One octet at `i`: (value, end).
+fn octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let mut j = i;
+    let mut v = 0u32;
+    while is_digit(at(b, j)) && j - i < 4 {
+        v = v * 10 + u32::from(at(b, j) - b'0');
+        j += 1;
+    }
+    let n = j - i;
+    if n == 0 || n > 3 || v > 255 || (n > 1 && at(b, i) == b'0') {
+        return None;
+    }
+    Some((v, j))
+}
+
+/// Four octets starting at `i`, without checking what follows.
+fn quad(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    for k in 0..4 {
+        if k > 0 {
+            if at(b, j) != b'.' {
+                return None;
+            }
+            j += 1;
+        }
+        j = octet(b, j)?.1;
+    }
+    Some(j)
+}
+
+fn ipv4(b: &[u8], i: usize) -> Option<usize> {
+    let end = quad(b, i)?;
+    let next = at(b, end);
+    if is_alnum(next) || next == b'_' || (matches!(next, b'.' | b'-') && is_alnum(at(b, end + 1))) {
+        return None;
+    }
+    Some(end)
+}
+
+fn ipv6(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    let mut groups = 0usize;
+    let mut compressed = false;
+    let mut has_digit = false;
+    if at(b, j) == b':' {
+        if at(b, j + 1) != b':' {
+            return None;
+        }
+        compressed = true;
+        j += 2;
+    }
+    loop {
+        // An embedded IPv4 tail (`::ffff:192.0.2.1`) counts as two groups.
+        if groups > 0 || compressed {
+            if let Some(end) = quad(b, j) {
+                if groups + 2 <= 8 {
+                    groups += 2;
+                    has_digit = true;
+                    j = end;
+                    break;
+                }
+            }
+        }
+        let gs = j;
+        while at(b, j).is_ascii_hexdigit() && j - gs < 5 {
+            has_digit |= is_digit(at(b, j));
+            j += 1;
+        }
+        let n = j - gs;
+        if n == 0 {
+            // Only legal right after `::`.
+            if !(compressed && at(b, j.wrapping_sub(1)) == b':' && before(b, j.wrapping_sub(1)) == b':') {
+                return None;
+            }
+            break;
+        }
+        if n > 4 {
+            return None;
+        }
+        groups += 1;
+        if at(b, j) == b':' && at(b, j + 1) == b':' {
+            if compressed {
+                return None;
+            }
+            compressed = true;
+            j += 2;
+            if !at(b, j).is_ascii_hexdigit() {
+                break;
+            }
+            continue;
+        }
+        if at(b, j) == b':' && at(b, j + 1).is_ascii_hexdigit() {
+            j += 1;
+            continue;
+        }
+        break;
+    }
+    let next = at(b, j);
+    if is_alnum(next) || next == b'_' || next == b':' || (next == b'.' && is_alnum(at(b, j + 1))) {
+        return None;
+    }
+    let ok = if compressed { (2..=7).contains(&groups) || (groups == 1 && i + 2 < j) } else { groups == 8 };
+    (ok && has_digit).then_some(j)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        find(text, &mut out);
+        out.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn positives() {
+        for (text, want) in [
+            ("src=94.42.160.65 status", "94.42.160.65"),
+            ("host 10.0.0.1.", "10.0.0.1"),
+            ("(255.255.255.0)", "255.255.255.0"),
+            ("ip 46b6:b278:504a:33d0:2fae:f75c:58e0:bd28 x", "46b6:b278:504a:33d0:2fae:f75c:58e0:bd28"),
+            ("ip ff51:ed14:b698:880f:2845:2403:c77:ac90.", "ff51:ed14:b698:880f:2845:2403:c77:ac90"),
+            ("ip 2001:db8::8a2e:370:7334 x", "2001:db8::8a2e:370:7334"),
+            ("ip fe80::1 x", "fe80::1"),
+            ("ip ::ffff:192.0.2.128 x", "::ffff:192.0.2.128"),
+            ("ip 2001:db8:: x", "2001:db8::"),
+        ] {
+            assert_eq!(spans(text), vec![want], "{text}");
+        }
+    }
+
+    #[test]
+    fn hard_negatives() {
+        for text in [
+            "bumps serde to 4.1.6.", "version 1.2.3.4.5", "v1.2.3.4", "256.1.1.1", "1.2.3",
+            "01.02.03.04", "1.2.3.4.5", "12:30:45", "std::vec", "Add::add", "a:b:c:d",
+            "00:1a:2b:3c:4d:5e", "1:2:3:4:5:6:7:8:9", "dead::beef", "2001:db8::1::2", "x10.0.0.1",
+        ] {
+            let got = spans(text);
+            assert!(got.is_empty(), "{text}: {got:?}");
+        }
+    }
+}

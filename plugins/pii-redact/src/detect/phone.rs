@@ -1,0 +1,301 @@
+//! phone: E.164 (`+CC ...`) and national formats with separators; 7-15 digits, optional
+//! extension. Dates, ISBNs, versions, SKUs and bare digit runs without a phone context are
+//! rejected.
+
+use super::chars::{at, before, is_alnum, is_digit, keyword_before};
+use crate::entity::Span;
+
+/// Words that make a bare or loosely formatted digit run a phone number.
+const CONTEXT: &[&str] = &[
+    "phone", "tel", "mobile", "mobil", "cell", "call", "fax", "whatsapp", "sms", "text me",
+    "ring", "dial", "contact", "reach", "number", "numéro", "numero", "número", "nummer",
+    "unter", "erreich", "telefon", "téléphone", "portable", "handy", "celular", "cellulare",
+    "電話", "电话", "手机", "携帯", "연락",
+];
+
+/// Words that make a digit run something else (book/product ids).
+const VETO: &[&str] = &["isbn", "ean", "upc", "gtin", "sku", "order", "invoice", "version"];
+
+#[derive(Default)]
+struct Shape {
+    groups: Vec<(usize, bool)>, // (digit count, inside parentheses)
+    seps: Vec<u8>,              // separator byte between groups (' ', '-', '.', ')' for none)
+    plus: bool,
+    digits: usize,
+    end: usize,
+}
+
+/// Every phone number in `text`.
+pub fn find(text: &str, out: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = at(b, i);
+        let starts = (c == b'+' && (is_digit(at(b, i + 1)) || at(b, i + 1) == b'('))
+            || (c == b'(' && (is_digit(at(b, i + 1)) || at(b, i + 1) == b'+'))
+            || is_digit(c);
+        if !starts || !left_ok(b, i) {
+            i = skip_run(b, i);
+            continue;
+        }
+        let found = parse(b, i).map(|s| (extension(b, s.end), s)).filter(|(end, s)| accept(b, i, s, *end));
+        match found {
+            Some((end, _)) => {
+                out.push(Span { start: i, end });
+                i = end;
+            }
+            None => i = skip_run(b, i),
+        }
+    }
+}
+
+/// Next start position: past the digit run at `i` (never start inside one), else `i + 1`.
+fn skip_run(b: &[u8], i: usize) -> usize {
+    let mut j = i + 1;
+    if is_digit(at(b, i)) {
+        while j < b.len() && is_digit(at(b, j)) {
+            j += 1;
+        }
+    }
+    j
+}
+
+fn left_ok(b: &[u8], i: usize) -> bool {
+    let p = before(b, i);
+    if is_alnum(p) || matches!(p, b'_' | b'+' | b'#' | b'@' | b'/' | b'\\' | b'=' | b'$' | b'%') {
+        return false;
+    }
+    // `3519 0107 ...`: a longer digit group sequence started earlier and was rejected.
+    if p == b' ' && is_digit(before(b, i - 1)) {
+        return false;
+    }
+    // `AB-1234`, `v1.2`, `12:30` continue something else.
+    if matches!(p, b'-' | b'.' | b':' | b',') && is_alnum(before(b, i - 1)) {
+        return false;
+    }
+    true
+}
+
+fn parse(b: &[u8], start: usize) -> Option<Shape> {
+    let mut s = Shape::default();
+    let mut j = start;
+    if at(b, j) == b'+' {
+        s.plus = true;
+        j += 1;
+    }
+    loop {
+        let paren = at(b, j) == b'(';
+        if paren {
+            j += 1;
+        }
+        let gs = j;
+        while is_digit(at(b, j)) {
+            j += 1;
+        }
+        let n = j - gs;
+        if n == 0 {
+            return None;
+        }
+        if paren {
+            if at(b, j) != b')' {
+                return None;
+            }
+            j += 1;
+        }
+        s.groups.push((n, paren));
+        s.digits += n;
+        s.end = j;
+        if s.digits > 15 {
+            return None;
+        }
+        // Separator: one of ' ', '-', '.', or ") " / ")-" (handled by the paren), or none
+        // after a closing parenthesis.
+        let c = at(b, j);
+        if matches!(c, b' ' | b'-' | b'.') {
+            let d = at(b, j + 1);
+            if is_digit(d) || (d == b'(' && c != b'.') {
+                s.seps.push(c);
+                j += 1;
+                continue;
+            }
+            // " - " style is not supported; stop here.
+            break;
+        }
+        if paren && (is_digit(c) || c == b'(') {
+            s.seps.push(b')');
+            continue;
+        }
+        if c == b'(' && is_digit(at(b, j + 1)) && s.plus && s.groups.len() == 1 {
+            // `+49(0)30...`
+            s.seps.push(b')');
+            continue;
+        }
+        break;
+    }
+    Some(s)
+}
+
+fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
+    if !(7..=15).contains(&s.digits) {
+        return false;
+    }
+    // The run must really end here: no letter/digit glued on, no `.5`, `-7`, `/2024`.
+    let next = at(b, end);
+    if is_alnum(next) || next == b'_' || next == b'@' {
+        return false;
+    }
+    if matches!(next, b'.' | b'-' | b'/' | b':' | b',') && is_digit(at(b, end + 1)) {
+        return false;
+    }
+    if next == b'/' || next == b'%' {
+        return false;
+    }
+    if keyword_before(b, start, 16, VETO) {
+        return false;
+    }
+    let context = keyword_before(b, start, 40, CONTEXT);
+    let lens: Vec<usize> = s.groups.iter().map(|g| g.0).collect();
+    let any_paren = s.groups.iter().any(|g| g.1);
+    // Dates: 2024-01-31, 31.01.2024, 2024.01.31.
+    if !s.plus && !any_paren && lens.len() == 3 {
+        let date = matches!(lens.as_slice(), [4, 1..=2, 1..=2] | [1..=2, 1..=2, 4]);
+        if date {
+            return false;
+        }
+    }
+    // Dots only in the North-American 3.3.4 shape (never versions or IPs).
+    if s.seps.contains(&b'.') {
+        let nanp = lens.as_slice() == [3, 3, 4] && s.seps.iter().all(|&c| c == b'.');
+        if !nanp {
+            return false;
+        }
+    }
+    // Single-digit groups: only as `+C`, in parentheses, or once space-separated (FR mobile).
+    let mut loose_singles = 0;
+    for (k, &(n, paren)) in s.groups.iter().enumerate() {
+        if n != 1 || paren || (k == 0 && s.plus) {
+            continue;
+        }
+        let sep_before = k.checked_sub(1).and_then(|p| s.seps.get(p)).copied();
+        match sep_before {
+            Some(b')') => {}
+            Some(b' ') => loose_singles += 1,
+            _ => return false,
+        }
+    }
+    if loose_singles > 1 {
+        return false;
+    }
+    if lens.last().is_some_and(|&n| n < 2) {
+        return false;
+    }
+    if s.plus {
+        // E.164: the `+` makes it a phone number whatever the grouping (`+44117 4960357`).
+        return true;
+    }
+    let first_digit = at(b, start + usize::from(at(b, start) == b'(') );
+    let single_group = lens.len() == 1;
+    if single_group {
+        // Bare digits: a phone only with a phone word before it (or a national trunk 0).
+        return (9..=12).contains(&s.digits) && (context || (first_digit == b'0' && s.digits >= 10));
+    }
+    let nanp = matches!(lens.as_slice(), [3, 3, 4]);
+    context || any_paren || first_digit == b'0' || nanp
+}
+
+/// `x123`, ` x123`, `ext. 123`, `ext123` right after the number.
+fn extension(b: &[u8], end: usize) -> usize {
+    let mut j = end;
+    if at(b, j) == b' ' && matches!(at(b, j + 1), b'x' | b'e') {
+        j += 1;
+    }
+    let k = if at(b, j) == b'x' {
+        j + 1
+    } else if b.get(j..j + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"ext")) {
+        let mut k = j + 3;
+        if at(b, k) == b'.' {
+            k += 1;
+        }
+        if at(b, k) == b' ' {
+            k += 1;
+        }
+        k
+    } else {
+        return end;
+    };
+    let mut e = k;
+    while is_digit(at(b, e)) && e - k < 6 {
+        e += 1;
+    }
+    if e == k || is_alnum(at(b, e)) {
+        return end;
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        find(text, &mut out);
+        out.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn positives() {
+        let cases: &[(&str, &str)] = &[
+            ("my phone is +1 (579) 383-4701.", "+1 (579) 383-4701"),
+            ("unter +34 820 00 33 07.", "+34 820 00 33 07"),
+            ("mobile +49(0) 049403269.", "+49(0) 049403269"),
+            ("mobile +49(0)3939 538913.", "+49(0)3939 538913"),
+            ("phone is 070-4330-1467.", "070-4330-1467"),
+            ("mobile 0146267304.", "0146267304"),
+            ("Call me at 7865817785 or", "7865817785"),
+            ("est le 05 67 55 97 10 et", "05 67 55 97 10"),
+            ("at +33 (0)3 90 44 91 33 or", "+33 (0)3 90 44 91 33"),
+            ("at 555.123.4567x1234 or", "555.123.4567x1234"),
+            ("call 212-555-0187 ext. 42 now", "212-555-0187 ext. 42"),
+            ("at +910160240465 or", "+910160240465"),
+            ("at (0151) 1234567 or", "(0151) 1234567"),
+            ("at +33 6 12 34 56 78", "+33 6 12 34 56 78"),
+            ("Tel: 020 7946 0958", "020 7946 0958"),
+            ("at +1-541-754-3010x123 or", "+1-541-754-3010x123"),
+            ("at +44117 4960357 or", "+44117 4960357"),
+            ("mobile +3177-5355721.", "+3177-5355721"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(spans(text), vec![*want], "{text}");
+        }
+    }
+
+    #[test]
+    fn hard_negatives() {
+        for text in [
+            "shipped on 1980-09-20; ok",
+            "on 20.09.1980 we",
+            "bumps serde to 4.1.6.",
+            "src=94.42.160.65 status",
+            "Our SKU format is AB-0528-8789-0431; is it",
+            "ISBN 978-0-7710-7069-3 and EAN 8743835953371 are",
+            "The reference 4729792622439332 failed",
+            "Order ORD-007728 shipped",
+            "HTTP 503 after 643 ms",
+            "request id bf40c460-b6b7-4d9c-9ec7-71f16b892b17 returned",
+            "tracking number 1ZAD35L9M26MI0YHZ0.",
+            "ID 320102198602021490, x",
+            "in 2023 2024 2025 sales",
+            "1 2 3 4 5 6 7 8",
+            "total 123456789 rows",
+            "PR #8326 which",
+            "My SSN is 555-79-7263, ok",
+            "v1.2.3.4567890",
+            "12:30:45",
+            "card 3519 0107 6722 1648 exp",
+        ] {
+            let got = spans(text);
+            assert!(got.is_empty(), "{text}: {got:?}");
+        }
+    }
+}
