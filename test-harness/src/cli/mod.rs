@@ -1,18 +1,22 @@
 //! Subcommands of the `harness` CLI. Each returns the process exit code.
 
+pub mod audit;
+pub mod bench;
 pub mod demo;
 pub mod eval;
 pub mod keygen;
 pub mod render_gateway;
 pub mod serve;
 
-pub const USAGE: &str = "usage: harness <serve|demo|eval|keygen|render-gateway> [options]";
+pub const USAGE: &str = "usage: harness <serve|demo|eval|bench|audit|keygen|render-gateway> [options]";
 
 pub fn run(cmd: &str, args: Vec<String>) -> anyhow::Result<u8> {
     match cmd {
         "serve" => serve::run(args),
         "demo" => demo::run(args),
         "eval" => eval::run(args),
+        "bench" => bench::run(args),
+        "audit" => audit::run(args),
         "keygen" => keygen::run(args),
         "render-gateway" => render_gateway::run(args),
         _ => anyhow::bail!("unknown subcommand `{cmd}`\n{USAGE}"),

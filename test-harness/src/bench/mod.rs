@@ -1,0 +1,1 @@
+//! bench: side-by-side Envoy benchmark (being written, issue 8).
