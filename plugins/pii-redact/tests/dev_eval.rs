@@ -52,8 +52,12 @@ struct Tally {
 #[test]
 fn dev_set_precision_recall_floors() {
     let path = data_path();
-    let raw = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("pii dev data missing at {} ({e}); set GUARDRAIL_SHARED", path.display()));
+    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "pii dev data missing at {} ({e}); set GUARDRAIL_SHARED",
+            path.display()
+        )
+    });
     let verbose = std::env::var("PII_EVAL_VERBOSE").is_ok();
     let mut tally = [Tally::default(); 8];
     let mut lines = 0;
@@ -67,14 +71,20 @@ fn dev_set_precision_recall_floors() {
             .iter()
             .map(|e| {
                 let t = EntityType::from_name(e["type"].as_str().unwrap()).unwrap();
-                (t, e["start"].as_u64().unwrap() as usize, e["end"].as_u64().unwrap() as usize)
+                (
+                    t,
+                    e["start"].as_u64().unwrap() as usize,
+                    e["end"].as_u64().unwrap() as usize,
+                )
             })
             .collect();
         let pred: Vec<(EntityType, usize, usize)> = scan(text, &Enabled::all())
             .into_iter()
             .map(|m| (m.kind, char_off(text, m.start), char_off(text, m.end)))
             .collect();
-        let overlaps = |a: &(EntityType, usize, usize), b: &(EntityType, usize, usize)| a.0 == b.0 && a.1 < b.2 && b.1 < a.2;
+        let overlaps = |a: &(EntityType, usize, usize), b: &(EntityType, usize, usize)| {
+            a.0 == b.0 && a.1 < b.2 && b.1 < a.2
+        };
         for g in &gold {
             let t = &mut tally[g.0.index()];
             t.gold += 1;
@@ -98,12 +108,30 @@ fn dev_set_precision_recall_floors() {
     }
     assert!(lines >= 100, "dev set too small: {lines} lines");
     let mut failures = Vec::new();
-    println!("{:<16} {:>5} {:>5} {:>9} {:>7}", "type", "gold", "pred", "precision", "recall");
+    println!(
+        "{:<16} {:>5} {:>5} {:>9} {:>7}",
+        "type", "gold", "pred", "precision", "recall"
+    );
     for t in EntityType::ALL {
         let c = tally[t.index()];
-        let precision = if c.pred == 0 { 1.0 } else { c.correct as f64 / c.pred as f64 };
-        let recall = if c.gold == 0 { 1.0 } else { c.found as f64 / c.gold as f64 };
-        println!("{:<16} {:>5} {:>5} {:>9.3} {:>7.3}", t.name(), c.gold, c.pred, precision, recall);
+        let precision = if c.pred == 0 {
+            1.0
+        } else {
+            c.correct as f64 / c.pred as f64
+        };
+        let recall = if c.gold == 0 {
+            1.0
+        } else {
+            c.found as f64 / c.gold as f64
+        };
+        println!(
+            "{:<16} {:>5} {:>5} {:>9.3} {:>7.3}",
+            t.name(),
+            c.gold,
+            c.pred,
+            precision,
+            recall
+        );
         let (_, p_floor, r_floor) = FLOORS.iter().find(|f| f.0 == t.name()).copied().unwrap();
         if precision < p_floor || recall < r_floor {
             failures.push(format!("{}: precision {precision:.3} (floor {p_floor}), recall {recall:.3} (floor {r_floor})", t.name()));

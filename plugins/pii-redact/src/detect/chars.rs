@@ -53,7 +53,10 @@ pub fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
 
 /// ASCII case-insensitive equality (`needle` lowercase).
 pub fn eq_ci(a: &[u8], needle: &[u8]) -> bool {
-    a.len() == needle.len() && a.iter().zip(needle).all(|(x, y)| x.to_ascii_lowercase() == *y)
+    a.len() == needle.len()
+        && a.iter()
+            .zip(needle)
+            .all(|(x, y)| x.to_ascii_lowercase() == *y)
 }
 
 /// Whether `b[i..]` starts with `prefix` (exact bytes).
@@ -99,7 +102,7 @@ pub fn luhn_ok(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -115,7 +118,7 @@ mod tests {
         assert_eq!(run_end(b, 0, is_alnum), 3);
         assert!(keyword_before(b"my SSN is ", 10, 40, &["ssn"]));
         assert!(!keyword_before(b"my SSN is ", 10, 3, &["ssn"]));
-        assert!(keyword_before(b"x", 99, 40, &[]) == false);
+        assert!(!keyword_before(b"x", 99, 40, &[]));
         assert!(starts_at(b"sk-ant", 0, b"sk-"));
         assert!(!starts_at(b"sk", 5, b"sk"));
     }

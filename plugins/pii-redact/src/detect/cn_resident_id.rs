@@ -8,8 +8,8 @@ use crate::entity::Span;
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: &[u8; 11] = b"10X98765432";
 const PROVINCES: &[u32] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61,
-    62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 /// Every resident id in `text`.
@@ -20,7 +20,10 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         if at(b, i).is_ascii_digit() && !is_alnum(before(b, i)) {
             if let Some(id) = b.get(i..i + 18) {
                 if !is_alnum(at(b, i + 18)) && valid(id) {
-                    out.push(Span { start: i, end: i + 18 });
+                    out.push(Span {
+                        start: i,
+                        end: i + 18,
+                    });
                     i += 18;
                     continue;
                 }
@@ -31,7 +34,8 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
 }
 
 fn num(s: &[u8]) -> u32 {
-    s.iter().fold(0u32, |a, &c| a * 10 + u32::from(c.wrapping_sub(b'0') % 10))
+    s.iter()
+        .fold(0u32, |a, &c| a * 10 + u32::from(c.wrapping_sub(b'0') % 10))
 }
 
 /// Whether 18 bytes are a valid resident id.
@@ -51,7 +55,7 @@ pub fn valid(id: &[u8]) -> bool {
     if !(1900..=2099).contains(&year) || !(1..=12).contains(&month) {
         return false;
     }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         2 if leap => 29,
         2 => 28,
@@ -61,7 +65,11 @@ pub fn valid(id: &[u8]) -> bool {
     if day == 0 || day > days {
         return false;
     }
-    let sum: u32 = body.iter().zip(WEIGHTS).map(|(&c, w)| u32::from(c - b'0') * w).sum();
+    let sum: u32 = body
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(&c, w)| u32::from(c - b'0') * w)
+        .sum();
     let want = CHECK.get((sum % 11) as usize).copied().unwrap_or(0);
     check.to_ascii_uppercase() == want
 }
@@ -91,12 +99,12 @@ mod tests {
     #[test]
     fn hard_negatives() {
         for text in [
-            "320102198602021491",   // wrong check
-            "990102198602021490",   // no province 99
-            "320102198613021490",   // month 13
-            "320102190002291490",   // 1900 not leap
-            "3201021986020214901",  // 19 digits
-            "A320102198602021490",  // glued
+            "320102198602021491",  // wrong check
+            "990102198602021490",  // no province 99
+            "320102198613021490",  // month 13
+            "320102190002291490",  // 1900 not leap
+            "3201021986020214901", // 19 digits
+            "A320102198602021490", // glued
             "The reference 4729792622439332 failed",
         ] {
             let got = spans(text);

@@ -33,7 +33,11 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
 
 fn candidate(b: &[u8], start: usize) -> Option<usize> {
     let p = before(b, start);
-    if is_alnum(p) || p == b'_' || p == b'.' || ((p == b'-' || p == b',') && is_alnum(before(b, start - 1))) {
+    if is_alnum(p)
+        || p == b'_'
+        || p == b'.'
+        || ((p == b'-' || p == b',') && is_alnum(before(b, start - 1)))
+    {
         return None;
     }
     let mut digits: Vec<u8> = Vec::with_capacity(19);
@@ -59,7 +63,10 @@ fn candidate(b: &[u8], start: usize) -> Option<usize> {
         break;
     }
     let next = at(b, j);
-    if is_alnum(next) || next == b'_' || (matches!(next, b'.' | b',' | b'-' | b'/') && is_digit(at(b, j + 1))) {
+    if is_alnum(next)
+        || next == b'_'
+        || (matches!(next, b'.' | b',' | b'-' | b'/') && is_digit(at(b, j + 1)))
+    {
         return None;
     }
     if groups.len() > 1 && groups.iter().any(|&g| !(3..=6).contains(&g)) {
@@ -75,7 +82,9 @@ fn candidate(b: &[u8], start: usize) -> Option<usize> {
 }
 
 fn prefix(d: &[u8], n: usize) -> u32 {
-    d.iter().take(n).fold(0u32, |acc, &c| acc * 10 + u32::from(c.wrapping_sub(b'0') % 10))
+    d.iter().take(n).fold(0u32, |acc, &c| {
+        acc * 10 + u32::from(c.wrapping_sub(b'0') % 10)
+    })
 }
 
 /// Issuer prefix and length table (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay,
@@ -90,14 +99,18 @@ fn iin_ok(d: &[u8]) -> bool {
     let visa = p1 == 4 && matches!(len, 13 | 16 | 19);
     let mastercard = ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16;
     let amex = (p2 == 34 || p2 == 37) && len == 15;
-    let discover = (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6))
-        && (16..=19).contains(&len);
+    let discover =
+        (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6))
+            && (16..=19).contains(&len);
     // JCB: 35xx (issued 3528-3589; generators use all of 35) and the legacy 15-digit 2131/1800.
     let jcb = (p2 == 35 && (16..=19).contains(&len)) || (matches!(p4, 2131 | 1800) && len == 15);
-    let diners = ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len);
+    let diners =
+        ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len);
     let unionpay = p2 == 62 && (16..=19).contains(&len);
-    let maestro = (matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763)
-        || (56..=58).contains(&p2)
+    let maestro = (matches!(
+        p4,
+        5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763
+    ) || (56..=58).contains(&p2)
         || p2 == 50)
         && (12..=19).contains(&len);
     let mir = (2200..=2204).contains(&p4) && (16..=19).contains(&len);
@@ -138,16 +151,16 @@ mod tests {
     #[test]
     fn hard_negatives() {
         for text in [
-            "The reference 4729792622439332 failed",        // Luhn invalid
-            "card 4111 1111 1111 1112",                      // Luhn invalid
-            "id 1234567812345670",                           // Luhn ok, no issuer 1
-            "Our SKU format is AB-0528-8789-0431; is it",    // glued to a word, no IIN
-            "EAN 4006381333931 listed",                      // product code
-            "ISBN 978-0-7710-7069-3",                         // groups too short
-            "phone 4111111111111111111111",                  // too long
-            "v4111111111111111",                             // glued
-            "4111111111111111.5",                            // decimal
-            "4111 1111-1111 1111",                           // mixed separators
+            "The reference 4729792622439332 failed",      // Luhn invalid
+            "card 4111 1111 1111 1112",                   // Luhn invalid
+            "id 1234567812345670",                        // Luhn ok, no issuer 1
+            "Our SKU format is AB-0528-8789-0431; is it", // glued to a word, no IIN
+            "EAN 4006381333931 listed",                   // product code
+            "ISBN 978-0-7710-7069-3",                     // groups too short
+            "phone 4111111111111111111111",               // too long
+            "v4111111111111111",                          // glued
+            "4111111111111111.5",                         // decimal
+            "4111 1111-1111 1111",                        // mixed separators
             "ID 320102198602021490, x",
         ] {
             let got = spans(text);

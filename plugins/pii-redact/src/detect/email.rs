@@ -61,7 +61,8 @@ fn at_sign(b: &[u8], i: usize) -> Option<Span> {
             j += 1;
         }
         let label = b.get(ls..j)?;
-        if label.is_empty() || label.len() > 63 || label.starts_with(b"-") || label.ends_with(b"-") {
+        if label.is_empty() || label.len() > 63 || label.starts_with(b"-") || label.ends_with(b"-")
+        {
             if labels == 0 {
                 return None;
             }
@@ -104,7 +105,10 @@ mod tests {
             ("mail xvaillant@example.com now", &["xvaillant@example.com"]),
             ("user=mia01@example.com src=1", &["mia01@example.com"]),
             ("<jo.doe+tag@mail.co.uk>.", &["jo.doe+tag@mail.co.uk"]),
-            ("write to phill@wilson-perry.net.", &["phill@wilson-perry.net"]),
+            (
+                "write to phill@wilson-perry.net.",
+                &["phill@wilson-perry.net"],
+            ),
             ("a@b.io and c_d@e-f.gov.br", &["a@b.io", "c_d@e-f.gov.br"]),
             ("mailto:X.Y@Example.ORG", &["X.Y@Example.ORG"]),
             ("(o'neil@irish.ie)", &["o'neil@irish.ie"]),

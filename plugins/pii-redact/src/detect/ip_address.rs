@@ -94,7 +94,10 @@ fn ipv6(b: &[u8], i: usize) -> Option<usize> {
         let n = j - gs;
         if n == 0 {
             // Only legal right after `::`.
-            if !(compressed && at(b, j.wrapping_sub(1)) == b':' && before(b, j.wrapping_sub(1)) == b':') {
+            if !(compressed
+                && at(b, j.wrapping_sub(1)) == b':'
+                && before(b, j.wrapping_sub(1)) == b':')
+            {
                 return None;
             }
             break;
@@ -124,7 +127,11 @@ fn ipv6(b: &[u8], i: usize) -> Option<usize> {
     if is_alnum(next) || next == b'_' || next == b':' || (next == b'.' && is_alnum(at(b, j + 1))) {
         return None;
     }
-    let ok = if compressed { (2..=7).contains(&groups) || (groups == 1 && i + 2 < j) } else { groups == 8 };
+    let ok = if compressed {
+        (2..=7).contains(&groups) || (groups == 1 && i + 2 < j)
+    } else {
+        groups == 8
+    };
     (ok && has_digit).then_some(j)
 }
 
@@ -144,8 +151,14 @@ mod tests {
             ("src=94.42.160.65 status", "94.42.160.65"),
             ("host 10.0.0.1.", "10.0.0.1"),
             ("(255.255.255.0)", "255.255.255.0"),
-            ("ip 46b6:b278:504a:33d0:2fae:f75c:58e0:bd28 x", "46b6:b278:504a:33d0:2fae:f75c:58e0:bd28"),
-            ("ip ff51:ed14:b698:880f:2845:2403:c77:ac90.", "ff51:ed14:b698:880f:2845:2403:c77:ac90"),
+            (
+                "ip 46b6:b278:504a:33d0:2fae:f75c:58e0:bd28 x",
+                "46b6:b278:504a:33d0:2fae:f75c:58e0:bd28",
+            ),
+            (
+                "ip ff51:ed14:b698:880f:2845:2403:c77:ac90.",
+                "ff51:ed14:b698:880f:2845:2403:c77:ac90",
+            ),
             ("ip 2001:db8::8a2e:370:7334 x", "2001:db8::8a2e:370:7334"),
             ("ip fe80::1 x", "fe80::1"),
             ("ip ::ffff:192.0.2.128 x", "::ffff:192.0.2.128"),
@@ -158,9 +171,22 @@ mod tests {
     #[test]
     fn hard_negatives() {
         for text in [
-            "bumps serde to 4.1.6.", "version 1.2.3.4.5", "v1.2.3.4", "256.1.1.1", "1.2.3",
-            "01.02.03.04", "1.2.3.4.5", "12:30:45", "std::vec", "Add::add", "a:b:c:d",
-            "00:1a:2b:3c:4d:5e", "1:2:3:4:5:6:7:8:9", "dead::beef", "2001:db8::1::2", "x10.0.0.1",
+            "bumps serde to 4.1.6.",
+            "version 1.2.3.4.5",
+            "v1.2.3.4",
+            "256.1.1.1",
+            "1.2.3",
+            "01.02.03.04",
+            "1.2.3.4.5",
+            "12:30:45",
+            "std::vec",
+            "Add::add",
+            "a:b:c:d",
+            "00:1a:2b:3c:4d:5e",
+            "1:2:3:4:5:6:7:8:9",
+            "dead::beef",
+            "2001:db8::1::2",
+            "x10.0.0.1",
         ] {
             let got = spans(text);
             assert!(got.is_empty(), "{text}: {got:?}");

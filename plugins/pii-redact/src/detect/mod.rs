@@ -54,14 +54,28 @@ pub fn scan(text: &str, enabled: &Enabled) -> Vec<Match> {
         }
         spans.clear();
         find_type(t, text, &mut spans);
-        found.extend(spans.iter().filter(|s| s.end > s.start && text.is_char_boundary(s.start) && text.is_char_boundary(s.end)).map(|s| Match {
-            kind: t,
-            start: s.start,
-            end: s.end,
-        }));
+        found.extend(
+            spans
+                .iter()
+                .filter(|s| {
+                    s.end > s.start
+                        && text.is_char_boundary(s.start)
+                        && text.is_char_boundary(s.end)
+                })
+                .map(|s| Match {
+                    kind: t,
+                    start: s.start,
+                    end: s.end,
+                }),
+        );
     }
     // Priority: type order, then longer first.
-    found.sort_by(|a, b| a.kind.cmp(&b.kind).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start)));
+    found.sort_by(|a, b| {
+        a.kind
+            .cmp(&b.kind)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+    });
     let mut kept: Vec<Match> = Vec::with_capacity(found.len());
     for m in found {
         if kept.iter().all(|k| m.end <= k.start || m.start >= k.end) {
@@ -77,7 +91,10 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<(EntityType, &str)> {
-        scan(text, &Enabled::all()).into_iter().map(|m| (m.kind, &text[m.start..m.end])).collect()
+        scan(text, &Enabled::all())
+            .into_iter()
+            .map(|m| (m.kind, &text[m.start..m.end]))
+            .collect()
     }
 
     #[test]

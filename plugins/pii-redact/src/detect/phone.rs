@@ -7,14 +7,44 @@ use crate::entity::Span;
 
 /// Words that make a bare or loosely formatted digit run a phone number.
 const CONTEXT: &[&str] = &[
-    "phone", "tel", "mobile", "mobil", "cell", "call", "fax", "whatsapp", "sms", "text me",
-    "ring", "dial", "contact", "reach", "number", "numéro", "numero", "número", "nummer",
-    "unter", "erreich", "telefon", "téléphone", "portable", "handy", "celular", "cellulare",
-    "電話", "电话", "手机", "携帯", "연락",
+    "phone",
+    "tel",
+    "mobile",
+    "mobil",
+    "cell",
+    "call",
+    "fax",
+    "whatsapp",
+    "sms",
+    "text me",
+    "ring",
+    "dial",
+    "contact",
+    "reach",
+    "number",
+    "numéro",
+    "numero",
+    "número",
+    "nummer",
+    "unter",
+    "erreich",
+    "telefon",
+    "téléphone",
+    "portable",
+    "handy",
+    "celular",
+    "cellulare",
+    "電話",
+    "电话",
+    "手机",
+    "携帯",
+    "연락",
 ];
 
 /// Words that make a digit run something else (book/product ids).
-const VETO: &[&str] = &["isbn", "ean", "upc", "gtin", "sku", "order", "invoice", "version"];
+const VETO: &[&str] = &[
+    "isbn", "ean", "upc", "gtin", "sku", "order", "invoice", "version",
+];
 
 #[derive(Default)]
 struct Shape {
@@ -38,7 +68,9 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
             i = skip_run(b, i);
             continue;
         }
-        let found = parse(b, i).map(|s| (extension(b, s.end), s)).filter(|(end, s)| accept(b, i, s, *end));
+        let found = parse(b, i)
+            .map(|s| (extension(b, s.end), s))
+            .filter(|(end, s)| accept(b, i, s, *end));
         match found {
             Some((end, _)) => {
                 out.push(Span { start: i, end });
@@ -62,7 +94,12 @@ fn skip_run(b: &[u8], i: usize) -> usize {
 
 fn left_ok(b: &[u8], i: usize) -> bool {
     let p = before(b, i);
-    if is_alnum(p) || matches!(p, b'_' | b'+' | b'#' | b'@' | b'/' | b'\\' | b'=' | b'$' | b'%') {
+    if is_alnum(p)
+        || matches!(
+            p,
+            b'_' | b'+' | b'#' | b'@' | b'/' | b'\\' | b'=' | b'$' | b'%'
+        )
+    {
         return false;
     }
     // `3519 0107 ...`: a longer digit group sequence started earlier and was rejected.
@@ -193,11 +230,12 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
         // E.164: the `+` makes it a phone number whatever the grouping (`+44117 4960357`).
         return true;
     }
-    let first_digit = at(b, start + usize::from(at(b, start) == b'(') );
+    let first_digit = at(b, start + usize::from(at(b, start) == b'('));
     let single_group = lens.len() == 1;
     if single_group {
         // Bare digits: a phone only with a phone word before it (or a national trunk 0).
-        return (9..=12).contains(&s.digits) && (context || (first_digit == b'0' && s.digits >= 10));
+        return (9..=12).contains(&s.digits)
+            && (context || (first_digit == b'0' && s.digits >= 10));
     }
     let nanp = matches!(lens.as_slice(), [3, 3, 4]);
     context || any_paren || first_digit == b'0' || nanp
@@ -211,7 +249,10 @@ fn extension(b: &[u8], end: usize) -> usize {
     }
     let k = if at(b, j) == b'x' {
         j + 1
-    } else if b.get(j..j + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"ext")) {
+    } else if b
+        .get(j..j + 3)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"ext"))
+    {
         let mut k = j + 3;
         if at(b, k) == b'.' {
             k += 1;

@@ -70,10 +70,22 @@ const PREFIXES: &[(&[u8], Set, usize, usize)] = &[
 
 /// Keywords after which a value is a credential. `true` = password-like (shorter values).
 const KEYWORDS: &[(&str, bool)] = &[
-    ("api_key", false), ("apikey", false), ("api-key", false), ("access_key", false),
-    ("secret_key", false), ("client_secret", false), ("private_key", false), ("secret", false),
-    ("access_token", false), ("auth_token", false), ("token", false), ("bearer", false),
-    ("authorization", false), ("password", true), ("passwd", true), ("pwd", true),
+    ("api_key", false),
+    ("apikey", false),
+    ("api-key", false),
+    ("access_key", false),
+    ("secret_key", false),
+    ("client_secret", false),
+    ("private_key", false),
+    ("secret", false),
+    ("access_token", false),
+    ("auth_token", false),
+    ("token", false),
+    ("bearer", false),
+    ("authorization", false),
+    ("password", true),
+    ("passwd", true),
+    ("pwd", true),
     ("passphrase", true),
 ];
 
@@ -171,7 +183,9 @@ fn pem(b: &[u8], i: usize) -> Option<usize> {
     if !starts_at(b, i, BEGIN) {
         return None;
     }
-    let line_end = (i + BEGIN.len()..b.len().min(i + 80)).find(|&j| at(b, j) == b'\n').unwrap_or(b.len().min(i + 80));
+    let line_end = (i + BEGIN.len()..b.len().min(i + 80))
+        .find(|&j| at(b, j) == b'\n')
+        .unwrap_or(b.len().min(i + 80));
     let header = b.get(i + BEGIN.len()..line_end)?;
     let tail_at = header.windows(TAIL.len()).position(|w| w == TAIL)?;
     let mut j = i + BEGIN.len() + tail_at + TAIL.len();
@@ -188,7 +202,10 @@ fn pem(b: &[u8], i: usize) -> Option<usize> {
 /// A credential keyword at `i` followed by `:`/`=`/space and a secret-looking value: the
 /// value's span (the keyword stays readable).
 fn keyword(b: &[u8], i: usize) -> Option<(usize, usize)> {
-    let (kw, password) = KEYWORDS.iter().find(|(k, _)| b.get(i..i + k.len()).is_some_and(|w| eq_ci(w, k.as_bytes())))?;
+    let (kw, password) = KEYWORDS.iter().find(|(k, _)| {
+        b.get(i..i + k.len())
+            .is_some_and(|w| eq_ci(w, k.as_bytes()))
+    })?;
     let mut j = i + kw.len();
     // `api_key_prod`, `tokenName`: tolerate a short identifier tail.
     let tail = j;
@@ -205,7 +222,7 @@ fn keyword(b: &[u8], i: usize) -> Option<(usize, usize)> {
         j += 1;
     }
     let is_bearer = eq_ci(kw.as_bytes(), b"bearer");
-    if !saw_assign && !(is_bearer && j > sep_start) {
+    if !(saw_assign || (is_bearer && j > sep_start)) {
         return None;
     }
     // `Authorization: Bearer xyz` -> the value starts after `Bearer `.
@@ -229,7 +246,9 @@ fn keyword(b: &[u8], i: usize) -> Option<(usize, usize)> {
     }
     let value = b.get(vs..j)?;
     let ok = if *password {
-        value.len() >= 6 && value.iter().any(|c| !c.is_ascii_alphabetic()) && !value.starts_with(b"{")
+        value.len() >= 6
+            && value.iter().any(|c| !c.is_ascii_alphabetic())
+            && !value.starts_with(b"{")
     } else {
         high_entropy(value, 16)
     };
@@ -242,7 +261,10 @@ fn high_entropy(v: &[u8], min: usize) -> bool {
     let lower = v.iter().any(u8::is_ascii_lowercase);
     let digit = v.iter().any(u8::is_ascii_digit);
     let classes = usize::from(upper) + usize::from(lower) + usize::from(digit);
-    v.len() >= min && (digit || (upper && lower && v.len() >= 20)) && classes >= 2 && entropy(v) >= 3.5
+    v.len() >= min
+        && (digit || (upper && lower && v.len() >= 20))
+        && classes >= 2
+        && entropy(v) >= 3.5
 }
 
 /// Exactly 40 base64 characters with upper, lower and digits: the AWS secret access key shape.
@@ -257,7 +279,10 @@ fn aws_secret_like(b: &[u8], i: usize) -> Option<usize> {
     }
     let v = b.get(i..j)?;
     let next = at(b, j);
-    if v.len() != 40 || is_alnum(next) || matches!(next, b'_' | b'-' | b'=' | b'.' | b'@') && is_alnum(at(b, j + 1)) {
+    if v.len() != 40
+        || is_alnum(next)
+        || matches!(next, b'_' | b'-' | b'=' | b'.' | b'@') && is_alnum(at(b, j + 1))
+    {
         return None;
     }
     let upper = v.iter().any(u8::is_ascii_uppercase);
@@ -314,11 +339,11 @@ mod tests {
         for text in [
             "sk-learn-is-a-python-library-for-ml",
             "task-1234",
-            "AKIA1234",                                        // too short
-            "AKIAOH77QAXTJMKV47PUX",                           // too long
+            "AKIA1234",              // too short
+            "AKIAOH77QAXTJMKV47PUX", // too long
             "the token is valid",
-            "password: required",                              // no digit/symbol
-            "api_key=changeme",                                // low entropy, short
+            "password: required", // no digit/symbol
+            "api_key=changeme",   // low entropy, short
             "request id bf40c460-b6b7-4d9c-9ec7-71f16b892b17",
             "commit da39a3ee5e6b4b0d3255bfef95601890afd80709", // 40 hex, no upper
             "tracking number 1ZAD35L9M26MI0YHZ0.",

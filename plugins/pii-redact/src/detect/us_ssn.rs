@@ -4,7 +4,15 @@
 use super::chars::{at, before, is_alnum, is_digit, keyword_before};
 use crate::entity::Span;
 
-const CONTEXT: &[&str] = &["ssn", "social security", "social-security", "ss#", "ss no", "sozialversicherung", "taxpayer"];
+const CONTEXT: &[&str] = &[
+    "ssn",
+    "social security",
+    "social-security",
+    "ss#",
+    "ss no",
+    "sozialversicherung",
+    "taxpayer",
+];
 
 /// Every SSN in `text`.
 pub fn find(text: &str, out: &mut Vec<Span>) {
@@ -32,7 +40,10 @@ fn digits_at(b: &[u8], i: usize, n: usize) -> Option<u32> {
 
 fn candidate(b: &[u8], start: usize) -> Option<usize> {
     let p = before(b, start);
-    if is_alnum(p) || matches!(p, b'_' | b'.' | b'+' | b'/') || (p == b'-' && is_alnum(before(b, start - 1))) {
+    if is_alnum(p)
+        || matches!(p, b'_' | b'.' | b'+' | b'/')
+        || (p == b'-' && is_alnum(before(b, start - 1)))
+    {
         return None;
     }
     let area = digits_at(b, start, 3)?;
@@ -41,12 +52,25 @@ fn candidate(b: &[u8], start: usize) -> Option<usize> {
         if at(b, start + 6) != sep {
             return None;
         }
-        (digits_at(b, start + 4, 2)?, digits_at(b, start + 7, 4)?, start + 11, sep == b'-')
+        (
+            digits_at(b, start + 4, 2)?,
+            digits_at(b, start + 7, 4)?,
+            start + 11,
+            sep == b'-',
+        )
     } else {
-        (digits_at(b, start + 3, 2)?, digits_at(b, start + 5, 4)?, start + 9, false)
+        (
+            digits_at(b, start + 3, 2)?,
+            digits_at(b, start + 5, 4)?,
+            start + 9,
+            false,
+        )
     };
     let next = at(b, end);
-    if is_alnum(next) || next == b'_' || (matches!(next, b'-' | b'.' | b'/') && is_digit(at(b, end + 1))) {
+    if is_alnum(next)
+        || next == b'_'
+        || (matches!(next, b'-' | b'.' | b'/') && is_digit(at(b, end + 1)))
+    {
         return None;
     }
     if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
@@ -83,11 +107,19 @@ mod tests {
     #[test]
     fn hard_negatives() {
         for text in [
-            "000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000",
-            "order 078051120 shipped",   // bare without context
-            "123 45 6789 apples",        // spaced without context
-            "1234-45-6789", "123-45-67890", "x123-45-6789", "123-45-6789-1",
-            "2024-01-31", "call 555-123-4567",
+            "000-12-3456",
+            "666-12-3456",
+            "900-12-3456",
+            "123-00-4567",
+            "123-45-0000",
+            "order 078051120 shipped", // bare without context
+            "123 45 6789 apples",      // spaced without context
+            "1234-45-6789",
+            "123-45-67890",
+            "x123-45-6789",
+            "123-45-6789-1",
+            "2024-01-31",
+            "call 555-123-4567",
         ] {
             let got = spans(text);
             assert!(got.is_empty(), "{text}: {got:?}");

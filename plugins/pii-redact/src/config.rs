@@ -1,0 +1,266 @@
+//! config: the pii-redact configuration as written by the admin (serde, unknown fields
+//! refused) and its checked form [`Settings`] (action per entity type). Errors name the field.
+
+use crate::detect::Enabled;
+use crate::entity::EntityType;
+use guardrail_sdk::config::{self as sdk_config, ConfigError};
+use serde::Deserialize;
+
+/// Largest accepted `max_body_bytes` (16 MiB): the whole body is held in the VM.
+pub const MAX_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// What to do with a found value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Replace with `[TYPE]`.
+    Redact,
+    /// Keep the last four letters/digits, `*` for the others, separators kept.
+    Mask,
+    /// Replace with `<TYPE_n>` (same value -> same placeholder within a request); the
+    /// response gets the original back.
+    #[serde(alias = "pseudonymise")]
+    Pseudonymize,
+    /// Refuse the request (403 in the provider's error shape).
+    Block,
+    /// Do not look for this type.
+    Off,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Redact => "redact",
+            Action::Mask => "mask",
+            Action::Pseudonymize => "pseudonymize",
+            Action::Block => "block",
+            Action::Off => "off",
+        }
+    }
+}
+
+/// Per-type actions; an absent type uses `default_action`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EntityActions {
+    #[serde(rename = "EMAIL")]
+    pub email: Option<Action>,
+    #[serde(rename = "PHONE")]
+    pub phone: Option<Action>,
+    #[serde(rename = "CREDIT_CARD")]
+    pub credit_card: Option<Action>,
+    #[serde(rename = "IBAN")]
+    pub iban: Option<Action>,
+    #[serde(rename = "US_SSN")]
+    pub us_ssn: Option<Action>,
+    #[serde(rename = "IP_ADDRESS")]
+    pub ip_address: Option<Action>,
+    #[serde(rename = "CN_RESIDENT_ID")]
+    pub cn_resident_id: Option<Action>,
+    #[serde(rename = "SECRET")]
+    pub secret: Option<Action>,
+}
+
+/// What to do with a body that cannot be scanned (not JSON, not UTF-8, compressed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnUnparseable {
+    /// Refuse it in the provider's error shape (the documented fail policy).
+    Block,
+    /// Let it through unscanned (logged as `unscanned`).
+    Pass,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    /// Shared secret of the chain's signed identity header; when set, the verdict log carries
+    /// the caller's key id.
+    pub identity_secret: Option<String>,
+    pub entities: EntityActions,
+    pub default_action: Action,
+    pub scan_responses: bool,
+    pub max_body_bytes: usize,
+    pub on_unparseable: OnUnparseable,
+    /// Add `x-guardrail-pii: <count>` (values found in the request) to the response.
+    pub count_header: bool,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        RawConfig {
+            identity_secret: None,
+            entities: EntityActions::default(),
+            default_action: Action::Redact,
+            scan_responses: true,
+            max_body_bytes: guardrail_sdk::buffer::DEFAULT_MAX_BYTES,
+            on_unparseable: OnUnparseable::Block,
+            count_header: false,
+        }
+    }
+}
+
+/// The checked configuration the request path uses.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub actions: [Action; 8],
+    pub identity_secret: Option<Vec<u8>>,
+    pub scan_responses: bool,
+    pub max_body_bytes: usize,
+    pub on_unparseable: OnUnparseable,
+    pub count_header: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        // The default configuration always validates.
+        Settings::from_raw(RawConfig::default()).unwrap_or(Settings {
+            actions: [Action::Redact; 8],
+            identity_secret: None,
+            scan_responses: true,
+            max_body_bytes: guardrail_sdk::buffer::DEFAULT_MAX_BYTES,
+            on_unparseable: OnUnparseable::Block,
+            count_header: false,
+        })
+    }
+}
+
+/// A refused configuration: the field and why. `Display` is what the root context logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadConfig(pub String);
+
+impl std::fmt::Display for BadConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<ConfigError> for BadConfig {
+    fn from(e: ConfigError) -> Self {
+        BadConfig(e.to_string())
+    }
+}
+
+/// Parse and validate the plugin configuration bytes.
+pub fn parse(raw: &[u8]) -> Result<Settings, BadConfig> {
+    let cfg: RawConfig = sdk_config::parse(raw)?;
+    Settings::from_raw(cfg)
+}
+
+impl Settings {
+    pub fn from_raw(cfg: RawConfig) -> Result<Settings, BadConfig> {
+        if cfg.max_body_bytes == 0 || cfg.max_body_bytes > MAX_BODY_LIMIT {
+            return Err(BadConfig(format!(
+                "max_body_bytes: must be between 1 and {MAX_BODY_LIMIT}, got {}",
+                cfg.max_body_bytes
+            )));
+        }
+        let identity_secret = match cfg.identity_secret {
+            Some(s) if s.len() < 16 => {
+                return Err(BadConfig(
+                    "identity_secret: must be at least 16 bytes".into(),
+                ));
+            }
+            Some(s) => Some(s.into_bytes()),
+            None => None,
+        };
+        let e = &cfg.entities;
+        let d = cfg.default_action;
+        let mut actions = [d; 8];
+        let per_type = [
+            (EntityType::Email, e.email),
+            (EntityType::Phone, e.phone),
+            (EntityType::CreditCard, e.credit_card),
+            (EntityType::Iban, e.iban),
+            (EntityType::UsSsn, e.us_ssn),
+            (EntityType::IpAddress, e.ip_address),
+            (EntityType::CnResidentId, e.cn_resident_id),
+            (EntityType::Secret, e.secret),
+        ];
+        for (t, a) in per_type {
+            if let (Some(a), Some(slot)) = (a, actions.get_mut(t.index())) {
+                *slot = a;
+            }
+        }
+        Ok(Settings {
+            actions,
+            identity_secret,
+            scan_responses: cfg.scan_responses,
+            max_body_bytes: cfg.max_body_bytes,
+            on_unparseable: cfg.on_unparseable,
+            count_header: cfg.count_header,
+        })
+    }
+
+    pub fn action(&self, t: EntityType) -> Action {
+        self.actions
+            .get(t.index())
+            .copied()
+            .unwrap_or(Action::Redact)
+    }
+
+    /// Types to scan for (every type whose action is not `off`).
+    pub fn enabled(&self) -> Enabled {
+        let mut e = Enabled([false; 8]);
+        for t in EntityType::ALL {
+            if let Some(slot) = e.0.get_mut(t.index()) {
+                *slot = self.action(t) != Action::Off;
+            }
+        }
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_redacts_everything() {
+        let s = parse(b"").unwrap();
+        assert!(EntityType::ALL
+            .iter()
+            .all(|&t| s.action(t) == Action::Redact));
+        assert!(s.enabled().0.iter().all(|&b| b));
+        assert!(s.scan_responses);
+        assert_eq!(s.on_unparseable, OnUnparseable::Block);
+        assert!(!s.count_header);
+    }
+
+    #[test]
+    fn per_type_actions_override_the_default() {
+        let s = parse(
+            br#"{"entities": {"EMAIL": "pseudonymize", "CREDIT_CARD": "mask", "SECRET": "block", "IP_ADDRESS": "off"},
+                 "default_action": "redact", "scan_responses": false, "max_body_bytes": 2048,
+                 "on_unparseable": "pass", "count_header": true, "identity_secret": "0123456789abcdef"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.action(EntityType::Email), Action::Pseudonymize);
+        assert_eq!(s.action(EntityType::CreditCard), Action::Mask);
+        assert_eq!(s.action(EntityType::Secret), Action::Block);
+        assert_eq!(s.action(EntityType::Phone), Action::Redact);
+        assert!(!s.enabled().has(EntityType::IpAddress));
+        assert_eq!(s.max_body_bytes, 2048);
+        assert!(!s.scan_responses && s.count_header);
+        assert_eq!(s.on_unparseable, OnUnparseable::Pass);
+        assert!(parse(br#"{"entities":{"EMAIL":"pseudonymise"}}"#).is_ok());
+    }
+
+    #[test]
+    fn bad_configs_name_the_field() {
+        for (raw, field) in [
+            (&br#"{"entities": {"EMAILS": "redact"}}"#[..], "EMAILS"),
+            (br#"{"entities": {"EMAIL": "hide"}}"#, "entities.EMAIL"),
+            (br#"{"default_action": "nuke"}"#, "default_action"),
+            (br#"{"max_body_bytes": 0}"#, "max_body_bytes"),
+            (br#"{"max_body_bytes": 999999999}"#, "max_body_bytes"),
+            (br#"{"identity_secret": "short"}"#, "identity_secret"),
+            (br#"{"on_unparseable": "ignore"}"#, "on_unparseable"),
+            (br#"{"scan_response": true}"#, "scan_response"),
+            (br#"{"entities": "#, "line"),
+        ] {
+            let err = parse(raw).unwrap_err().to_string();
+            assert!(err.contains(field), "{err} should name {field}");
+        }
+    }
+}
