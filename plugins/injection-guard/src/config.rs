@@ -1,0 +1,238 @@
+//! config: the plugin configuration (actions and thresholds per trust level, decoding bounds,
+//! allow-listed rules, an optional admin rule pack), its defaults and validation.
+
+use crate::detector::{Detector, Trust};
+use crate::family::Family;
+use crate::matcher::RuleSpec;
+use serde::Deserialize;
+
+/// What to do when a segment's score reaches its trust level's threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// 403 in the provider's error shape; the upstream never sees the request.
+    Block,
+    /// Pass, add the flag header (rule ids) for the upstream, log the verdict.
+    Flag,
+    /// Pass, add the flag header and the review header, log the verdict for human review.
+    Review,
+    /// Do not scan this trust level.
+    Off,
+}
+
+/// Action per trust level.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Actions {
+    pub trusted: Action,
+    pub user: Action,
+    pub model: Action,
+    pub data: Action,
+}
+
+impl Default for Actions {
+    fn default() -> Self {
+        Actions {
+            trusted: Action::Flag,
+            user: Action::Block,
+            model: Action::Flag,
+            data: Action::Block,
+        }
+    }
+}
+
+/// Score threshold per trust level (0 < t <= 1).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    pub trusted: f32,
+    pub user: f32,
+    pub model: f32,
+    pub data: f32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            trusted: 0.9,
+            user: 0.7,
+            model: 0.7,
+            data: 0.5,
+        }
+    }
+}
+
+/// An admin-supplied rule (same shape as the built-in ones).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraRule {
+    pub id: String,
+    pub family: Family,
+    /// Weight on user/model text (0..=1).
+    pub weight: f32,
+    /// Weight on data; defaults to `weight`.
+    #[serde(default)]
+    pub data_weight: Option<f32>,
+    /// Words allowed between consecutive slots.
+    #[serde(default)]
+    pub gap: u8,
+    /// Slots: each a list of alternative phrases (lowercase words, `*` suffix = prefix).
+    pub slots: Vec<Vec<String>>,
+}
+
+/// The plugin configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub actions: Actions,
+    pub thresholds: Thresholds,
+    /// Scan system/developer text too (off by default: the operator wrote it).
+    pub scan_trusted: bool,
+    pub max_body_bytes: usize,
+    /// Nesting depth for decoded payloads (base64 inside base64, ...), 0..=4.
+    pub max_decode_depth: u8,
+    /// Rule ids (or `family.*`) that never count.
+    pub allow_rules: Vec<String>,
+    /// Header set (value `1`) on requests passed for human review.
+    pub review_header: String,
+    /// Header carrying the rule ids on flagged/reviewed requests.
+    pub flag_header: String,
+    /// Status and code of a block.
+    pub block_status: u16,
+    pub block_code: String,
+    /// Admin rule pack, added to the built-in rules.
+    pub extra_rules: Vec<ExtraRule>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            actions: Actions::default(),
+            thresholds: Thresholds::default(),
+            scan_trusted: false,
+            max_body_bytes: 1024 * 1024,
+            max_decode_depth: 2,
+            allow_rules: Vec::new(),
+            review_header: "x-guardrail-review".into(),
+            flag_header: "x-guardrail-injection".into(),
+            block_status: 403,
+            block_code: "prompt_injection".into(),
+            extra_rules: Vec::new(),
+        }
+    }
+}
+
+fn valid_header(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl Config {
+    /// Check every field; the error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let t = &self.thresholds;
+        for (name, v) in [
+            ("trusted", t.trusted),
+            ("user", t.user),
+            ("model", t.model),
+            ("data", t.data),
+        ] {
+            if !(v > 0.0 && v <= 1.0) {
+                return Err(format!("thresholds.{name}: must be in (0, 1], got {v}"));
+            }
+        }
+        if self.max_body_bytes == 0 || self.max_body_bytes > 64 * 1024 * 1024 {
+            return Err("max_body_bytes: must be 1..=67108864".into());
+        }
+        if self.max_decode_depth > 4 {
+            return Err("max_decode_depth: must be 0..=4".into());
+        }
+        if !valid_header(&self.review_header) {
+            return Err("review_header: must be a lowercase header name".into());
+        }
+        if !valid_header(&self.flag_header) {
+            return Err("flag_header: must be a lowercase header name".into());
+        }
+        if !(400..=599).contains(&self.block_status) {
+            return Err("block_status: must be 400..=599".into());
+        }
+        if self.block_code.is_empty()
+            || !self
+                .block_code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err("block_code: must be [A-Za-z0-9_]+".into());
+        }
+        for (i, r) in self.extra_rules.iter().enumerate() {
+            if r.id.is_empty()
+                || !r
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            {
+                return Err(format!("extra_rules[{i}].id: must be [A-Za-z0-9._-]+"));
+            }
+            let dw = r.data_weight.unwrap_or(r.weight);
+            if !(0.0..=1.0).contains(&r.weight) || !(0.0..=1.0).contains(&dw) {
+                return Err(format!("extra_rules[{i}].weight: must be in [0, 1]"));
+            }
+        }
+        let detector = self.detector()?;
+        for (i, id) in self.allow_rules.iter().enumerate() {
+            if !detector.knows_rule(id) {
+                return Err(format!("allow_rules[{i}]: unknown rule id {id:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The admin rule pack as matcher specs.
+    pub fn extra_specs(&self) -> Vec<RuleSpec> {
+        self.extra_rules
+            .iter()
+            .map(|r| RuleSpec {
+                id: r.id.clone(),
+                family: r.family,
+                user: r.weight,
+                data: r.data_weight.unwrap_or(r.weight),
+                gap: usize::from(r.gap),
+                slots: r.slots.clone(),
+            })
+            .collect()
+    }
+
+    /// Compile the detector for this configuration.
+    pub fn detector(&self) -> Result<Detector, String> {
+        Detector::new(
+            &self.extra_specs(),
+            &self.allow_rules,
+            self.max_decode_depth,
+        )
+        .map_err(|e| format!("extra_rules: {}", e.0))
+    }
+
+    /// Threshold of a trust level.
+    pub fn threshold(&self, trust: Trust) -> f32 {
+        match trust {
+            Trust::Trusted => self.thresholds.trusted,
+            Trust::User => self.thresholds.user,
+            Trust::Model => self.thresholds.model,
+            Trust::Data => self.thresholds.data,
+        }
+    }
+
+    /// Action of a trust level (`Off` for trusted text unless `scan_trusted`).
+    pub fn action(&self, trust: Trust) -> Action {
+        match trust {
+            Trust::Trusted if !self.scan_trusted => Action::Off,
+            Trust::Trusted => self.actions.trusted,
+            Trust::User => self.actions.user,
+            Trust::Model => self.actions.model,
+            Trust::Data => self.actions.data,
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! confusables: fold look-alike characters (Cyrillic/Greek homoglyphs, fullwidth and
+//! mathematical letters, circled/squared letters, small capitals, accented Latin) to ASCII,
+//! and classify invisible characters (zero-width, bidi controls, tag block) that are dropped.
+
+/// What one input character becomes before tokenising.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// Unchanged (ASCII or a character we keep as is).
+    Keep(char),
+    /// Folded from a look-alike to this ASCII character.
+    Folded(char),
+    /// Invisible formatting character (zero-width, bidi control, soft hyphen): dropped, counted.
+    Invisible,
+    /// Unicode tag character (U+E0020..U+E007E): invisible ASCII smuggling; carries that ASCII.
+    Tag(char),
+    /// Combining mark or variation selector: dropped, not suspicious on its own.
+    Drop,
+}
+
+/// Fold one character.
+pub fn fold(c: char) -> Fold {
+    let u = c as u32;
+    if u < 0x80 {
+        return Fold::Keep(c);
+    }
+    match u {
+        0x00AD
+        | 0x034F
+        | 0x061C
+        | 0x115F
+        | 0x1160
+        | 0x17B4
+        | 0x17B5
+        | 0x180B..=0x180E
+        | 0x200B..=0x200F
+        | 0x202A..=0x202E
+        | 0x2060..=0x2064
+        | 0x2066..=0x206F
+        | 0x3164
+        | 0xFEFF
+        | 0xFFA0
+        | 0xFFF9..=0xFFFB
+        | 0x1D173..=0x1D17A => return Fold::Invisible,
+        0xE0020..=0xE007E => return char::from_u32(u - 0xE0000).map_or(Fold::Invisible, Fold::Tag),
+        0xE0000..=0xE007F => return Fold::Invisible,
+        0x0300..=0x036F
+        | 0x1AB0..=0x1AFF
+        | 0x1DC0..=0x1DFF
+        | 0x20D0..=0x20FF
+        | 0xFE20..=0xFE2F
+        | 0xFE00..=0xFE0F
+        | 0xE0100..=0xE01EF => return Fold::Drop,
+        _ => {}
+    }
+    match ascii_lookalike(u) {
+        Some(a) => Fold::Folded(a),
+        None => Fold::Keep(c),
+    }
+}
+
+fn letter(base: u32, u: u32, upper: bool) -> Option<char> {
+    let off = u.checked_sub(base)?;
+    let first = if upper { b'A' } else { b'a' };
+    if off < 26 {
+        Some(char::from(first + off as u8))
+    } else {
+        None
+    }
+}
+
+fn ascii_lookalike(u: u32) -> Option<char> {
+    // Fullwidth ASCII.
+    if (0xFF01..=0xFF5E).contains(&u) {
+        return char::from_u32(u - 0xFEE0);
+    }
+    if u == 0x3000 {
+        return Some(' ');
+    }
+    // Mathematical alphanumeric letters: 13 styles of A-Z a-z, then digits.
+    if (0x1D400..=0x1D6A3).contains(&u) {
+        let off = (u - 0x1D400) % 52;
+        return if off < 26 {
+            char::from_u32(u32::from(b'A') + off)
+        } else {
+            char::from_u32(u32::from(b'a') + off - 26)
+        };
+    }
+    if (0x1D7CE..=0x1D7FF).contains(&u) {
+        return char::from_u32(u32::from(b'0') + (u - 0x1D7CE) % 10);
+    }
+    if let Some(c) = letter(0x24B6, u, true)
+        .or_else(|| letter(0x24D0, u, false))
+        .or_else(|| letter(0x249C, u, false))
+        .or_else(|| letter(0x1F130, u, true))
+        .or_else(|| letter(0x1F150, u, true))
+        .or_else(|| letter(0x1F170, u, true))
+        .or_else(|| letter(0x1F1E6, u, true))
+    {
+        return Some(c);
+    }
+    let c = match u {
+        // Typographic punctuation.
+        0x2018 | 0x2019 | 0x201B | 0x2032 | 0x02BC | 0xFF07 => '\'',
+        0x201C | 0x201D | 0x201F | 0x2033 => '"',
+        0x2010..=0x2015 | 0x2212 => '-',
+        0x2024 | 0x2027 | 0x3002 => '.',
+        0x00A0 | 0x2000..=0x200A | 0x202F | 0x205F => ' ',
+        0x2028 | 0x2029 => '\n',
+        0xFF0E => '.',
+        // Latin-1 and Latin Extended-A letters with diacritics.
+        0xC0..=0xC5 | 0x100 | 0x102 | 0x104 => 'A',
+        0xE0..=0xE5 | 0x101 | 0x103 | 0x105 | 0x251 => 'a',
+        0xC7 | 0x106 | 0x108 | 0x10A | 0x10C => 'C',
+        0xE7 | 0x107 | 0x109 | 0x10B | 0x10D => 'c',
+        0xD0 | 0x10E | 0x110 => 'D',
+        0x10F | 0x111 => 'd',
+        0xC8..=0xCB | 0x112 | 0x114 | 0x116 | 0x118 | 0x11A => 'E',
+        0xE8..=0xEB | 0x113 | 0x115 | 0x117 | 0x119 | 0x11B => 'e',
+        0x11C | 0x11E | 0x120 | 0x122 => 'G',
+        0x11D | 0x11F | 0x121 | 0x123 | 0x261 => 'g',
+        0x124 | 0x126 => 'H',
+        0x125 | 0x127 => 'h',
+        0xCC..=0xCF | 0x128 | 0x12A | 0x12C | 0x12E | 0x130 => 'I',
+        0xEC..=0xEF | 0x129 | 0x12B | 0x12D | 0x12F | 0x131 => 'i',
+        0x134 => 'J',
+        0x135 => 'j',
+        0x136 => 'K',
+        0x137 => 'k',
+        0x139 | 0x13B | 0x13D | 0x13F | 0x141 => 'L',
+        0x13A | 0x13C | 0x13E | 0x140 | 0x142 => 'l',
+        0xD1 | 0x143 | 0x145 | 0x147 => 'N',
+        0xF1 | 0x144 | 0x146 | 0x148 => 'n',
+        0xD2..=0xD6 | 0xD8 | 0x14C | 0x14E | 0x150 => 'O',
+        0xF2..=0xF6 | 0xF8 | 0x14D | 0x14F | 0x151 => 'o',
+        0x154 | 0x156 | 0x158 => 'R',
+        0x155 | 0x157 | 0x159 => 'r',
+        0x15A | 0x15C | 0x15E | 0x160 => 'S',
+        0x15B | 0x15D | 0x15F | 0x161 | 0xDF => 's',
+        0x162 | 0x164 | 0x166 => 'T',
+        0x163 | 0x165 | 0x167 => 't',
+        0xD9..=0xDC | 0x168 | 0x16A | 0x16C | 0x16E | 0x170 | 0x172 => 'U',
+        0xF9..=0xFC | 0x169 | 0x16B | 0x16D | 0x16F | 0x171 | 0x173 => 'u',
+        0x174 => 'W',
+        0x175 => 'w',
+        0xDD | 0x176 | 0x178 => 'Y',
+        0xFD | 0xFF | 0x177 => 'y',
+        0x179 | 0x17B | 0x17D => 'Z',
+        0x17A | 0x17C | 0x17E => 'z',
+        // Cyrillic look-alikes.
+        0x410 => 'A',
+        0x430 | 0x4D1 | 0x4D3 => 'a',
+        0x412 | 0x432 => 'B',
+        0x421 => 'C',
+        0x441 | 0x4AB => 'c',
+        0x415 | 0x401 => 'E',
+        0x435 | 0x451 | 0x4BD => 'e',
+        0x41D | 0x43D => 'H',
+        0x4BB => 'h',
+        0x406 | 0x4C0 => 'I',
+        0x456 | 0x457 | 0x4CF => 'i',
+        0x408 => 'J',
+        0x458 => 'j',
+        0x41A | 0x43A => 'K',
+        0x41C | 0x43C => 'M',
+        0x41E => 'O',
+        0x43E | 0x4E7 => 'o',
+        0x420 => 'P',
+        0x440 => 'p',
+        0x405 => 'S',
+        0x455 => 's',
+        0x422 | 0x442 => 'T',
+        0x423 | 0x4AE => 'Y',
+        0x443 | 0x4AF | 0x45E => 'y',
+        0x425 | 0x4B2 => 'X',
+        0x445 | 0x4B3 => 'x',
+        0x50C => 'G',
+        0x501 => 'd',
+        0x51B => 'q',
+        0x51D | 0x461 => 'w',
+        0x51C => 'W',
+        0x4C1 | 0x4C2 => 'x',
+        0x44C => 'b',
+        0x433 => 'r',
+        0x43F => 'n',
+        0x438 => 'u',
+        // Greek look-alikes.
+        0x391 => 'A',
+        0x3B1 | 0x3AC => 'a',
+        0x392 | 0x3B2 => 'B',
+        0x395 => 'E',
+        0x3B5 | 0x3AD => 'e',
+        0x396 => 'Z',
+        0x397 => 'H',
+        0x3B7 => 'n',
+        0x399 | 0x3AA => 'I',
+        0x3B9 | 0x3AF | 0x3CA | 0x390 => 'i',
+        0x39A => 'K',
+        0x3BA => 'k',
+        0x39C => 'M',
+        0x39D => 'N',
+        0x3BD => 'v',
+        0x39F => 'O',
+        0x3BF | 0x3CC | 0x3C3 | 0x3C2 => 'o',
+        0x3A1 => 'P',
+        0x3C1 => 'p',
+        0x3A4 => 'T',
+        0x3C4 => 't',
+        0x3A5 => 'Y',
+        0x3C5 | 0x3CD | 0x3B3 => 'y',
+        0x3A7 => 'X',
+        0x3C7 => 'x',
+        0x3C9 => 'w',
+        // Latin small capitals and other look-alikes.
+        0x1D00 => 'a',
+        0x299 => 'b',
+        0x1D04 => 'c',
+        0x1D05 => 'd',
+        0x1D07 => 'e',
+        0x262 => 'g',
+        0x29C => 'h',
+        0x26A => 'i',
+        0x1D0A => 'j',
+        0x1D0B => 'k',
+        0x29F => 'l',
+        0x1D0D => 'm',
+        0x274 => 'n',
+        0x1D0F => 'o',
+        0x1D18 => 'p',
+        0x280 => 'r',
+        0xA731 => 's',
+        0x1D1B => 't',
+        0x1D1C => 'u',
+        0x1D20 => 'v',
+        0x1D21 => 'w',
+        0x28F => 'y',
+        0x1D22 => 'z',
+        0x2170..=0x217F => return roman_small(u - 0x2170),
+        0x2160..=0x216F => return roman_small(u - 0x2160).map(|c| c.to_ascii_uppercase()),
+        _ => return None,
+    };
+    Some(c)
+}
+
+fn roman_small(off: u32) -> Option<char> {
+    // Only the single-letter numerals look like letters.
+    match off {
+        0 => Some('i'),
+        4 => Some('v'),
+        9 => Some('x'),
+        11 => Some('l'),
+        12 => Some('c'),
+        13 => Some('d'),
+        14 => Some('m'),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_lookalikes() {
+        let cases = [
+            ('а', 'a'),
+            ('е', 'e'),
+            ('о', 'o'),
+            ('р', 'p'),
+            ('і', 'i'),
+            ('ο', 'o'),
+            ('ι', 'i'),
+            ('Ｉ', 'I'),
+            ('ｇ', 'g'),
+            ('𝐢', 'i'),
+            ('𝗴', 'g'),
+            ('𝟎', '0'),
+            ('ⓘ', 'i'),
+            ('🅘', 'I'),
+            ('é', 'e'),
+            ('ɪ', 'i'),
+            ('’', '\''),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fold(input), Fold::Folded(want), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn invisible_and_tags() {
+        for c in [
+            '\u{200B}', '\u{200D}', '\u{202E}', '\u{2066}', '\u{FEFF}', '\u{AD}',
+        ] {
+            assert_eq!(fold(c), Fold::Invisible, "{:x}", c as u32);
+        }
+        assert_eq!(fold('\u{E0069}'), Fold::Tag('i'));
+        assert_eq!(fold('\u{0301}'), Fold::Drop);
+        assert_eq!(fold('\u{FE0F}'), Fold::Drop);
+        assert_eq!(fold('a'), Fold::Keep('a'));
+        assert_eq!(fold('中'), Fold::Keep('中'));
+    }
+}

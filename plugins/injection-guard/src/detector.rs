@@ -1,0 +1,259 @@
+//! detector: scores one text segment. Normalise once, match the rule lexicon, add structural
+//! and obfuscation signals, decode embedded payloads (bounded depth) and rescan them, then
+//! combine the distinct signals with a noisy-or: score = 1 - prod(1 - weight).
+
+use crate::data_lines;
+use crate::decode::{self, Encoding};
+use crate::family::Family;
+use crate::lexicon::RULES;
+use crate::markup;
+use crate::matcher::{Matcher, MatcherError, RuleSpec};
+use crate::normalize::{normalize, Normalized};
+
+/// Trust level of a text segment (mirrors the SDK body model's `Trust`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// System and developer prompts.
+    Trusted,
+    /// End-user text.
+    User,
+    /// Assistant history, tool-call arguments.
+    Model,
+    /// Tool results, function outputs, retrieved documents.
+    Data,
+}
+
+/// One signal that fired in a segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub rule: String,
+    pub family: Family,
+    pub weight: f32,
+}
+
+/// The result for one segment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scan {
+    /// 0..=1 combined score.
+    pub score: f32,
+    /// Distinct signals, strongest first.
+    pub hits: Vec<Hit>,
+}
+
+/// The compiled detector (built once per plugin configuration).
+pub struct Detector {
+    matcher: Matcher,
+    allow: Vec<String>,
+    max_depth: u8,
+}
+
+/// The built-in rule pack as specs.
+pub fn builtin_specs() -> Vec<RuleSpec> {
+    RULES
+        .iter()
+        .map(|r| RuleSpec {
+            id: r.id.to_string(),
+            family: r.family,
+            user: r.user,
+            data: r.data,
+            gap: usize::from(r.gap),
+            slots: r
+                .slots
+                .iter()
+                .map(|s| s.iter().map(|a| a.to_string()).collect())
+                .collect(),
+        })
+        .collect()
+}
+
+fn noisy_or(hits: &[Hit]) -> f32 {
+    1.0 - hits
+        .iter()
+        .fold(1.0f32, |acc, h| acc * (1.0 - h.weight.clamp(0.0, 1.0)))
+}
+
+fn add(hits: &mut Vec<Hit>, rule: &str, family: Family, weight: f32) {
+    if weight <= 0.0 {
+        return;
+    }
+    match hits.iter_mut().find(|h| h.rule == rule) {
+        Some(h) => h.weight = h.weight.max(weight),
+        None => hits.push(Hit {
+            rule: rule.to_string(),
+            family,
+            weight,
+        }),
+    }
+}
+
+impl Detector {
+    /// Built-in rules plus `extra` (admin rule pack); `allow` lists rule ids (or `family.*`)
+    /// that never count. `max_depth` bounds nested decoding.
+    pub fn new(
+        extra: &[RuleSpec],
+        allow: &[String],
+        max_depth: u8,
+    ) -> Result<Detector, MatcherError> {
+        let mut specs = builtin_specs();
+        for e in extra {
+            if specs.iter().any(|s| s.id == e.id) {
+                return Err(MatcherError(format!(
+                    "rule {}: id already used by a built-in rule",
+                    e.id
+                )));
+            }
+            specs.push(e.clone());
+        }
+        let matcher = Matcher::new(&specs)?;
+        Ok(Detector {
+            matcher,
+            allow: allow.to_vec(),
+            max_depth,
+        })
+    }
+
+    /// Does a rule id with this name exist (built-in, extra, or a structural signal)?
+    pub fn knows_rule(&self, id: &str) -> bool {
+        if let Some(family) = id.strip_suffix(".*") {
+            return !family.is_empty();
+        }
+        self.matcher.rules().iter().any(|r| r.id == id) || STRUCTURAL_IDS.contains(&id)
+    }
+
+    /// Step 1 (timed separately by the glue): normalise.
+    pub fn normalize(&self, text: &str) -> Normalized {
+        normalize(text, &self.matcher)
+    }
+
+    /// Step 2: score a normalised segment.
+    pub fn score(&self, n: &Normalized, trust: Trust) -> Scan {
+        let data = trust == Trust::Data;
+        let mut hits = Vec::new();
+        self.collect(n, data, 0, true, &mut hits);
+        hits.retain(|h| !self.allowed(&h.rule));
+        hits.sort_by(|a, b| {
+            b.weight
+                .total_cmp(&a.weight)
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
+        Scan {
+            score: noisy_or(&hits),
+            hits,
+        }
+    }
+
+    /// Normalise and score in one call.
+    pub fn scan(&self, text: &str, trust: Trust) -> Scan {
+        let n = self.normalize(text);
+        self.score(&n, trust)
+    }
+
+    fn allowed(&self, rule: &str) -> bool {
+        self.allow.iter().any(|a| match a.strip_suffix(".*") {
+            Some(prefix) => rule
+                .strip_prefix(prefix)
+                .is_some_and(|r| r.starts_with('.')),
+            None => a == rule,
+        })
+    }
+
+    fn collect(&self, n: &Normalized, data: bool, depth: u8, top: bool, hits: &mut Vec<Hit>) {
+        let rules = self.matcher.rules();
+        for i in self.matcher.matches(n) {
+            if let Some(r) = rules.get(i) {
+                add(hits, &r.id, r.family, if data { r.data } else { r.user });
+            }
+        }
+        for (id, family, user, dw) in markup::signals(&n.clean) {
+            add(hits, id, family, if data { dw } else { user });
+        }
+        let s = &n.signals;
+        if s.invisible_in_word > 0 {
+            add(
+                hits,
+                "obfuscation.invisible_chars",
+                Family::Obfuscation,
+                0.35,
+            );
+        }
+        if s.mixed_script_tokens > 0 {
+            let w = if s.mixed_script_tokens >= 3 { 0.5 } else { 0.3 };
+            add(hits, "obfuscation.mixed_script", Family::Obfuscation, w);
+        }
+        if s.styled_letters >= 8 {
+            add(hits, "obfuscation.styled_letters", Family::Obfuscation, 0.2);
+        }
+        if s.spaced_runs > 0 {
+            add(hits, "obfuscation.spaced_letters", Family::Obfuscation, 0.2);
+        }
+        if s.leet_tokens >= 3 {
+            add(hits, "obfuscation.leetspeak", Family::Obfuscation, 0.15);
+        }
+        if s.max_repeat >= 16 {
+            add(hits, "obfuscation.padding", Family::Obfuscation, 0.3);
+        }
+        if data && top {
+            let (imperative, question) = data_lines::task_lines(&n.clean);
+            if imperative {
+                add(hits, "data.task_line", Family::DataInstruction, 0.55);
+            }
+            if question {
+                add(hits, "data.question_line", Family::DataInstruction, 0.55);
+            }
+        }
+        if !n.tag_text.is_empty() {
+            add(hits, "obfuscation.tag_smuggling", Family::Obfuscation, 0.7);
+            if depth < self.max_depth {
+                let inner = normalize(&n.tag_text, &self.matcher);
+                self.collect(&inner, data, depth + 1, false, hits);
+            }
+        }
+        if depth >= self.max_depth {
+            return;
+        }
+        let mut payloads = decode::decoded_runs(&n.clean);
+        if top {
+            payloads.push((Encoding::Rot13, decode::rot13(&n.clean)));
+        }
+        for (enc, text) in payloads {
+            let inner = normalize(&text, &self.matcher);
+            let mut inner_hits = Vec::new();
+            self.collect(&inner, data, depth + 1, false, &mut inner_hits);
+            let floor = if enc == Encoding::Rot13 { 0.5 } else { 0.3 };
+            if noisy_or(&inner_hits) >= floor {
+                add(hits, enc.rule(), Family::Encoded, 0.4);
+                for h in inner_hits {
+                    add(hits, &h.rule, h.family, h.weight);
+                }
+            }
+        }
+    }
+}
+
+/// Ids of the signals that are not lexicon rules (for `allow_rules` validation).
+pub const STRUCTURAL_IDS: &[&str] = &[
+    "delimiter.chat_template",
+    "delimiter.role_label",
+    "delimiter.transcript",
+    "delimiter.json_role",
+    "exfiltration.markdown_image_slot",
+    "exfiltration.markdown_image_query",
+    "obfuscation.html_comment",
+    "obfuscation.hidden_css",
+    "jailbreak.lock_emoji",
+    "jailbreak.persona_label",
+    "jailbreak.dan_name",
+    "obfuscation.invisible_chars",
+    "obfuscation.mixed_script",
+    "obfuscation.styled_letters",
+    "obfuscation.spaced_letters",
+    "obfuscation.leetspeak",
+    "obfuscation.padding",
+    "obfuscation.tag_smuggling",
+    "data.task_line",
+    "data.question_line",
+    "encoded.base64",
+    "encoded.hex",
+    "encoded.url",
+    "encoded.rot13",
+];

@@ -1,0 +1,44 @@
+//! family: the attack families every rule and signal belongs to (the finding's category).
+
+use serde::Deserialize;
+
+/// Attack family of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// "ignore previous instructions" and friends.
+    Override,
+    /// Persona/role-play jailbreaks (DAN, developer mode, "no restrictions").
+    Jailbreak,
+    /// System-prompt extraction.
+    Extraction,
+    /// Fake role delimiters and chat-template tokens.
+    Delimiter,
+    /// Data exfiltration (markdown images, "send the conversation to").
+    Exfiltration,
+    /// Encoded payloads (base64/hex/ROT13/URL-encoded instructions).
+    Encoded,
+    /// Obfuscation itself (invisible characters, homoglyph mixing, tag smuggling, padding).
+    Obfuscation,
+    /// Policy-evasion framing ("hypothetically", "for educational purposes").
+    Evasion,
+    /// An instruction addressed to the assistant inside data (tool results, documents).
+    DataInstruction,
+}
+
+impl Family {
+    /// Stable name (verdict log category, rule id prefix).
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Override => "override",
+            Family::Jailbreak => "jailbreak",
+            Family::Extraction => "extraction",
+            Family::Delimiter => "delimiter",
+            Family::Exfiltration => "exfiltration",
+            Family::Encoded => "encoded",
+            Family::Obfuscation => "obfuscation",
+            Family::Evasion => "evasion",
+            Family::DataInstruction => "data_instruction",
+        }
+    }
+}
