@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bench;
 pub mod cli;
 pub mod envoy;
+pub mod eval;
 pub mod host;
 pub mod http_client;
 pub mod mock_upstream;
