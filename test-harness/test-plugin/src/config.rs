@@ -26,6 +26,8 @@ pub enum Mode {
     Metrics,
     /// Trap (wasm `unreachable`) in the request headers callback.
     Trap,
+    /// Hold the response body to its end, then release it with `proxy_continue_stream`.
+    ResumeResponse,
 }
 
 impl Mode {
@@ -41,6 +43,7 @@ impl Mode {
             "tick" => Mode::Tick,
             "metrics" => Mode::Metrics,
             "trap" => Mode::Trap,
+            "resume_response" => Mode::ResumeResponse,
             _ => return None,
         })
     }

@@ -343,6 +343,17 @@ impl HttpContext for Http {
                 LogLevel::Info,
                 &format!("{NAME}: request_body size={size} eos={eos}"),
             );
+            let (s, path) = raw::header_value_status(0, ":path");
+            let path = format!("status {s}, {:?}", String::from_utf8_lossy(&path));
+            log(
+                LogLevel::Info,
+                &format!("{NAME}: :path in body callback: {path}"),
+            );
+            let (s, n) = raw::header_pairs_status(0);
+            log(
+                LogLevel::Info,
+                &format!("{NAME}: request header pairs in body callback: status {s}, {n} bytes"),
+            );
         }
         if let (Mode::Metrics, Some(m), true) = (self.config.mode, self.metrics, eos) {
             raw::record_metric(m.last_body, size as u64);
@@ -384,6 +395,16 @@ impl HttpContext for Http {
                 LogLevel::Info,
                 &format!("{NAME}: response_body size={size} eos={eos}"),
             );
+        }
+        if self.config.mode == Mode::ResumeResponse {
+            if eos {
+                let s = raw::continue_response();
+                log(
+                    LogLevel::Info,
+                    &format!("{NAME}: continue response: status {s}"),
+                );
+            }
+            return Action::Pause;
         }
         self.on_body(Side::Response, size, eos)
     }

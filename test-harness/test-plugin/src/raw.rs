@@ -50,6 +50,15 @@ extern "C" {
     ) -> u32;
     fn proxy_define_metric(kind: u32, name: *const u8, name_size: usize, ret_id: *mut u32) -> u32;
     fn proxy_increment_metric(id: u32, offset: i64) -> u32;
+    fn proxy_continue_stream(stream: u32) -> u32;
+    fn proxy_get_header_map_pairs(map: u32, ret_data: *mut *mut u8, ret_size: *mut usize) -> u32;
+    fn proxy_get_header_map_value(
+        map: u32,
+        key: *const u8,
+        key_size: usize,
+        ret_data: *mut *mut u8,
+        ret_size: *mut usize,
+    ) -> u32;
     fn proxy_record_metric(id: u32, value: u64) -> u32;
 }
 
@@ -133,4 +142,37 @@ pub fn increment_metric(id: u32, by: i64) -> u32 {
 pub fn record_metric(id: u32, value: u64) -> u32 {
     // SAFETY: no pointers.
     unsafe { proxy_record_metric(id, value) }
+}
+
+/// `proxy_continue_stream(HttpResponse)`.
+pub fn continue_response() -> u32 {
+    // SAFETY: no pointers.
+    unsafe { proxy_continue_stream(1) }
+}
+
+/// Status and serialized size of `proxy_get_header_map_pairs(map)` (probes phase rules).
+pub fn header_pairs_status(map: u32) -> (u32, usize) {
+    let (mut data, mut size) = (null_mut(), 0usize);
+    // SAFETY: out-pointers outlive the call.
+    let s = unsafe { proxy_get_header_map_pairs(map, &mut data, &mut size) };
+    let bytes = if s == OK {
+        owned(data, size)
+    } else {
+        Vec::new()
+    };
+    (s, bytes.len())
+}
+
+/// Status and value of `proxy_get_header_map_value(map, key)` (probes phase rules).
+pub fn header_value_status(map: u32, key: &str) -> (u32, Vec<u8>) {
+    let (mut data, mut size) = (null_mut(), 0usize);
+    // SAFETY: out-pointers outlive the call.
+    let s =
+        unsafe { proxy_get_header_map_value(map, key.as_ptr(), key.len(), &mut data, &mut size) };
+    let bytes = if s == OK {
+        owned(data, size)
+    } else {
+        Vec::new()
+    };
+    (s, bytes)
 }

@@ -132,46 +132,38 @@ fn map_type(map: i32) -> AbiResult<MapType> {
     MapType::from_abi(map).map_or_else(|| refuse(status::BAD_ARGUMENT), Ok)
 }
 
-/// A copy of a header map, or the status for a map the current phase cannot see.
-fn pairs_of(c: &mut C, map: i32) -> AbiResult<Vec<(String, String)>> {
-    let map = map_type(map)?;
+/// A copy of header map `map`, `None` when the current phase cannot see it.
+fn visible_pairs(c: &mut C, map: MapType) -> Option<Vec<(String, String)>> {
     let s = c.data_mut();
     match map {
-        MapType::HttpCallResponseHeaders => {
-            return s
-                .call_response
-                .as_ref()
-                .map_or_else(|| refuse(status::NOT_FOUND), |r| Ok(r.headers.clone()))
-        }
-        MapType::HttpCallResponseTrailers => {
-            return s
-                .call_response
-                .as_ref()
-                .map_or_else(|| refuse(status::NOT_FOUND), |r| Ok(r.trailers.clone()))
-        }
-        _ => {}
-    }
-    match s.stream().and_then(|st| st.map(map)) {
-        Some(m) => Ok(m.clone()),
-        None => refuse(status::NOT_FOUND),
+        MapType::HttpCallResponseHeaders => s.call_response.as_ref().map(|r| r.headers.clone()),
+        MapType::HttpCallResponseTrailers => s.call_response.as_ref().map(|r| r.trailers.clone()),
+        _ => s.stream().and_then(|st| st.map(map)).cloned(),
     }
 }
 
+/// Envoy 1.40 (probed): a map outside its phase answers BadArgument to value reads and edits.
+fn pairs_of(c: &mut C, map: i32) -> AbiResult<Vec<(String, String)>> {
+    let map = map_type(map)?;
+    visible_pairs(c, map).map_or_else(|| refuse(status::BAD_ARGUMENT), Ok)
+}
+
 fn get_pairs(c: &mut C, map: i32, ret: i32, ret_size: i32) -> AbiResult {
-    // Outside its phase a map reads as empty (status Ok): the SDK's `get_http_*_headers`
-    // wrappers would trap on any other status.
-    let pairs = match pairs_of(c, map) {
-        Ok(p) => p,
-        Err(crate::host::memory::Fail::Status(status::NOT_FOUND)) => Vec::new(),
-        Err(e) => return Err(e),
-    };
-    return_bytes(c, &abi::serialize_pairs(&pairs), ret, ret_size)
+    let map = map_type(map)?;
+    match visible_pairs(c, map) {
+        Some(pairs) => return_bytes(c, &abi::serialize_pairs(&pairs), ret, ret_size),
+        // Envoy 1.40 (probed): outside its phase the pairs are Ok with no data at all.
+        None => {
+            write_u32(c, ret, 0)?;
+            write_u32(c, ret_size, 0)
+        }
+    }
 }
 
 fn writable_map(s: &mut HostState, map: MapType) -> AbiResult<&mut Vec<(String, String)>> {
     match s.stream().and_then(|st| st.map(map)) {
         Some(m) => Ok(m),
-        None => refuse(status::NOT_FOUND),
+        None => refuse(status::BAD_ARGUMENT),
     }
 }
 
