@@ -74,6 +74,7 @@ mod glue {
                 request_body: BodyCollector::new(policy),
                 pseudonyms: Pseudonyms::new(),
                 request_count: 0,
+                answered: false,
                 response: Response::Pass,
                 response_body: BodyCollector::new(policy),
                 metrics: Metrics::new(PLUGIN),
@@ -106,6 +107,8 @@ mod glue {
         /// Per request only; never logged.
         pseudonyms: Pseudonyms,
         request_count: u64,
+        /// The plugin answered itself (403/4xx): the answer is ours, not the model's.
+        answered: bool,
         response: Response,
         response_body: BodyCollector,
         metrics: Metrics,
@@ -156,6 +159,9 @@ mod glue {
         }
 
         fn on_http_response_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
+            if self.answered {
+                return Action::Continue;
+            }
             if self.settings.count_header {
                 host::set_response_header("x-guardrail-pii", &self.request_count.to_string());
             }
@@ -297,6 +303,7 @@ mod glue {
                 return Action::Continue;
             }
             host::send_body_error(self.style(), err, &[]);
+            self.answered = true;
             Action::Pause
         }
 
@@ -322,6 +329,7 @@ mod glue {
                             "the gateway could not rewrite the request",
                         );
                         host::send_body_error(self.style(), &err, &[]);
+                        self.answered = true;
                         return Action::Pause;
                     }
                     (report, None)
@@ -346,6 +354,7 @@ mod glue {
                     names.join(", ")
                 );
                 host::send_error(self.style(), 403, BLOCK_CODE, &msg, &[]);
+                self.answered = true;
                 return Action::Pause;
             }
             Action::Continue
