@@ -78,6 +78,7 @@ mod glue {
                 content_type: None,
                 content_encoding: None,
                 notes: Notes::default(),
+                request_bytes: 0,
                 body_model: None,
                 charge_budget: false,
                 body: BodyCollector::new(policy),
@@ -144,6 +145,8 @@ mod glue {
         content_type: Option<String>,
         content_encoding: Option<String>,
         notes: Notes,
+        /// `content-length` of the request (for the usage estimate), 0 when unknown.
+        request_bytes: u64,
         body_model: Option<bool>,
         charge_budget: bool,
         body: BodyCollector,
@@ -162,6 +165,9 @@ mod glue {
             self.request_id = host::request_id(self);
             self.content_type = host::request_header("content-type");
             self.content_encoding = host::request_header("content-encoding");
+            self.request_bytes = host::request_header("content-length")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
             let head = RequestHead {
                 path,
                 authority: host::request_header(":authority").unwrap_or_default(),
@@ -233,6 +239,7 @@ mod glue {
                         self.format,
                         kind,
                         self.settings.max_body_bytes,
+                        self.request_bytes,
                     ));
                 }
             }

@@ -4,12 +4,13 @@
 //! `response.completed`, Gemini `usageMetadata`). Providers report cumulative counts, so the
 //! largest value per field wins. An answer without usage (an OpenAI stream without
 //! `stream_options.include_usage`, an unparseable body) is charged an estimate of one token per
-//! 4 bytes, so skipping usage cannot bypass a budget.
+//! 4 bytes of request body plus 4 bytes of answer text (streamed deltas; the whole body when it
+//! is not a stream), so skipping usage cannot bypass a budget.
 
 use guardrail_sdk::body::Usage;
 use guardrail_sdk::json::{self, Json, Node};
 use guardrail_sdk::sse::SseParser;
-use guardrail_sdk::stream::stream_usage;
+use guardrail_sdk::stream::{deltas, stream_usage};
 use guardrail_sdk::ApiFormat;
 
 /// The answer's body type, from its content type.
@@ -63,7 +64,9 @@ pub struct UsageMeter {
     json: Vec<u8>,
     sse: SseParser,
     best: Option<Usage>,
+    request_bytes: u64,
     bytes: u64,
+    text_bytes: u64,
     broken: bool,
 }
 
@@ -107,7 +110,13 @@ fn json_usage(root: &Node) -> Option<Usage> {
 }
 
 impl UsageMeter {
-    pub fn new(format: ApiFormat, kind: ResponseKind, max_bytes: usize) -> UsageMeter {
+    /// `request_bytes`: the request body size when known (for the estimate), else 0.
+    pub fn new(
+        format: ApiFormat,
+        kind: ResponseKind,
+        max_bytes: usize,
+        request_bytes: u64,
+    ) -> UsageMeter {
         UsageMeter {
             format,
             kind,
@@ -115,7 +124,9 @@ impl UsageMeter {
             json: Vec::new(),
             sse: SseParser::new(max_bytes),
             best: None,
+            request_bytes,
             bytes: 0,
+            text_bytes: 0,
             broken: false,
         }
     }
@@ -147,6 +158,9 @@ impl UsageMeter {
         for ev in events {
             if let Some(u) = stream_usage(self.format, &ev) {
                 self.best = Some(merge(self.best, u));
+            }
+            for d in deltas(self.format, &ev) {
+                self.text_bytes = self.text_bytes.saturating_add(d.text.len() as u64);
             }
         }
     }
@@ -180,10 +194,21 @@ impl UsageMeter {
                 tokens: u.total_tokens,
                 source: UsageSource::Reported,
             },
-            None => Metered {
-                tokens: self.bytes.div_ceil(4),
-                source: UsageSource::Estimated,
-            },
+            None => {
+                // A stream that parsed: its delta text; anything else: all its bytes.
+                let answer = if self.kind == ResponseKind::Sse && !self.broken {
+                    self.text_bytes
+                } else {
+                    self.bytes
+                };
+                Metered {
+                    tokens: self
+                        .request_bytes
+                        .div_ceil(4)
+                        .saturating_add(answer.div_ceil(4)),
+                    source: UsageSource::Estimated,
+                }
+            }
         }
     }
 }
@@ -193,7 +218,7 @@ mod tests {
     use super::*;
 
     fn meter(format: ApiFormat, kind: ResponseKind, body: &[u8], chunk: usize) -> Metered {
-        let mut m = UsageMeter::new(format, kind, 1 << 20);
+        let mut m = UsageMeter::new(format, kind, 1 << 20, 0);
         for c in body.chunks(chunk.max(1)) {
             m.push(c);
         }
@@ -303,16 +328,21 @@ mod tests {
 
     #[test]
     fn missing_usage_is_estimated_from_bytes() {
-        let stream =
-            "data: {\"choices\":[{\"delta\":{\"content\":\"hello there\"}}]}\n\ndata: [DONE]\n\n";
+        let stream = "data: {\"choices\":[{\"delta\":{\"content\":\"hello there\"}}]}\n\n\
+            data: {\"choices\":[{\"delta\":{\"content\":\" friend\"}}]}\n\ndata: [DONE]\n\n";
         let got = every_split(ApiFormat::OpenAiChat, ResponseKind::Sse, stream.as_bytes());
+        // "hello there friend" = 18 bytes of text -> 5 tokens.
         assert_eq!(
             got,
             Metered {
-                tokens: (stream.len() as u64).div_ceil(4),
+                tokens: 5,
                 source: UsageSource::Estimated
             }
         );
+        let mut with_request =
+            UsageMeter::new(ApiFormat::OpenAiChat, ResponseKind::Sse, 1 << 20, 40);
+        with_request.push(stream.as_bytes());
+        assert_eq!(with_request.finish().tokens, 10 + 5);
         let broken = meter(ApiFormat::OpenAiChat, ResponseKind::Json, b"{\"usage\":", 3);
         assert_eq!(broken.source, UsageSource::Estimated);
         assert_eq!(broken.tokens, 3);
@@ -330,7 +360,7 @@ mod tests {
 
     #[test]
     fn oversize_json_is_estimated_not_buffered() {
-        let mut m = UsageMeter::new(ApiFormat::OpenAiChat, ResponseKind::Json, 16);
+        let mut m = UsageMeter::new(ApiFormat::OpenAiChat, ResponseKind::Json, 16, 0);
         m.push(b"{\"usage\":{\"total_tokens\":1}}");
         assert_eq!(m.finish().source, UsageSource::Estimated);
     }
