@@ -10,18 +10,8 @@ use crate::markup;
 use crate::matcher::{Matcher, MatcherError, RuleSpec};
 use crate::normalize::{normalize, Normalized};
 
-/// Trust level of a text segment (mirrors the SDK body model's `Trust`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trust {
-    /// System and developer prompts.
-    Trusted,
-    /// End-user text.
-    User,
-    /// Assistant history, tool-call arguments.
-    Model,
-    /// Tool results, function outputs, retrieved documents.
-    Data,
-}
+/// Trust level of a segment: the SDK body model's.
+pub use guardrail_sdk::body::Trust;
 
 /// One signal that fired in a segment.
 #[derive(Debug, Clone, PartialEq)]
