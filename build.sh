@@ -91,7 +91,12 @@ cmd_test() {
     cargo clippy --quiet --target "$WASM_TARGET" -p guardrail-sdk "${crates[@]}" -- -D warnings
     cmd_build
     log "native unit tests, harness tests on dist/*.wasm, Envoy end-to-end tests"
-    cargo test --workspace 2>&1 | tee target/test-native.log
+    # Envoy run directories are kept under target/e2e-runs so their logs can be audited below.
+    local runs="$ROOT/target/e2e-runs"
+    rm -rf "$runs" && mkdir -p "$runs"
+    GUARDRAIL_KEEP_ENVOY_DIR=1 TMPDIR="$runs" cargo test --workspace 2>&1 | tee target/test-native.log
+    log "secrets hygiene: no key, PII or bearer value in any log of the e2e suite"
+    scripts/secrets-hygiene.sh "$runs"
     log "SDK pure tests compiled to $WASM_TARGET, run in wasmtime"
     CARGO_TARGET_WASM32_WASIP1_RUNNER="$VENV/bin/python $ROOT/scripts/wasm-test-runner.py" \
         cargo test -p guardrail-sdk --target "$WASM_TARGET" 2>&1 | tee target/test-wasm.log
