@@ -137,7 +137,11 @@ fn mutated_request_bodies_never_panic_and_rewrites_stay_valid() {
         let _ = parse_response(format, &raw, &limits);
     }
     // The mutator must keep a share of bodies valid, or the invariants above test nothing.
-    assert!(parsed * 20 > iters(), "only {parsed} of {} mutated bodies parsed", iters());
+    assert!(
+        parsed * 20 > iters(),
+        "only {parsed} of {} mutated bodies parsed",
+        iters()
+    );
 }
 
 #[test]

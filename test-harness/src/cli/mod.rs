@@ -8,7 +8,8 @@ pub mod keygen;
 pub mod render_gateway;
 pub mod serve;
 
-pub const USAGE: &str = "usage: harness <serve|demo|eval|bench|audit|keygen|render-gateway> [options]";
+pub const USAGE: &str =
+    "usage: harness <serve|demo|eval|bench|audit|keygen|render-gateway> [options]";
 
 pub fn run(cmd: &str, args: Vec<String>) -> anyhow::Result<u8> {
     match cmd {
