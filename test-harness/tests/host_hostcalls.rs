@@ -192,10 +192,28 @@ fn block_on_body_content_at_every_chunk_size() {
         assert!(out.request_body_out.is_empty(), "no byte went upstream");
         let clean = h.exchange(&Exchange {
             request_body: b"nothing to see here",
+            response_body: b"all clear",
             ..exchange(chunk)
         });
         assert!(clean.local_reply.is_none());
         assert_eq!(clean.request_body_out, b"nothing to see here");
+        assert_eq!(clean.response_body_out, b"all clear");
+    }
+}
+
+#[test]
+fn a_local_reply_after_the_response_headers_resets_the_stream() {
+    let h = host(r#"{"mode":"block","needle":"secret"}"#);
+    for chunk in [0, 1, 4] {
+        let out = h.exchange(&Exchange {
+            request_body: b"harmless",
+            ..exchange(chunk)
+        });
+        assert!(out.responded);
+        assert_eq!(out.local_reply.map(|r| r.status), Some(403));
+        assert!(out.reset, "Envoy resets: the 200 headers already went out");
+        assert_eq!(header(&out.response_headers_out, ":status"), Some("200"));
+        assert!(out.response_body_out.is_empty(), "no body byte leaked");
     }
 }
 

@@ -193,9 +193,15 @@ impl HostBuilder {
         if let Some(t) = self.time_unix_nanos {
             state.time_unix_nanos = t;
         }
+        // Envoy's plugin name is the filter's name; the runner names filters after the file.
+        let name = match &self.source {
+            Source::Path(p) => p.file_stem().map(|s| s.to_string_lossy().into_owned()),
+            Source::Bytes(_) => None,
+        };
+        let name = name.unwrap_or_else(|| "plugin".to_string());
         state
             .properties
-            .insert("plugin_name".into(), b"plugin".to_vec());
+            .insert("plugin_name".into(), name.into_bytes());
         state.properties.insert("plugin_root_id".into(), Vec::new());
         state.properties.insert("plugin_vm_id".into(), Vec::new());
         for (k, v) in self.properties {

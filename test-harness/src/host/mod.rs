@@ -43,13 +43,10 @@ pub use state::{HttpCall, LocalReply, LogLevel};
 use runtime::{Called, Runtime};
 use state::{CallResponse, Phase, Stream};
 
-/// `$GUARDRAIL_DIST/<name>.wasm` (default `<workspace>/dist`). Tests only: panics with a hint to
-/// run ./build.sh when the file is missing.
+/// `$GUARDRAIL_DIST/<name>.wasm` (default `<workspace>/dist`, as `envoy::paths::dist_dir`).
+/// Tests only: panics with a hint to run ./build.sh when the file is missing.
 pub fn dist_path(name: &str) -> PathBuf {
-    let dist = std::env::var_os("GUARDRAIL_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist"));
-    let p = dist.join(format!("{name}.wasm"));
+    let p = crate::envoy::paths::dist_dir().join(format!("{name}.wasm"));
     assert!(
         p.is_file(),
         "{} is missing: run ./build.sh (or ./build.sh test) first",

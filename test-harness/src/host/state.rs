@@ -250,3 +250,57 @@ impl HostState {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_maps_are_visible_in_their_phase_only() {
+        use MapType as M;
+        use Phase as P;
+        let cases = [
+            (P::RequestHeaders, M::RequestHeaders, true),
+            (P::RequestBody, M::RequestHeaders, false),
+            (P::RequestTrailers, M::RequestHeaders, false),
+            (P::RequestTrailers, M::RequestTrailers, true),
+            (P::ResponseHeaders, M::RequestHeaders, false),
+            (P::ResponseHeaders, M::ResponseHeaders, true),
+            (P::ResponseBody, M::ResponseHeaders, false),
+            (P::ResponseTrailers, M::ResponseTrailers, true),
+            (P::Log, M::RequestHeaders, true),
+            (P::Log, M::ResponseHeaders, true),
+            (P::HttpCallResponse, M::RequestHeaders, false),
+        ];
+        for (phase, map, visible) in cases {
+            let mut st = Stream {
+                phase,
+                ..Stream::default()
+            };
+            assert_eq!(st.map(map).is_some(), visible, "{phase:?} {map:?}");
+        }
+        let mut held = Stream {
+            phase: P::HttpCallResponse,
+            ..Stream::default()
+        };
+        held.request.headers_held = true;
+        assert!(
+            held.map(M::RequestHeaders).is_some(),
+            "held headers during a callout answer"
+        );
+    }
+
+    #[test]
+    fn release_moves_buffered_bytes_out() {
+        let mut d = Direction {
+            headers_held: true,
+            buffered: b"abc".to_vec(),
+            body_out: b"x".to_vec(),
+            body_held: true,
+            ..Direction::default()
+        };
+        d.release();
+        assert_eq!(d.body_out, b"xabc");
+        assert!(d.buffered.is_empty() && !d.body_held && !d.headers_held && d.headers_released);
+    }
+}

@@ -10,7 +10,8 @@ pub enum Mode {
     Pass,
     /// Copy every request header into the response as `x-echo-<name>`, add `x-hostcalls: seen` upstream.
     EchoHeaders,
-    /// Local reply `status` with `body` (when `needle` is set: only if the request body contains it).
+    /// Local reply `status` with `body` (when `needle` is set: only if a request or response
+    /// body contains it; on the response side Envoy then resets the stream).
     Block,
     /// Buffer each body to its end, replace `needle` by `replacement` in it.
     RewriteBody,

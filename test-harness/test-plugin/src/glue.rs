@@ -164,11 +164,7 @@ impl Http {
         let cfg = &self.config;
         let body = self.body(side, size);
         match cfg.mode {
-            Mode::Block
-                if matches!(side, Side::Request) && contains(&body, cfg.needle.as_bytes()) =>
-            {
-                self.block()
-            }
+            Mode::Block if contains(&body, cfg.needle.as_bytes()) => self.block(),
             Mode::RewriteBody => {
                 let new = replace(&body, cfg.needle.as_bytes(), cfg.replacement.as_bytes());
                 let buffer = match side {
@@ -191,7 +187,7 @@ impl Http {
     /// Body callback of either side: buffer to the end when the mode needs the whole body.
     fn on_body(&mut self, side: Side, size: usize, eos: bool) -> Action {
         let needs_whole = match self.config.mode {
-            Mode::Block => matches!(side, Side::Request) && !self.config.needle.is_empty(),
+            Mode::Block => !self.config.needle.is_empty(),
             Mode::RewriteBody => true,
             _ => false,
         };
@@ -413,10 +409,7 @@ impl HttpContext for Http {
         if self.logs() {
             log(LogLevel::Info, &format!("{NAME}: response_trailers n={n}"));
         }
-        if self.config.mode == Mode::RewriteBody {
-            return self.on_whole_body(Side::Response, usize::MAX);
-        }
-        Action::Continue
+        self.on_whole_body(Side::Response, usize::MAX)
     }
 
     fn on_log(&mut self) {
