@@ -63,27 +63,38 @@ impl std::error::Error for HostError {}
 /// The proxy-wasm ABI versions this host speaks (exported by the plugin as a marker function).
 const ABI_VERSIONS: [&str; 2] = ["proxy_abi_version_0_2_1", "proxy_abi_version_0_2_0"];
 
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
+/// Two engines: unoptimised code compiles about twice as fast (what tests want); `optimized`
+/// runs faster (wall-time benchmarks). Fuel counts wasm operators, so it is the same in both.
+fn engine(optimized: bool) -> &'static Engine {
+    static ENGINES: [OnceLock<Engine>; 2] = [OnceLock::new(), OnceLock::new()];
+    ENGINES[usize::from(optimized)].get_or_init(|| {
         let mut cfg = Config::new();
         cfg.consume_fuel(true);
+        cfg.cranelift_opt_level(if optimized {
+            wasmtime::OptLevel::Speed
+        } else {
+            wasmtime::OptLevel::None
+        });
         Engine::new(&cfg).unwrap_or_else(|e| panic!("wasmtime engine: {e}"))
     })
 }
 
-/// Compiled modules by content, so the many `Host`s of a test file compile a plugin once.
-fn compile(bytes: &[u8]) -> Result<Module, HostError> {
-    static CACHE: OnceLock<Mutex<HashMap<Vec<u8>, Module>>> = OnceLock::new();
+/// Compiled modules by engine and content, so the many `Host`s of a test file compile a
+/// plugin once.
+fn compile(bytes: &[u8], optimized: bool) -> Result<Module, HostError> {
+    type Cache = HashMap<(bool, Vec<u8>), Module>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    if let Some(m) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(bytes) {
+    // Compile under the lock: parallel tests of one file wait for one compilation instead of
+    // all compiling the same plugin at once.
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    let key = (optimized, bytes.to_vec());
+    if let Some(m) = cache.get(&key) {
         return Ok(m.clone());
     }
-    let module = Module::new(engine(), bytes).map_err(|e| HostError::Compile(describe(&e)))?;
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(bytes.to_vec(), module.clone());
+    let module =
+        Module::new(engine(optimized), bytes).map_err(|e| HostError::Compile(describe(&e)))?;
+    cache.insert(key, module.clone());
     Ok(module)
 }
 
@@ -102,6 +113,7 @@ pub struct HostBuilder {
     shared: Option<SharedData>,
     properties: Vec<(String, Vec<u8>)>,
     log_level: LogLevel,
+    optimized: bool,
 }
 
 impl HostBuilder {
@@ -123,6 +135,7 @@ impl HostBuilder {
             shared: None,
             properties: Vec::new(),
             log_level: LogLevel::Info,
+            optimized: false,
         }
     }
 
@@ -170,6 +183,13 @@ impl HostBuilder {
         self
     }
 
+    /// Compile with Cranelift optimisations (slower to load, faster to run: wall-time
+    /// benchmarks). Default off: tests load faster. Fuel is the same either way.
+    pub fn optimized(mut self, on: bool) -> Self {
+        self.optimized = on;
+        self
+    }
+
     pub fn build(self) -> Result<Host, HostError> {
         let bytes = match &self.source {
             Source::Path(p) => std::fs::read(p).map_err(|e| HostError::Io {
@@ -178,7 +198,7 @@ impl HostBuilder {
             })?,
             Source::Bytes(b) => b.clone(),
         };
-        let module = compile(&bytes)?;
+        let module = compile(&bytes, self.optimized)?;
         if !ABI_VERSIONS.iter().any(|v| module.get_export(v).is_some()) {
             return Err(HostError::NotProxyWasm(
                 "Missing or unknown Proxy-Wasm ABI version (no proxy_abi_version_0_2_1 export)"
@@ -207,7 +227,7 @@ impl HostBuilder {
         for (k, v) in self.properties {
             state.properties.insert(k, v);
         }
-        let mut store = Store::new(engine(), state);
+        let mut store = Store::new(engine(self.optimized), state);
         let _ = store.set_fuel(super::runtime::FUEL_PER_CALLBACK);
         let (linker, stubbed) = imports::linker(&mut store, &module)
             .map_err(|e| HostError::Instantiate(describe(&e)))?;
