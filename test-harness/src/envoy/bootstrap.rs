@@ -20,6 +20,9 @@ pub struct Filter {
     pub wasm: PathBuf,
     /// The plugin configuration, passed verbatim (normally JSON).
     pub config: String,
+    /// Envoy's `failure_policy` for a VM that fails or traps: `FAIL_CLOSED` (default, 503),
+    /// `FAIL_OPEN` (the filter is skipped) or `FAIL_RELOAD` (a new VM, since Envoy 1.33).
+    pub failure_policy: &'static str,
 }
 
 impl Filter {
@@ -32,7 +35,14 @@ impl Filter {
             name: name.into(),
             wasm: wasm.into(),
             config: config.into(),
+            failure_policy: "FAIL_CLOSED",
         }
+    }
+
+    /// The same filter with another Envoy `failure_policy`.
+    pub fn failure_policy(mut self, policy: &'static str) -> Filter {
+        self.failure_policy = policy;
+        self
     }
 }
 
@@ -178,8 +188,8 @@ fn wasm_filters(b: &Bootstrap) -> String {
               config:
                 name: {name}
                 root_id: {name}
-                # A VM that fails or traps answers 503 (fail closed), never passes unchecked.
-                failure_policy: FAIL_CLOSED
+                # FAIL_CLOSED: a VM that fails or traps answers 503, never passes unchecked.
+                failure_policy: {policy}
                 configuration:
                   \"@type\": type.googleapis.com/google.protobuf.StringValue
                   value: {config}
@@ -188,6 +198,7 @@ fn wasm_filters(b: &Bootstrap) -> String {
                   runtime: envoy.wasm.runtime.v8
                   code: {{local: {{filename: {file}}}}}",
             name = q(&f.name),
+            policy = f.failure_policy,
             vm = q(&vm_id),
             config = config_scalar(&f.config, 20),
             file = q(&f.wasm.to_string_lossy()),
