@@ -1,0 +1,164 @@
+//! configs: the Envoy configurations compared side by side. A = no wasm filter, N = one no-op
+//! wasm filter (the hostcalls test plugin in `pass` mode: the floor for any wasm plugin), each
+//! plugin alone with its example gateway config, key-auth + model-allowlist, and the full
+//! chain in gateway order. A plugin whose `.wasm` or example config is missing is skipped with
+//! a note (plugins are built in parallel).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::envoy::Filter;
+
+/// Gateway order of the chain.
+pub const CHAIN_ORDER: [&str; 4] = [
+    "key-auth",
+    "model-allowlist",
+    "injection-guard",
+    "pii-redact",
+];
+
+/// One configuration under test.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    /// Short key used in tables, JSON and `--configs`: A, N, key-auth, ..., auth+model, chain.
+    pub key: String,
+    pub filters: Vec<Filter>,
+}
+
+/// What the discovery found.
+pub struct Discovery {
+    pub configs: Vec<BenchConfig>,
+    /// Plugins available (wasm + config), in chain order, with their bench config text.
+    pub plugins: Vec<(String, PathBuf, String)>,
+    pub notes: Vec<String>,
+}
+
+/// The example config of `plugin`, adjusted for benchmarking where it must be: key-auth's
+/// demo keys carry a 600/min rate limit and a token budget that a load test exhausts in
+/// seconds (every later request would be a fast 429), so both are raised far out of reach;
+/// the limiter still runs its shared-data compare-and-swap on every request.
+pub fn bench_config_text(plugin: &str, example: &str) -> Result<String, String> {
+    if plugin != "key-auth" {
+        return Ok(example.to_string());
+    }
+    let mut v: Value =
+        serde_json::from_str(example).map_err(|e| format!("key-auth example config: {e}"))?;
+    if let Some(keys) = v.get_mut("keys").and_then(Value::as_array_mut) {
+        for k in keys {
+            if let Some(obj) = k.as_object_mut() {
+                if obj.contains_key("rate_limit_per_minute") {
+                    obj.insert(
+                        "rate_limit_per_minute".into(),
+                        Value::from(1_000_000_000_000u64),
+                    );
+                }
+                if let Some(b) = obj.get_mut("token_budget").and_then(Value::as_object_mut) {
+                    b.insert("tokens".into(), Value::from(1_000_000_000_000_000u64));
+                }
+            }
+        }
+    }
+    Ok(v.to_string())
+}
+
+/// Finds the plugins and builds the list of configurations.
+pub fn discover(root: &Path, dist: &Path) -> Discovery {
+    let mut notes = Vec::new();
+    let mut plugins = Vec::new();
+    for p in CHAIN_ORDER {
+        let wasm = dist.join(format!("{p}.wasm"));
+        let example = root.join(format!("examples/envoy/plugins/{p}.json"));
+        if !wasm.is_file() {
+            notes.push(format!(
+                "{p}: skipped, {} missing (./build.sh)",
+                wasm.display()
+            ));
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&example) else {
+            notes.push(format!(
+                "{p}: skipped, its example config {} is missing",
+                example.display()
+            ));
+            continue;
+        };
+        match bench_config_text(p, &text) {
+            Ok(cfg) => plugins.push((p.to_string(), wasm, cfg)),
+            Err(e) => notes.push(format!("{p}: skipped, {e}")),
+        }
+    }
+    let mut configs = vec![BenchConfig {
+        key: "A".into(),
+        filters: Vec::new(),
+    }];
+    let noop = dist.join("hostcalls-test.wasm");
+    if noop.is_file() {
+        configs.push(BenchConfig {
+            key: "N".into(),
+            filters: vec![Filter::new("noop", noop, r#"{"mode":"pass"}"#)],
+        });
+    } else {
+        notes.push(format!(
+            "N (no-op wasm): skipped, {} missing (./build.sh)",
+            noop.display()
+        ));
+    }
+    let filter = |(name, wasm, cfg): &(String, PathBuf, String)| {
+        Filter::new(name.clone(), wasm.clone(), cfg.clone())
+    };
+    for p in &plugins {
+        configs.push(BenchConfig {
+            key: p.0.clone(),
+            filters: vec![filter(p)],
+        });
+    }
+    let auth_model: Vec<Filter> = plugins
+        .iter()
+        .filter(|p| p.0 == "key-auth" || p.0 == "model-allowlist")
+        .map(filter)
+        .collect();
+    if auth_model.len() == 2 {
+        configs.push(BenchConfig {
+            key: "auth+model".into(),
+            filters: auth_model,
+        });
+    }
+    if plugins.len() >= 2 {
+        configs.push(BenchConfig {
+            key: "chain".into(),
+            filters: plugins.iter().map(filter).collect(),
+        });
+        if plugins.len() < CHAIN_ORDER.len() {
+            let names: Vec<&str> = plugins.iter().map(|p| p.0.as_str()).collect();
+            notes.push(format!(
+                "chain: only the plugins present ({}), not all four",
+                names.join(", ")
+            ));
+        }
+    }
+    Discovery {
+        configs,
+        plugins,
+        notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_auth_limits_are_raised_not_removed() {
+        let ex = r#"{"keys":[{"id":"a","rate_limit_per_minute":600,"token_budget":{"tokens":5,"window_seconds":3600}},{"id":"b"}]}"#;
+        let v: Value = serde_json::from_str(&bench_config_text("key-auth", ex).unwrap()).unwrap();
+        assert_eq!(v["keys"][0]["rate_limit_per_minute"], 1_000_000_000_000u64);
+        assert_eq!(
+            v["keys"][0]["token_budget"]["tokens"],
+            1_000_000_000_000_000u64
+        );
+        assert_eq!(v["keys"][0]["token_budget"]["window_seconds"], 3600);
+        assert!(v["keys"][1].get("rate_limit_per_minute").is_none());
+        assert_eq!(bench_config_text("pii-redact", "{ }").unwrap(), "{ }");
+    }
+}

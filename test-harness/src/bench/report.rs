@@ -1,0 +1,452 @@
+//! report: the readable table, the issue's targets (met / missed / not measured) and the
+//! one-line JSON summary printed last and stored in the report.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+
+fn config<'a>(report: &'a Value, key: &str) -> Option<&'a Value> {
+    report
+        .get("configs")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("key").and_then(Value::as_str) == Some(key))
+}
+
+fn field(report: &Value, key: &str, f: &str) -> Value {
+    config(report, key)
+        .and_then(|c| c.get(f))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// The one-line summary (also the `summary` field of the report).
+pub fn summary(report: &Value) -> Value {
+    let sizes: serde_json::Map<String, Value> = report
+        .get("sizes")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.get("kib").cloned().unwrap_or(Value::Null)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let plugin_ratios: serde_json::Map<String, Value> = report
+        .get("configs")
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| {
+                    let k = c.get("key")?.as_str()?;
+                    Some((
+                        k.to_string(),
+                        c.get("rps_ratio").cloned().unwrap_or(Value::Null),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let chain_fuel = report
+        .pointer("/fuel/request_4k")
+        .and_then(Value::as_array)
+        .and_then(|a| {
+            a.iter()
+                .find(|r| r.get("config").and_then(Value::as_str) == Some("chain"))
+        })
+        .and_then(|r| r.get("total"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    json!({
+        "date_utc": report.get("date_utc"),
+        "mode": report.get("mode"),
+        "a_rps": field(report, "A", "rps"),
+        "chain_rps": field(report, "chain", "rps"),
+        "chain_rps_ratio": field(report, "chain", "rps_ratio"),
+        "auth_model_rps_ratio": field(report, "auth+model", "rps_ratio"),
+        "noop_rps_ratio": field(report, "N", "rps_ratio"),
+        "chain_cpu_ratio": field(report, "chain", "cpu_ratio"),
+        "auth_model_cpu_ratio": field(report, "auth+model", "cpu_ratio"),
+        "noop_cpu_ratio": field(report, "N", "cpu_ratio"),
+        "added_p50_us": field(report, "chain", "added_p50_us"),
+        "added_p99_us": field(report, "chain", "added_p99_us"),
+        "noop_added_p50_us": field(report, "N", "added_p50_us"),
+        "chain_overloaded_at_half_load": field(report, "chain", "overloaded_at_half_load"),
+        "chain_added_single_p50_us": field(report, "chain", "added_single_p50_us"),
+        "chain_added_single_p99_us": field(report, "chain", "added_single_p99_us"),
+        "rss_growth_mb": report.pointer("/rss/growth_mb").cloned().unwrap_or(Value::Null),
+        "rss_requests": report.pointer("/rss/requests").cloned().unwrap_or(Value::Null),
+        "adversarial_max_ratio": report.pointer("/adversarial/max_ratio").cloned().unwrap_or(Value::Null),
+        "adversarial_max_added_ratio": report.pointer("/adversarial/max_added_ratio").cloned().unwrap_or(Value::Null),
+        "chain_fuel_4k": chain_fuel,
+        "rps_ratios": plugin_ratios,
+        "sizes": sizes,
+    })
+}
+
+fn target(name: &str, goal: &str, value: Value, met: Option<bool>) -> Value {
+    json!({"target": name, "goal": goal, "value": value,
+           "status": match met { Some(true) => "met", Some(false) => "missed", None => "not measured" }})
+}
+
+/// The issue's targets against this run.
+pub fn targets(report: &Value) -> Value {
+    let num = |v: &Value| v.as_f64();
+    let chain = field(report, "chain", "rps_ratio");
+    let am = field(report, "auth+model", "rps_ratio");
+    let p50 = field(report, "chain", "added_p50_us");
+    let p99 = field(report, "chain", "added_p99_us");
+    let adv = report
+        .pointer("/adversarial/max_added_ratio")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let rss = report
+        .pointer("/rss/growth_mb")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut out = vec![
+        target(
+            "full chain rps / no filter",
+            ">= 0.80",
+            chain.clone(),
+            num(&chain).map(|x| x >= 0.80),
+        ),
+        target(
+            "key-auth + model-allowlist rps / no filter",
+            ">= 0.90",
+            am.clone(),
+            num(&am).map(|x| x >= 0.90),
+        ),
+        target(
+            "chain added p50 at half load (us)",
+            "<= 150",
+            p50.clone(),
+            num(&p50).map(|x| x <= 150.0),
+        ),
+        target(
+            "chain added p99 at half load (us)",
+            "<= 500",
+            p99.clone(),
+            num(&p99).map(|x| x <= 500.0),
+        ),
+        target(
+            "adversarial / benign 1 MiB, time added over A",
+            "<= 3",
+            adv.clone(),
+            num(&adv).map(|x| x <= 3.0),
+        ),
+        // RSS "~ 0": allow a few MiB of allocator noise.
+        target(
+            "Envoy RSS growth over the run (MiB)",
+            "~ 0 (<= 5)",
+            rss.clone(),
+            num(&rss).map(|x| x <= 5.0),
+        ),
+    ];
+    if let Some(sizes) = report.get("sizes").and_then(Value::as_object) {
+        for (name, s) in sizes {
+            let Some(t) = s.get("target_kib").and_then(Value::as_u64) else {
+                continue;
+            };
+            let kib = s.get("kib").cloned().unwrap_or(Value::Null);
+            out.push(target(
+                &format!("{name}.wasm size (KiB)"),
+                &format!("<= {t}"),
+                kib.clone(),
+                num(&kib).map(|k| k <= t as f64),
+            ));
+        }
+    }
+    Value::Array(out)
+}
+
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "-".into(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The human-readable table.
+pub fn table(report: &Value) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "guardrail-wasm bench ({} run, {} UTC, {} cores, {})",
+        cell(report.get("mode")),
+        cell(report.get("date_utc")),
+        cell(report.pointer("/machine/cores")),
+        cell(report.pointer("/machine/envoy")),
+    );
+    let _ = writeln!(
+        t,
+        "4 KB chat: {} interleaved rounds x {} ms, {} connections; latency open loop at {} rps (half of A; ! = the config saturates below that rate, so its latency is queueing); +1c = added latency with one connection, one request at a time; cpu us = Envoy CPU per request, cpu r = A's over this one (the rps ratio CPU cost implies)\n",
+        cell(report.pointer("/method/rounds")),
+        cell(report.pointer("/method/duration_ms")),
+        cell(report.pointer("/method/connections")),
+        cell(report.pointer("/method/latency_rate_rps")),
+    );
+    let _ = writeln!(
+        t,
+        "{:<16} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>7} {:>9}",
+        "config", "ok", "rps", "ratio", "cpu us", "cpu r", "p50us", "p99us", "+p50us", "+p99us", "+1c p50", "+1c p99", "errors", "64k rps", "64k r", "1m rps/st"
+    );
+    if let Some(cs) = report.get("configs").and_then(Value::as_array) {
+        for c in cs {
+            let one_m = c.pointer("/sizes/1m");
+            let one_m_cell = match one_m {
+                Some(s) if s.get("ok").and_then(Value::as_bool) == Some(false) => {
+                    let st = s
+                        .get("statuses")
+                        .and_then(Value::as_object)
+                        .and_then(|m| m.iter().max_by_key(|(_, n)| n.as_u64().unwrap_or(0)))
+                        .map(|(k, _)| k.clone())
+                        .unwrap_or_default();
+                    format!("fail {st}")
+                }
+                Some(s) => cell(s.get("rps")),
+                None => "-".into(),
+            };
+            let _ = writeln!(
+                t,
+                "{:<16} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>7} {:>9}",
+                cell(c.get("key")),
+                if c.get("ok").and_then(Value::as_bool) == Some(true) { "yes".to_string() } else { format!("NO {}", cell(c.get("probe_status"))) },
+                cell(c.get("rps")),
+                cell(c.get("rps_ratio")),
+                cell(c.get("cpu_us_per_request")),
+                cell(c.get("cpu_ratio")),
+                cell(c.get("p50_us")),
+                cell(c.get("p99_us")),
+                cell(c.get("added_p50_us")),
+                if c.get("overloaded_at_half_load").and_then(Value::as_bool) == Some(true) {
+                    format!("{}!", cell(c.get("added_p99_us")))
+                } else {
+                    cell(c.get("added_p99_us"))
+                },
+                cell(c.get("added_single_p50_us")),
+                cell(c.get("added_single_p99_us")),
+                cell(c.get("errors")),
+                cell(c.pointer("/sizes/64k/rps")),
+                cell(c.pointer("/sizes/64k/ratio")),
+                one_m_cell,
+            );
+        }
+    }
+    if let Some(adv) = report.get("adversarial") {
+        let _ = writeln!(
+            t,
+            "\nadversarial ~1 MiB bodies through {} (median ms per request; no filter; ratio to benign: end-to-end, added over A):",
+            cell(adv.get("config"))
+        );
+        if let Some(bs) = adv.get("bodies").and_then(Value::as_array) {
+            for b in bs {
+                let _ = writeln!(
+                    t,
+                    "  {:<18} {:>9} ms  A {:>8} ms  x{:<6} added x{:<6} statuses {}  ({})",
+                    cell(b.get("name")),
+                    cell(b.get("median_ms")),
+                    cell(b.get("no_filter_ms")),
+                    cell(b.get("ratio_to_benign")),
+                    cell(b.get("added_ratio_to_benign")),
+                    b.get("statuses").map(Value::to_string).unwrap_or_default(),
+                    cell(b.get("target")),
+                );
+            }
+        }
+    }
+    if let Some(rss) = report.get("rss") {
+        let _ = writeln!(
+            t,
+            "\nEnvoy RSS ({}): {} MiB -> {} MiB after {} requests (growth {} MiB, errors {})",
+            cell(rss.get("config")),
+            cell(rss.get("before_mb")),
+            cell(rss.get("after_mb")),
+            cell(rss.get("requests")),
+            cell(rss.get("growth_mb")),
+            cell(rss.get("errors")),
+        );
+    }
+    if let Some(f) = report.pointer("/fuel/request_4k").and_then(Value::as_array) {
+        let _ = writeln!(t, "\nin-VM fuel per 4 KB request (wasmtime host):");
+        for r in f {
+            let cbs = r
+                .get("per_callback")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                t,
+                "  {:<16} {:>12}  {}{}",
+                cell(r.get("config")),
+                cell(r.get("total")),
+                cbs,
+                match r.get("local_reply") {
+                    Some(Value::Number(n)) => format!("  (local reply {n})"),
+                    _ => String::new(),
+                }
+            );
+        }
+    }
+    if let Some(a) = report
+        .pointer("/fuel/adversarial_1m")
+        .and_then(Value::as_array)
+    {
+        let _ = writeln!(
+            t,
+            "\nin-VM fuel, adversarial ~1 MiB / benign ~1 MiB (request phase):"
+        );
+        for r in a {
+            let parts = r
+                .get("bodies")
+                .and_then(Value::as_array)
+                .map(|bs| {
+                    bs.iter()
+                        .skip(1)
+                        .map(|b| {
+                            format!("{}={}", cell(b.get("name")), cell(b.get("ratio_to_benign")))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                t,
+                "  {:<16} max x{:<6} {}",
+                cell(r.get("config")),
+                cell(r.get("max_ratio")),
+                parts
+            );
+        }
+        if let Some(b) = report
+            .pointer("/fuel/pii_redact_per_detector")
+            .and_then(Value::as_object)
+        {
+            let parts: Vec<String> = b
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}/{}",
+                        cell(v.get("fuel_4k")),
+                        cell(v.get("fuel_per_byte_1m"))
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                t,
+                "  pii-redact by detector (request fuel 4 KB / fuel per byte ~1 MiB): {}",
+                parts.join(" ")
+            );
+        }
+        let _ = writeln!(
+            t,
+            "  scan MB/s in wasm (wasmtime): {}   native: {}",
+            report
+                .pointer("/fuel/scan_mb_s_wasm")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            cell(report.pointer("/fuel/scan_mb_s_native")),
+        );
+    }
+    if let Some(s) = report.get("sizes").and_then(Value::as_object) {
+        let parts: Vec<String> = s
+            .iter()
+            .map(|(k, v)| format!("{k} {} KiB", cell(v.get("kib"))))
+            .collect();
+        let _ = writeln!(t, "\nwasm sizes: {}", parts.join(", "));
+    }
+    if let Some(ts) = report.get("targets").and_then(Value::as_array) {
+        let _ = writeln!(t, "\ntargets (issue 8):");
+        for x in ts {
+            let _ = writeln!(
+                t,
+                "  {:<8} {:<46} {:<12} value {}",
+                cell(x.get("status")),
+                cell(x.get("target")),
+                cell(x.get("goal")),
+                cell(x.get("value")),
+            );
+        }
+    }
+    if let Some(ns) = report.get("notes").and_then(Value::as_array) {
+        if !ns.is_empty() {
+            let _ = writeln!(t, "\nnotes:");
+            for n in ns {
+                let _ = writeln!(t, "  - {}", cell(Some(n)));
+            }
+        }
+    }
+    t
+}
+
+/// Now as `YYYY-MM-DDTHH:MM:SSZ` (UTC, from the system clock; no date crate needed).
+pub fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format_utc(secs)
+}
+
+fn format_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(1_764_059_293), "2025-11-25T08:28:13Z");
+    }
+
+    #[test]
+    fn summary_and_targets_read_the_report() {
+        let r = json!({"configs": [{"key": "A", "rps": 100.0, "rps_ratio": 1.0},
+                                    {"key": "chain", "rps_ratio": 0.85, "added_p50_us": 90, "added_p99_us": 600}],
+                       "sizes": {"key-auth": {"kib": 120.0, "target_kib": 150}}});
+        let s = summary(&r);
+        assert_eq!(s["chain_rps_ratio"], 0.85);
+        assert_eq!(s["auth_model_rps_ratio"], Value::Null);
+        assert_eq!(s["sizes"]["key-auth"], 120.0);
+        let t = targets(&r);
+        let status = |name: &str| {
+            t.as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["target"].as_str().unwrap().starts_with(name))
+                .unwrap()["status"]
+                .clone()
+        };
+        assert_eq!(status("full chain"), "met");
+        assert_eq!(status("chain added p99"), "missed");
+        assert_eq!(status("key-auth + model"), "not measured");
+        assert_eq!(status("key-auth.wasm"), "met");
+        assert!(table(&r).contains("chain"));
+    }
+}
