@@ -142,6 +142,24 @@ impl Http {
         self.config.mode == Mode::Log
     }
 
+    /// Mode `log`: which maps and buffers this callback can read, as statuses.
+    fn probe(&self, callback: &str) {
+        if !self.logs() {
+            return;
+        }
+        let (req, _) = raw::header_value_status(0, ":path");
+        let (resp, _) = raw::header_value_status(2, ":status");
+        let (req_body, req_n) = raw::buffer_status(raw::BUFFER_REQUEST_BODY);
+        let (resp_body, resp_n) = raw::buffer_status(raw::BUFFER_RESPONSE_BODY);
+        log(
+            LogLevel::Info,
+            &format!(
+                "{NAME}: probe {callback}: request :path {req}, response :status {resp}, \
+                 request body {req_body}/{req_n}, response body {resp_body}/{resp_n}"
+            ),
+        );
+    }
+
     fn block(&self) -> Action {
         self.send_http_response(
             self.config.status,
@@ -254,6 +272,7 @@ impl Context for Http {
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, n: usize, eos: bool) -> Action {
+        self.probe("request_headers");
         if self.logs() {
             log(
                 LogLevel::Info,
@@ -334,6 +353,7 @@ impl HttpContext for Http {
     }
 
     fn on_http_request_body(&mut self, size: usize, eos: bool) -> Action {
+        self.probe("request_body");
         if self.logs() {
             log(
                 LogLevel::Info,
@@ -359,6 +379,7 @@ impl HttpContext for Http {
     }
 
     fn on_http_request_trailers(&mut self, n: usize) -> Action {
+        self.probe("request_trailers");
         if self.logs() {
             log(LogLevel::Info, &format!("{NAME}: request_trailers n={n}"));
         }
@@ -366,6 +387,7 @@ impl HttpContext for Http {
     }
 
     fn on_http_response_headers(&mut self, n: usize, eos: bool) -> Action {
+        self.probe("response_headers");
         if self.logs() {
             log(
                 LogLevel::Info,
@@ -386,6 +408,7 @@ impl HttpContext for Http {
     }
 
     fn on_http_response_body(&mut self, size: usize, eos: bool) -> Action {
+        self.probe("response_body");
         if self.logs() {
             log(
                 LogLevel::Info,
@@ -406,6 +429,7 @@ impl HttpContext for Http {
     }
 
     fn on_http_response_trailers(&mut self, n: usize) -> Action {
+        self.probe("response_trailers");
         if self.logs() {
             log(LogLevel::Info, &format!("{NAME}: response_trailers n={n}"));
         }
@@ -413,6 +437,7 @@ impl HttpContext for Http {
     }
 
     fn on_log(&mut self) {
+        self.probe("log");
         if self.logs() {
             log(LogLevel::Info, &format!("{NAME}: log"));
         }

@@ -21,6 +21,13 @@ pub const METRIC_HISTOGRAM: u32 = 2;
 extern "C" {
     fn proxy_get_current_time_nanoseconds(ret: *mut u64) -> u32;
     fn proxy_set_tick_period_milliseconds(period: u32) -> u32;
+    fn proxy_get_buffer_bytes(
+        buffer: u32,
+        start: usize,
+        max_size: usize,
+        ret_data: *mut *mut u8,
+        ret_size: *mut usize,
+    ) -> u32;
     fn proxy_set_buffer_bytes(
         buffer: u32,
         start: usize,
@@ -175,4 +182,17 @@ pub fn header_value_status(map: u32, key: &str) -> (u32, Vec<u8>) {
         Vec::new()
     };
     (s, bytes)
+}
+
+/// Status and size of `proxy_get_buffer_bytes(buffer, 0, all)` (probes phase rules).
+pub fn buffer_status(buffer: u32) -> (u32, usize) {
+    let (mut data, mut size) = (null_mut(), 0usize);
+    // SAFETY: out-pointers outlive the call.
+    let s = unsafe { proxy_get_buffer_bytes(buffer, 0, u32::MAX as usize, &mut data, &mut size) };
+    let bytes = if s == OK {
+        owned(data, size)
+    } else {
+        Vec::new()
+    };
+    (s, bytes.len())
 }

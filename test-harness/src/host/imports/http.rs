@@ -259,7 +259,9 @@ fn buffer_of(c: &mut C, buf: i32) -> AbiResult<Vec<u8>> {
                 } else {
                     st.response.buffered.clone()
                 }),
-                _ => refuse(status::NOT_FOUND),
+                // Envoy 1.40 (probed): a body outside its callbacks reads as Ok and empty.
+                Some(_) => Ok(Vec::new()),
+                None => refuse(status::NOT_FOUND),
             }
         }
     }
@@ -270,6 +272,11 @@ fn get_buffer(c: &mut C, buf: i32, start: i32, max: i32, ret: i32, ret_size: i32
     let start = start as u32 as usize;
     let end = start.saturating_add(max as u32 as usize).min(bytes.len());
     let slice = bytes.get(start..end).unwrap_or_default();
+    if slice.is_empty() {
+        // Envoy (proxy-wasm-cpp-host): nothing to copy -> Ok, no allocation.
+        write_u32(c, ret, 0)?;
+        return write_u32(c, ret_size, 0);
+    }
     return_bytes(c, slice, ret, ret_size)
 }
 

@@ -1,0 +1,70 @@
+//! The wasmtime host answers like Envoy 1.40: the hostcalls test plugin in `log` mode probes,
+//! in every callback, which header maps and body buffers it can read (statuses and sizes). The
+//! same request goes through real Envoy (V8) and through `guardrail_harness::host` with the
+//! body delivered the way Envoy delivered it; the probe lines must be identical.
+//! Needs Envoy and dist/hostcalls-test.wasm: run `./build.sh test`.
+
+use std::time::Duration;
+
+use guardrail_harness::envoy::{Envoy, Filter};
+use guardrail_harness::host::{dist_path, Host};
+use guardrail_harness::mock_upstream::MockUpstream;
+
+const CONFIG: &str = r#"{"mode":"log"}"#;
+
+fn probes(lines: impl IntoIterator<Item = String>) -> Vec<String> {
+    lines
+        .into_iter()
+        .filter_map(|l| {
+            l.find("hostcalls-test: probe ")
+                .map(|at| l[at..].trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn header_and_body_visibility_per_callback_matches_envoy() {
+    let up = MockUpstream::start().expect("mock");
+    let envoy = Envoy::builder()
+        .upstream(&up)
+        .filter(Filter::new(
+            "hostcalls-test",
+            dist_path("hostcalls-test"),
+            CONFIG,
+        ))
+        .start()
+        .unwrap_or_else(|e| panic!("Envoy did not start (run ./build.sh test): {e}"));
+    let body = br#"{"model":"m","messages":[{"role":"user","content":"probe me"}]}"#;
+    let r = envoy
+        .post("/v1/chat/completions", &[("x-request-id", "hve-1")], body)
+        .expect("response");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(envoy
+        .wait_for_access_log("hve-1", Duration::from_secs(5))
+        .is_some());
+    let in_envoy = probes(envoy.plugin_log_lines());
+    assert!(in_envoy.len() >= 5, "{in_envoy:#?}");
+
+    // Envoy 1.40 delivered each body as one data chunk, then an empty end-of-stream chunk.
+    let host = Host::builder(dist_path("hostcalls-test"))
+        .plugin_config(CONFIG)
+        .build()
+        .expect("host");
+    let mut s = host.http();
+    s.request_headers(
+        &[
+            (":method", "POST"),
+            (":path", "/v1/chat/completions"),
+            ("x-request-id", "hve-1"),
+        ],
+        false,
+    );
+    s.request_body(body, false);
+    s.request_body(b"", true);
+    s.response_headers(&[(":status", "200")], false);
+    s.response_body(&r.body, false);
+    s.response_body(b"", true);
+    s.finish();
+    let in_host = probes(host.logs().into_iter().map(|(_, l)| l));
+    assert_eq!(in_host, in_envoy);
+}
