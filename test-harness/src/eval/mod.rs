@@ -154,7 +154,7 @@ pub fn run(opts: &Options) -> Result<()> {
                             format!("line {line_no}: the forwarded body is not a chat request")
                         })?;
                     let changes = diff::changed_regions(&line.text, &forwarded);
-                    pii_report.add_forwarded(line_no, &entities, &changes, r.fuel);
+                    pii_report.add_forwarded(line_no, &line.text, &entities, &changes, r.fuel);
                 }
             }
         } else {

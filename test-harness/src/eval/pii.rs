@@ -67,16 +67,18 @@ impl Report {
     pub fn add_forwarded(
         &mut self,
         line_no: usize,
+        text: &str,
         entities: &[Entity],
         changes: &[Change],
         fuel: u64,
     ) {
+        let text: Vec<char> = text.chars().collect();
         self.lines += 1;
         self.fuel.push(fuel);
         for e in entities {
             let t = self.by_type.entry(e.kind.clone()).or_default();
             t.entities += 1;
-            if caught(e, changes) {
+            if caught(e, changes, &text) {
                 t.caught += 1;
             } else {
                 self.misses.push((line_no, e.kind.clone()));
@@ -159,11 +161,24 @@ fn precision(t: &TypeCounts) -> f64 {
     }
 }
 
-/// Every character of the entity is inside a changed region, except at most `MASK_TAIL`
-/// trailing ones.
-fn caught(e: &Entity, changes: &[Change]) -> bool {
-    let must_end = e.end.saturating_sub(MASK_TAIL).max(e.start + 1).min(e.end);
-    (e.start..must_end).all(|i| changes.iter().any(|c| c.start <= i && i < c.end))
+/// Every letter and digit of the entity is inside a changed region, except at most
+/// `MASK_TAIL` trailing ones (separators such as the spaces of a masked card carry nothing).
+/// `text` is the original line as chars; an entity outside it counts as missed.
+fn caught(e: &Entity, changes: &[Change], text: &[char]) -> bool {
+    let Some(chars) = text.get(e.start..e.end) else {
+        return false;
+    };
+    let signal: Vec<usize> = (e.start..e.end)
+        .zip(chars)
+        .filter(|(_, ch)| ch.is_alphanumeric())
+        .map(|(i, _)| i)
+        .collect();
+    let keep = MASK_TAIL.min(signal.len().saturating_sub(1));
+    let must = &signal[..signal.len() - keep];
+    !must.is_empty()
+        && must
+            .iter()
+            .all(|i| changes.iter().any(|c| c.start <= *i && *i < c.end))
 }
 
 /// The labelled type a placeholder names (`[EMAIL]`, `<PHONE_1>`, `[CREDIT_CARD]`...), or
@@ -212,7 +227,7 @@ mod tests {
         let mut r = Report::default();
         let ents = [e("EMAIL", 10, 25), e("PHONE", 30, 45)];
         let changes = [c(10, 25, "<EMAIL_1>"), c(50, 60, "[CREDIT_CARD]")];
-        r.add_forwarded(1, &ents, &changes, 100);
+        r.add_forwarded(1, &"x".repeat(70), &ents, &changes, 100);
         let s = r.summary();
         assert_eq!(s["recall_by_type"]["EMAIL"], 1.0);
         assert_eq!(s["recall_by_type"]["PHONE"], 0.0);
@@ -223,9 +238,16 @@ mod tests {
 
     #[test]
     fn masked_tail_still_counts_but_a_partial_redaction_does_not() {
+        let digits: Vec<char> = "4111111111111111".chars().collect();
         let ent = [e("CREDIT_CARD", 0, 16)];
-        assert!(caught(&ent[0], &[c(0, 12, "************")]));
-        assert!(!caught(&ent[0], &[c(0, 8, "********")]));
+        assert!(caught(&ent[0], &[c(0, 12, "************")], &digits));
+        assert!(!caught(&ent[0], &[c(0, 8, "********")], &digits));
+        // A mask that keeps the separators still hides every digit but the last four.
+        let spaced: Vec<char> = "4111 1111 1111 1111".chars().collect();
+        let ent = e("CREDIT_CARD", 0, 19);
+        let masked = [c(0, 4, "****"), c(5, 9, "****"), c(10, 14, "****")];
+        assert!(caught(&ent, &masked, &spaced));
+        assert!(!caught(&ent, &masked[..2], &spaced));
     }
 
     #[test]
