@@ -1,8 +1,13 @@
 //! ip_address: IPv4 dotted quads (octets 0-255, no leading zeros, not part of a longer dotted
 //! number such as a version `1.2.3.4.5`) and IPv6 (full, `::`-compressed, IPv4-suffixed).
 
-use super::chars::{at, before, is_alnum, is_digit};
+use super::chars::{at, before, is_alnum, is_digit, keyword_before};
 use crate::entity::Span;
+
+/// Words that make a dotted quad a version number.
+const VETO: &[&str] = &[
+    "version", "release", "bump", "upgrade", "build", "firmware", "patch",
+];
 
 /// Every IP address in `text`.
 pub fn find(text: &str, out: &mut Vec<Span>) {
@@ -55,6 +60,9 @@ fn quad(b: &[u8], i: usize) -> Option<usize> {
 
 fn ipv4(b: &[u8], i: usize) -> Option<usize> {
     let end = quad(b, i)?;
+    if keyword_before(b, i, 24, VETO) {
+        return None;
+    }
     let next = at(b, end);
     if is_alnum(next) || next == b'_' || (matches!(next, b'.' | b'-') && is_alnum(at(b, end + 1))) {
         return None;
@@ -172,6 +180,8 @@ mod tests {
     fn hard_negatives() {
         for text in [
             "bumps serde to 4.1.6.",
+            "Version 9.3.8.7 released",
+            "bumps foo to 1.2.3.4",
             "version 1.2.3.4.5",
             "v1.2.3.4",
             "256.1.1.1",
