@@ -111,7 +111,8 @@ pub fn profile(stem: &str) -> PluginProfile {
             ],
         },
         "template-detector" => PluginProfile {
-            extra_used: &[],
+            // Flag verdicts go to the review webhook with proxy_http_call.
+            extra_used: &[Capability::HttpCall],
             body: BodyUse { request: true, response: false, response_held: false },
             effects: &[APISIX_CLOCK, APISIX_METRICS],
         },

@@ -1,0 +1,204 @@
+//! config: the detector's configuration (parsed once in on_configure, unknown fields refused,
+//! every error names its field).
+
+use guardrail_sdk::config::{self, ConfigError};
+use serde::Deserialize;
+
+/// What to do when the detector finds something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Refuse the request with 403 in the provider's error shape.
+    #[default]
+    Block,
+    /// Let it through and log a `flag` verdict (for a review queue).
+    Flag,
+}
+
+/// The plugin configuration (`pluginConfig` / Envoy `configuration`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Terms to look for, matched case-insensitively (ASCII) on word boundaries.
+    pub terms: Vec<String>,
+    /// block (default) or flag.
+    pub action: Action,
+    /// Also scan system/developer text (the operator's own prompt). Default false.
+    pub scan_trusted: bool,
+    /// Largest request body scanned; bigger bodies are refused with 413. Default 1 MiB.
+    pub max_body_bytes: usize,
+    /// Secret shared with key-auth: when set, a verified `x-guardrail-identity` names the key
+    /// in verdicts and review items. Default: none.
+    pub identity_secret: Option<String>,
+    /// Where `flag` verdicts are sent for human review (docs/DEPLOYMENT.md "Review queue").
+    pub review_webhook: Option<Webhook>,
+}
+
+/// A review receiver reached with `proxy_http_call` (Envoy: a cluster name).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// Envoy cluster (Kong: host:port) of the receiver.
+    pub cluster: String,
+    /// Request path on the receiver. Default `/review`.
+    #[serde(default = "default_webhook_path")]
+    pub path: String,
+    /// `:authority` sent to the receiver. Default `guardrail-review`.
+    #[serde(default = "default_webhook_authority")]
+    pub authority: String,
+    /// How long the flagged request waits for the receiver before going on. Default 2000 ms.
+    #[serde(default = "default_webhook_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_webhook_path() -> String {
+    "/review".to_string()
+}
+
+fn default_webhook_authority() -> String {
+    "guardrail-review".to_string()
+}
+
+fn default_webhook_timeout_ms() -> u64 {
+    2000
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            terms: Vec::new(),
+            action: Action::Block,
+            scan_trusted: false,
+            max_body_bytes: 1024 * 1024,
+            identity_secret: None,
+            review_webhook: None,
+        }
+    }
+}
+
+/// Longest term accepted (keeps matching cost bounded).
+pub const MAX_TERM_BYTES: usize = 128;
+/// Most terms accepted.
+pub const MAX_TERMS: usize = 1000;
+
+impl Config {
+    /// Parses and validates; the error names the field.
+    pub fn from_json(raw: &[u8]) -> Result<Config, ConfigError> {
+        let config: Config = config::parse(raw)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.terms.len() > MAX_TERMS {
+            return Err(invalid("terms", format!("at most {MAX_TERMS} terms")));
+        }
+        for (i, term) in self.terms.iter().enumerate() {
+            if term.trim().is_empty() {
+                return Err(invalid(&format!("terms[{i}]"), "empty term".to_string()));
+            }
+            if term.len() > MAX_TERM_BYTES {
+                return Err(invalid(
+                    &format!("terms[{i}]"),
+                    format!("longer than {MAX_TERM_BYTES} bytes"),
+                ));
+            }
+        }
+        if self.max_body_bytes == 0 {
+            return Err(invalid("max_body_bytes", "must be at least 1".to_string()));
+        }
+        if self
+            .identity_secret
+            .as_deref()
+            .is_some_and(|s| s.len() < 16)
+        {
+            return Err(invalid("identity_secret", "at least 16 bytes".to_string()));
+        }
+        if let Some(hook) = &self.review_webhook {
+            if hook.cluster.trim().is_empty() {
+                return Err(invalid("review_webhook.cluster", "empty".to_string()));
+            }
+            if !hook.path.starts_with('/') {
+                return Err(invalid(
+                    "review_webhook.path",
+                    "must start with /".to_string(),
+                ));
+            }
+            if hook.timeout_ms == 0 || hook.timeout_ms > 60_000 {
+                return Err(invalid(
+                    "review_webhook.timeout_ms",
+                    "1..=60000".to_string(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn invalid(path: &str, reason: String) -> ConfigError {
+    ConfigError {
+        path: Some(path.to_string()),
+        line: 0,
+        column: 0,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_is_the_default() {
+        assert_eq!(Config::from_json(b"").unwrap(), Config::default());
+        assert_eq!(Config::from_json(b"{}").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn fields_parse() {
+        let c = Config::from_json(
+            br#"{"terms":["Project Falcon"],"action":"flag","scan_trusted":true,"max_body_bytes":10}"#,
+        )
+        .unwrap();
+        assert_eq!(c.terms, vec!["Project Falcon".to_string()]);
+        assert_eq!(c.action, Action::Flag);
+        assert!(c.scan_trusted);
+        assert_eq!(c.max_body_bytes, 10);
+        let c = Config::from_json(br#"{"review_webhook":{"cluster":"review"}}"#).unwrap();
+        let hook = c.review_webhook.unwrap();
+        assert_eq!((hook.path.as_str(), hook.timeout_ms), ("/review", 2000));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases: &[(&[u8], &str)] = &[
+            (br#"{"termz":[]}"#, "termz"),
+            (br#"{"action":"maybe"}"#, "action"),
+            (br#"{"terms":["ok","  "]}"#, "terms[1]"),
+            (br#"{"max_body_bytes":0}"#, "max_body_bytes"),
+            (br#"{"identity_secret":"short"}"#, "identity_secret"),
+            (
+                br#"{"review_webhook":{"cluster":""}}"#,
+                "review_webhook.cluster",
+            ),
+            (
+                br#"{"review_webhook":{"cluster":"c","path":"x"}}"#,
+                "review_webhook.path",
+            ),
+            (
+                br#"{"review_webhook":{"cluster":"c","timeout_ms":0}}"#,
+                "review_webhook.timeout_ms",
+            ),
+            (br#"{"review_webhook":{"cluster":"c","bogus":1}}"#, "bogus"),
+        ];
+        for (raw, field) in cases {
+            let err = Config::from_json(raw).unwrap_err().to_string();
+            assert!(err.contains(field), "{err} should name {field}");
+        }
+        let long = format!(r#"{{"terms":["{}"]}}"#, "a".repeat(MAX_TERM_BYTES + 1));
+        assert!(Config::from_json(long.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("terms[0]"));
+    }
+}

@@ -1,0 +1,101 @@
+//! review: the JSON a `flag` verdict sends to the review webhook (contract in
+//! docs/DEPLOYMENT.md "Review queue"). Evidence is the SHA-256 of each flagged segment's text:
+//! the prompt itself never leaves the gateway.
+
+use guardrail_sdk::body::Segment;
+use guardrail_sdk::hash::{hex, sha256};
+use guardrail_sdk::json::quote;
+use guardrail_sdk::verdict::Verdict;
+
+/// `{"request_id","plugin","verdict","rules","score","segments","key_id","evidence"}`;
+/// `evidence[i]` is the hex SHA-256 of the text of `segments[i]`.
+pub fn payload(
+    request_id: &str,
+    plugin: &str,
+    verdict: &Verdict,
+    segments: &[Segment],
+    key_id: Option<&str>,
+) -> Vec<u8> {
+    let paths = verdict.segments();
+    let evidence: Vec<String> = paths
+        .iter()
+        .map(|path| {
+            let text = segments
+                .iter()
+                .find(|s| s.path == *path)
+                .map(|s| s.text.as_str())
+                .unwrap_or_default();
+            quote(&hex(&sha256(text.as_bytes())))
+        })
+        .collect();
+    let list = |items: Vec<String>| format!("[{}]", items.join(","));
+    let score = verdict.score();
+    let score = if score.is_finite() { score } else { 0.0 };
+    format!(
+        "{{\"request_id\":{},\"plugin\":{},\"verdict\":{},\"rules\":{},\"score\":{},\"segments\":{},\"key_id\":{},\"evidence\":{}}}",
+        quote(request_id),
+        quote(plugin),
+        quote(verdict.decision.name()),
+        list(verdict.rules().iter().map(|r| quote(r)).collect()),
+        score,
+        list(paths.iter().map(|p| quote(p)).collect()),
+        key_id.map(quote).unwrap_or_else(|| "null".to_string()),
+        list(evidence),
+    )
+    .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guardrail_sdk::body::{parse_request, ApiFormat};
+    use guardrail_sdk::json::{parse, Limits};
+    use guardrail_sdk::verdict::Finding;
+
+    #[test]
+    fn payload_carries_ids_and_hashes_never_text() {
+        let body = br#"{"model":"m","messages":[{"role":"user","content":"secret falcon plan"}]}"#;
+        let segments = parse_request(ApiFormat::OpenAiChat, body, &Limits::default())
+            .unwrap()
+            .segments;
+        let verdict = Verdict::flag_if_any(vec![Finding::new(
+            "template.term",
+            "policy",
+            1.0,
+            Some("messages[0].content"),
+        )]);
+        let raw = payload(
+            "req-1",
+            "template-detector",
+            &verdict,
+            &segments,
+            Some("demo-alpha"),
+        );
+        let text = String::from_utf8(raw.clone()).unwrap();
+        assert!(!text.contains("falcon"), "{text}");
+        let v = parse(&raw, &Limits::default()).unwrap();
+        assert_eq!(v.get("verdict").and_then(|x| x.as_str()), Some("flag"));
+        assert_eq!(v.get("key_id").and_then(|x| x.as_str()), Some("demo-alpha"));
+        let evidence = v.get("evidence").and_then(|x| x.as_array()).unwrap();
+        assert_eq!(
+            evidence[0].as_str(),
+            Some(hex(&sha256(b"secret falcon plan")).as_str())
+        );
+        let segs = v.get("segments").and_then(|x| x.as_array()).unwrap();
+        assert_eq!(segs[0].as_str(), Some("messages[0].content"));
+    }
+
+    #[test]
+    fn missing_key_is_null() {
+        let verdict = Verdict::flag_if_any(vec![]);
+        let raw = payload("r", "p", &verdict, &[], None);
+        let v = parse(&raw, &Limits::default()).unwrap();
+        assert!(v.get("key_id").unwrap().is_null());
+        assert_eq!(
+            v.get("evidence")
+                .and_then(|x| x.as_array())
+                .map(|a| a.len()),
+            Some(0)
+        );
+    }
+}
