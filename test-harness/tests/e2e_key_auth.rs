@@ -277,6 +277,17 @@ fn good_key_reaches_upstream_with_the_provider_key_and_bad_keys_never_do() {
     assert!(verdicts
         .iter()
         .any(|v| v["rules"][0] == "key_auth.expired_key" && v["key_id"] == "old"));
+    let stats = envoy.admin_get("/stats").expect("admin").text();
+    assert!(
+        stats.contains("wasmcustom.guardrail_requests_total.plugin.key_auth.verdict.allow"),
+        "allow counter"
+    );
+    assert!(
+        stats.contains(
+            "wasmcustom.guardrail_rule_hits_total.plugin.key_auth.rule.key_auth_missing_key"
+        ),
+        "rule counter"
+    );
     let log = envoy.log();
     for secret in [
         GOOD,

@@ -139,7 +139,8 @@ fn take_query_param(path: &str, param: &str) -> (Vec<String>, String) {
     let mut kept: Vec<&str> = Vec::new();
     for pair in query.split('&') {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if name == param {
+        // Compare the decoded name too: the provider decodes `%6Bey` to `key`.
+        if name == param || percent_decode(name).is_some_and(|n| n == param) {
             values.push(value.to_string());
         } else if !pair.is_empty() {
             kept.push(pair);
@@ -328,6 +329,9 @@ mod tests {
             run(&[], Some("key"), "/p?keys=a").presented,
             Presented::Missing
         );
+        let encoded = run(&[], Some("key"), "/p?%6Bey=grw_q&a=1");
+        assert_eq!(encoded.presented, key("grw_q", "query:key"));
+        assert_eq!(encoded.stripped_path.as_deref(), Some("/p?a=1"));
         assert_eq!(
             run(&[("x-api-key", "k")], Some("key"), "/p?key=k").presented,
             key("k", "x-api-key")
