@@ -151,11 +151,14 @@ impl Http {
         let (resp, _) = raw::header_value_status(2, ":status");
         let (req_body, req_n) = raw::buffer_status(raw::BUFFER_REQUEST_BODY);
         let (resp_body, resp_n) = raw::buffer_status(raw::BUFFER_RESPONSE_BODY);
+        let add_req = raw::add_header_status(0, "x-probe", callback);
+        let add_resp = raw::add_header_status(2, "x-probe", callback);
         log(
             LogLevel::Info,
             &format!(
                 "{NAME}: probe {callback}: request :path {req}, response :status {resp}, \
-                 request body {req_body}/{req_n}, response body {resp_body}/{resp_n}"
+                 request body {req_body}/{req_n}, response body {resp_body}/{resp_n}, \
+                 add request header {add_req}, add response header {add_resp}"
             ),
         );
     }

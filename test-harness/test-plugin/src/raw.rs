@@ -58,6 +58,13 @@ extern "C" {
     fn proxy_define_metric(kind: u32, name: *const u8, name_size: usize, ret_id: *mut u32) -> u32;
     fn proxy_increment_metric(id: u32, offset: i64) -> u32;
     fn proxy_continue_stream(stream: u32) -> u32;
+    fn proxy_add_header_map_value(
+        map: u32,
+        key: *const u8,
+        key_size: usize,
+        value: *const u8,
+        value_size: usize,
+    ) -> u32;
     fn proxy_get_header_map_pairs(map: u32, ret_data: *mut *mut u8, ret_size: *mut usize) -> u32;
     fn proxy_get_header_map_value(
         map: u32,
@@ -195,4 +202,10 @@ pub fn buffer_status(buffer: u32) -> (u32, usize) {
         Vec::new()
     };
     (s, bytes.len())
+}
+
+/// Status of `proxy_add_header_map_value(map, key, value)` (probes phase rules).
+pub fn add_header_status(map: u32, key: &str, value: &str) -> u32 {
+    // SAFETY: slices are valid for the call.
+    unsafe { proxy_add_header_map_value(map, key.as_ptr(), key.len(), value.as_ptr(), value.len()) }
 }

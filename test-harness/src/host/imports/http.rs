@@ -160,8 +160,11 @@ fn get_pairs(c: &mut C, map: i32, ret: i32, ret_size: i32) -> AbiResult {
     }
 }
 
+/// A map the current callback may edit. Envoy 1.40 (probed): in `proxy_on_log` the maps are
+/// readable but edits answer BadArgument.
 fn writable_map(s: &mut HostState, map: MapType) -> AbiResult<&mut Vec<(String, String)>> {
-    match s.stream().and_then(|st| st.map(map)) {
+    let stream = s.stream().filter(|st| st.phase != Phase::Log);
+    match stream.and_then(|st| st.map(map)) {
         Some(m) => Ok(m),
         None => refuse(status::BAD_ARGUMENT),
     }
