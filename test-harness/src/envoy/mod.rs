@@ -318,6 +318,11 @@ impl Envoy {
         self.admin
     }
 
+    /// The Envoy process id (for RSS readings in soak tests and the benchmark).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The run directory (envoy.yaml, envoy.log, access.log).
     pub fn dir(&self) -> &Path {
         &self.dir
