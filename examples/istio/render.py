@@ -89,9 +89,10 @@ def kong(configs):
         note = "" if cfg is not None else f"      # TODO: examples/envoy/plugins/{plugin}.json missing when rendered\n"
         filters.append(f"{note}      - name: {plugin}\n        config: '{compact(cfg if cfg is not None else {})}'")
     chain = "\n".join(filters)
-    return f"""{HEADER}# Kong Gateway 3.x with ngx_wasm_module (kong.conf: wasm = on, wasm_filters_path =
+    return f"""{HEADER}# Kong Gateway 3.4-3.10 with ngx_wasm_module (kong.conf: wasm = on, wasm_filters_path =
 # /usr/local/kong/wasm holding key-auth.wasm, model-allowlist.wasm, injection-guard.wasm,
-# pii-redact.wasm). Filter names are the .wasm file names. Filters run in list order.
+# pii-redact.wasm, and nginx_wasm_shm_kv = 16m so key-auth's shared data works). Filter names
+# are the .wasm file names. Filters run in list order. See README.md (Kong 3.11+ builds).
 # The config strings are the plugins' JSON configs (Kong passes them through unparsed).
 # Load with: kong config db_import kong.yml   (or KONG_DECLARATIVE_CONFIG=kong.yml in DB-less mode)
 _format_version: "3.0"
