@@ -12,7 +12,7 @@ pub const HOLD_BYTES: usize = 64;
 /// Longest trailing token (no whitespace) held back whole: emails, keys, JWTs.
 pub const MAX_TOKEN_HOLD: usize = 4096;
 /// Longest unterminated PEM block held back.
-pub const MAX_PEM_HOLD: usize = 32 * 1024;
+pub const MAX_PEM_HOLD: usize = 8 * 1024;
 /// Already-emitted text kept as left context (phone/SSN/keyword words).
 pub const CONTEXT_BYTES: usize = 64;
 

@@ -33,7 +33,12 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
 fn at_sign(b: &[u8], i: usize) -> Option<Span> {
     // Local part: walk left over local characters, then drop leading dots/quotes.
     let mut start = i;
+    // Bounded walks (RFC 5321: local part <= 64, label <= 63) keep junk like `aaaa...@@@@`
+    // linear.
     while start > 0 && is_local(before(b, start)) {
+        if i - start > 64 {
+            return None;
+        }
         start -= 1;
     }
     while start < i && matches!(at(b, start), b'.' | b'\'' | b'-') {
@@ -57,7 +62,7 @@ fn at_sign(b: &[u8], i: usize) -> Option<Span> {
     let mut last_label = (j, j);
     loop {
         let ls = j;
-        while j < b.len() && is_label(at(b, j)) {
+        while j < b.len() && is_label(at(b, j)) && j - ls <= 63 {
             j += 1;
         }
         let label = b.get(ls..j)?;

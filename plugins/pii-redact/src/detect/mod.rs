@@ -44,9 +44,10 @@ pub fn find_type(t: EntityType, text: &str, out: &mut Vec<Span>) {
 }
 
 /// All non-overlapping matches in `text`, sorted by start. Offsets are byte offsets on char
-/// boundaries (every pattern is ASCII).
+/// boundaries (every pattern is ASCII). Overlaps go to the type that comes first in
+/// [`EntityType::ALL`]. Linear in the number of matches per type (merge of sorted lists).
 pub fn scan(text: &str, enabled: &Enabled) -> Vec<Match> {
-    let mut found: Vec<Match> = Vec::new();
+    let mut kept: Vec<Match> = Vec::new();
     let mut spans = Vec::new();
     for t in EntityType::ALL {
         if !enabled.has(t) {
@@ -54,35 +55,49 @@ pub fn scan(text: &str, enabled: &Enabled) -> Vec<Match> {
         }
         spans.clear();
         find_type(t, text, &mut spans);
-        found.extend(
-            spans
-                .iter()
-                .filter(|s| {
-                    s.end > s.start
-                        && text.is_char_boundary(s.start)
-                        && text.is_char_boundary(s.end)
-                })
-                .map(|s| Match {
-                    kind: t,
-                    start: s.start,
-                    end: s.end,
-                }),
-        );
-    }
-    // Priority: type order, then longer first.
-    found.sort_by(|a, b| {
-        a.kind
-            .cmp(&b.kind)
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
-            .then(a.start.cmp(&b.start))
-    });
-    let mut kept: Vec<Match> = Vec::with_capacity(found.len());
-    for m in found {
-        if kept.iter().all(|k| m.end <= k.start || m.start >= k.end) {
-            kept.push(m);
+        spans.sort_by_key(|s| s.start);
+        // Keep this type's spans that overlap nothing kept so far (both lists sorted).
+        let mut accepted: Vec<Match> = Vec::new();
+        let mut p = 0;
+        let mut last_end = 0;
+        for s in spans.iter() {
+            if s.end <= s.start
+                || !text.is_char_boundary(s.start)
+                || !text.is_char_boundary(s.end)
+                || s.start < last_end
+            {
+                continue;
+            }
+            while kept.get(p).is_some_and(|k| k.end <= s.start) {
+                p += 1;
+            }
+            if kept.get(p).is_some_and(|k| k.start < s.end) {
+                continue;
+            }
+            last_end = s.end;
+            accepted.push(Match {
+                kind: t,
+                start: s.start,
+                end: s.end,
+            });
         }
+        if accepted.is_empty() {
+            continue;
+        }
+        let mut merged = Vec::with_capacity(kept.len() + accepted.len());
+        let (mut a, mut b) = (kept.into_iter().peekable(), accepted.into_iter().peekable());
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x.start <= y.start,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let next = if take_a { a.next() } else { b.next() };
+            merged.extend(next);
+        }
+        kept = merged;
     }
-    kept.sort_by_key(|m| m.start);
     kept
 }
 
@@ -140,5 +155,36 @@ mod tests {
         let got = kinds(t);
         assert!(got.iter().any(|g| g.0 == EntityType::CnResidentId));
         assert!(got.iter().any(|g| g.1 == "090-0091-7145"), "{got:?}");
+    }
+}
+
+#[cfg(test)]
+mod adversarial {
+    use super::*;
+
+    /// Inputs built to make a careless scanner quadratic: each must finish quickly (the
+    /// assertion is on the result; a quadratic scanner would make this test take minutes).
+    #[test]
+    fn junk_inputs_stay_linear() {
+        let n = 50_000;
+        let cases = [
+            format!("{}{}", "a".repeat(n), "@".repeat(n)),
+            "a@".repeat(n),
+            "1 ".repeat(n),
+            "+1 234 5678, ".repeat(n / 10),
+            format!("{}/", "A".repeat(39)).repeat(n / 40),
+            "eyJ.".repeat(n),
+            "-----BEGIN ".repeat(n / 10),
+            "1.1.1.1.".repeat(n / 8),
+            "a:".repeat(n),
+            "DE89 ".repeat(n / 5),
+            "api_key=".repeat(n / 8),
+        ];
+        for (k, text) in cases.iter().enumerate() {
+            let t = std::time::Instant::now();
+            let found = scan(text, &Enabled::all());
+            eprintln!("junk case {k}: {} bytes in {:?}", text.len(), t.elapsed());
+            assert!(found.len() <= text.len());
+        }
     }
 }

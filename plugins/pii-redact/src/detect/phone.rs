@@ -190,7 +190,8 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
     if keyword_before(b, start, 16, VETO) {
         return false;
     }
-    let context = keyword_before(b, start, 40, CONTEXT);
+    // Computed only where needed: the context look-up is the costly part.
+    let context = || keyword_before(b, start, 40, CONTEXT);
     let lens: Vec<usize> = s.groups.iter().map(|g| g.0).collect();
     let any_paren = s.groups.iter().any(|g| g.1);
     // Dates: 2024-01-31, 31.01.2024, 2024.01.31.
@@ -235,10 +236,10 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
     if single_group {
         // Bare digits: a phone only with a phone word before it (or a national trunk 0).
         return (9..=12).contains(&s.digits)
-            && (context || (first_digit == b'0' && s.digits >= 10));
+            && (context() || (first_digit == b'0' && s.digits >= 10));
     }
     let nanp = matches!(lens.as_slice(), [3, 3, 4]);
-    context || any_paren || first_digit == b'0' || nanp
+    any_paren || first_digit == b'0' || nanp || context()
 }
 
 /// `x123`, ` x123`, `ext. 123`, `ext123` right after the number.
