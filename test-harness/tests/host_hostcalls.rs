@@ -13,7 +13,6 @@ const REQ: &[(&str, &str)] = &[
     (":path", "/v1/chat/completions"),
     (":authority", "gw"),
     ("content-type", "application/json"),
-    ("content-length", "42"),
 ];
 const RESP: &[(&str, &str)] = &[(":status", "200"), ("content-type", "application/json")];
 const BODY: &[u8] = br#"{"messages":[{"content":"my secret plan"}]}"#;
@@ -648,4 +647,46 @@ fn load_failures_say_why() {
     assert!(matches!(garbage, Err(HostError::Compile(_))));
     let missing = Host::builder("/nonexistent/plugin.wasm").build();
     assert!(matches!(&missing, Err(HostError::Io { path, .. }) if path.ends_with("plugin.wasm")));
+}
+
+#[test]
+fn a_stale_content_length_after_a_body_edit_is_flagged() {
+    let with_length = |len: usize| {
+        let mut h: Vec<(&str, String)> = REQ.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        h.push(("content-length", len.to_string()));
+        h
+    };
+    let cases = [
+        // (config, content-length sent, flagged)
+        (r#"{"mode":"pass"}"#, BODY.len(), false),
+        (r#"{"mode":"pass"}"#, BODY.len() + 1, true),
+        // rewrite_body removes content-length in the headers callback: fine.
+        (
+            r#"{"mode":"rewrite_body","needle":"secret","replacement":"[redacted]"}"#,
+            BODY.len(),
+            false,
+        ),
+        // edit_ranges grows the body and keeps content-length: Envoy would truncate it.
+        (r#"{"mode":"edit_ranges"}"#, BODY.len(), true),
+    ];
+    for (config, len, flagged) in cases {
+        let h = host(config);
+        let headers = with_length(len);
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        for chunk in [0, 1, 7] {
+            let out = h.exchange(&Exchange {
+                request_headers: &headers,
+                ..exchange(chunk)
+            });
+            assert_eq!(
+                out.request_framing_error.is_some(),
+                flagged,
+                "{config} content-length {len} chunk {chunk}: {:?}",
+                out.request_framing_error
+            );
+            if flagged {
+                assert!(!out.passed(), "a framing error is not a pass");
+            }
+        }
+    }
 }

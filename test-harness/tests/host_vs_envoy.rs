@@ -1,7 +1,8 @@
 //! The wasmtime host answers like Envoy 1.40: the hostcalls test plugin in `log` mode probes,
 //! in every callback, which header maps and body buffers it can read (statuses and sizes). The
 //! same request goes through real Envoy (V8) and through `guardrail_harness::host` with the
-//! body delivered the way Envoy delivered it; the probe lines must be identical.
+//! body delivered the way Envoy delivered it; the probe lines must be identical. Likewise for
+//! how `proxy_set_buffer_bytes` applies ranges (mode `edit_ranges`).
 //! Needs Envoy and dist/hostcalls-test.wasm: run `./build.sh test`.
 
 use std::time::Duration;
@@ -12,14 +13,27 @@ use guardrail_harness::mock_upstream::MockUpstream;
 
 const CONFIG: &str = r#"{"mode":"log"}"#;
 
-fn probes(lines: impl IntoIterator<Item = String>) -> Vec<String> {
+fn lines_with(lines: impl IntoIterator<Item = String>, marker: &str) -> Vec<String> {
     lines
         .into_iter()
-        .filter_map(|l| {
-            l.find("hostcalls-test: probe ")
-                .map(|at| l[at..].trim().to_string())
-        })
+        .filter_map(|l| l.find(marker).map(|at| l[at..].trim().to_string()))
         .collect()
+}
+
+fn probes(lines: impl IntoIterator<Item = String>) -> Vec<String> {
+    lines_with(lines, "hostcalls-test: probe ")
+}
+
+fn start_envoy(up: &MockUpstream, config: &str) -> Envoy {
+    Envoy::builder()
+        .upstream(up)
+        .filter(Filter::new(
+            "hostcalls-test",
+            dist_path("hostcalls-test"),
+            config,
+        ))
+        .start()
+        .unwrap_or_else(|e| panic!("Envoy did not start (run ./build.sh test): {e}"))
 }
 
 #[test]
@@ -67,4 +81,51 @@ fn header_and_body_visibility_per_callback_matches_envoy() {
     s.finish();
     let in_host = probes(host.logs().into_iter().map(|(_, l)| l));
     assert_eq!(in_host, in_envoy);
+}
+
+#[test]
+fn set_buffer_bytes_ranges_match_envoy() {
+    let config = r#"{"mode":"edit_ranges"}"#;
+    let up = MockUpstream::start().expect("mock");
+    let envoy = start_envoy(&up, config);
+    let body = b"0123456789";
+    let r = envoy
+        .post("/v1/chat/completions", &[("x-request-id", "hve-2")], body)
+        .expect("response");
+    assert!(envoy
+        .wait_for_access_log("hve-2", Duration::from_secs(5))
+        .is_some());
+    let in_envoy = lines_with(envoy.plugin_log_lines(), "hostcalls-test: edit_ranges");
+    assert_eq!(in_envoy.len(), 1, "{in_envoy:?} (status {})", r.status);
+    let upstream = up.requests().pop().map(|q| q.body).unwrap_or_default();
+
+    let host = Host::builder(dist_path("hostcalls-test"))
+        .plugin_config(config)
+        .build()
+        .expect("host");
+    let mut s = host.http();
+    s.request_headers(
+        &[
+            (":method", "POST"),
+            (":path", "/v1/chat/completions"),
+            ("content-length", "10"),
+        ],
+        false,
+    );
+    s.request_body(body, false);
+    s.request_body(b"", true);
+    let in_host = lines_with(
+        host.logs().into_iter().map(|(_, l)| l),
+        "hostcalls-test: edit_ranges",
+    );
+    assert_eq!(in_host, in_envoy);
+    // The edited body grew to 12 bytes but content-length still says 10: Envoy sent 10.
+    let out = s.request_body_out();
+    assert_eq!(out.len(), 12);
+    assert_eq!(&out[..upstream.len()], upstream, "what went upstream");
+    assert_eq!(upstream.len(), 10);
+    let framing = s
+        .request_framing_error()
+        .expect("the host flags the mismatch");
+    assert!(framing.contains("content-length 10 but 12"), "{framing}");
 }

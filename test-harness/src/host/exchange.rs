@@ -34,6 +34,10 @@ pub struct Outcome {
     pub response_body_out: Vec<u8>,
     pub continued: bool,
     pub reset: bool,
+    /// `content-length` vs body mismatch of what went upstream / downstream (see
+    /// `HttpSession::request_framing_error`).
+    pub request_framing_error: Option<String>,
+    pub response_framing_error: Option<String>,
     pub trap: Option<String>,
     pub fuel: Vec<(String, u64)>,
     pub total_fuel: u64,
@@ -46,6 +50,8 @@ impl Outcome {
     pub fn passed(&self) -> bool {
         self.local_reply.is_none()
             && self.trap.is_none()
+            && self.request_framing_error.is_none()
+            && self.response_framing_error.is_none()
             && self.actions.iter().all(|(_, a)| *a == Action::Continue)
     }
 }
@@ -141,6 +147,8 @@ pub(crate) fn run(mut s: HttpSession, ex: &Exchange<'_>) -> Outcome {
     out.response_body_out = s.response_body_out();
     out.continued = s.continued();
     out.reset = s.reset();
+    out.request_framing_error = s.request_framing_error();
+    out.response_framing_error = s.response_framing_error();
     out.trap = s.trap();
     out.fuel = s.fuel();
     out.total_fuel = s.total_fuel();

@@ -160,6 +160,7 @@ impl Runtime {
             Some(st) if !st.ended => {
                 *dir(st, request) = super::state::Direction {
                     headers,
+                    complete: eos,
                     ..Default::default()
                 }
             }
@@ -197,6 +198,7 @@ impl Runtime {
         let mut size = 0;
         if let Some(st) = self.stream(ctx) {
             let d = dir(st, request);
+            d.complete |= eos;
             d.buffered.extend_from_slice(chunk);
             size = d.buffered.len();
         }
@@ -226,7 +228,9 @@ impl Runtime {
             _ => return self.stream_callback(ctx, phase, name, &[]),
         }
         if let Some(st) = self.stream(ctx) {
-            dir(st, request).trailers = trailers;
+            let d = dir(st, request);
+            d.trailers = trailers;
+            d.complete = true;
         }
         let action = self.stream_callback(ctx, phase, name, &[ctx as i32, n]);
         self.after_body(ctx, request, action, true);

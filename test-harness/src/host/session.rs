@@ -136,6 +136,17 @@ impl HttpSession {
         })
     }
 
+    /// A request that went upstream completely with a `content-length` that does not match
+    /// its (rewritten) body: Envoy would truncate it or leave the upstream waiting.
+    pub fn request_framing_error(&self) -> Option<String> {
+        self.read(|st| st.request.framing_error())
+    }
+
+    /// Same for the response sent to the client.
+    pub fn response_framing_error(&self) -> Option<String> {
+        self.read(|st| st.response.framing_error())
+    }
+
     /// The plugin called `proxy_continue_stream`.
     pub fn continued(&self) -> bool {
         self.read(|st| st.continued)

@@ -89,6 +89,35 @@ pub(crate) struct Direction {
     pub body_out: Vec<u8>,
     /// The body has ended (end_of_stream or trailers) while paused: waits for a continue.
     pub body_held: bool,
+    /// End of stream was seen (headers or body with end_of_stream, or trailers).
+    pub complete: bool,
+}
+
+impl Direction {
+    /// Envoy forwards the (possibly rewritten) body with the headers' `content-length`: a
+    /// mismatch truncates the body or leaves the peer waiting. `Some(reason)` once this
+    /// direction went out completely with a mismatch.
+    pub fn framing_error(&self) -> Option<String> {
+        if !(self.complete && self.headers_released && !self.body_held && self.buffered.is_empty())
+        {
+            return None;
+        }
+        let declared = self
+            .headers
+            .iter()
+            .find(|(k, _)| k == "content-length")?
+            .1
+            .trim()
+            .parse::<usize>()
+            .ok()?;
+        let sent = self.body_out.len();
+        (declared != sent).then(|| {
+            format!(
+                "content-length {declared} but {sent} body bytes went on \
+                 (Envoy truncates or the peer waits: remove content-length when rewriting)"
+            )
+        })
+    }
 }
 
 impl Direction {

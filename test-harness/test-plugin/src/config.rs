@@ -29,6 +29,9 @@ pub enum Mode {
     Trap,
     /// Hold the response body to its end, then release it with `proxy_continue_stream`.
     ResumeResponse,
+    /// Buffer the request body, then edit ranges of it with `proxy_set_buffer_bytes` (middle,
+    /// at the end, beyond the end, at the start) and log the statuses and the result.
+    EditRanges,
 }
 
 impl Mode {
@@ -45,6 +48,7 @@ impl Mode {
             "metrics" => Mode::Metrics,
             "trap" => Mode::Trap,
             "resume_response" => Mode::ResumeResponse,
+            "edit_ranges" => Mode::EditRanges,
             _ => return None,
         })
     }

@@ -221,6 +221,28 @@ impl Http {
         self.on_whole_body(side, size)
     }
 
+    /// Mode `edit_ranges`: how the host applies `proxy_set_buffer_bytes` ranges.
+    fn edit_ranges(&self, size: usize, eos: bool) -> Action {
+        if !eos {
+            return Action::Pause;
+        }
+        let buf = raw::BUFFER_REQUEST_BODY;
+        let mid = raw::set_buffer(buf, 1, 1, b"X");
+        let end = raw::set_buffer(buf, size, 0, b"!");
+        let far = raw::set_buffer(buf, size + 10, 0, b"?");
+        let head = raw::set_buffer(buf, 0, 2, b"AB");
+        let body = self.body(Side::Request, u32::MAX as usize);
+        log(
+            LogLevel::Info,
+            &format!(
+                "{NAME}: edit_ranges: middle {mid}, at end {end}, beyond end {far}, \
+                 at start {head}, body {:?}",
+                String::from_utf8_lossy(&body)
+            ),
+        );
+        Action::Continue
+    }
+
     fn count_shared(&self) -> Result<u64, u32> {
         let key = &self.config.key;
         for _ in 0..16 {
@@ -377,6 +399,9 @@ impl HttpContext for Http {
         if let (Mode::Metrics, Some(m), true) = (self.config.mode, self.metrics, eos) {
             raw::record_metric(m.last_body, size as u64);
             raw::record_metric(m.body_bytes, size as u64);
+        }
+        if self.config.mode == Mode::EditRanges {
+            return self.edit_ranges(size, eos);
         }
         self.on_body(Side::Request, size, eos)
     }

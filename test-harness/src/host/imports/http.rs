@@ -304,12 +304,17 @@ fn set_buffer(c: &mut C, buf: i32, start: i32, size: i32, d: i32, dl: i32) -> Ab
     } else {
         &mut st.response.buffered
     };
+    // Envoy 1.40 (probed, `Buffer::copyFrom`): start 0 drops `size` bytes from the front and
+    // prepends the data; a start at or beyond the end appends; anything else is BadArgument.
     let start = start as u32 as usize;
-    if start > body.len() {
+    if start == 0 {
+        let drop = (size as u32 as usize).min(body.len());
+        body.splice(0..drop, data);
+    } else if start >= body.len() {
+        body.extend_from_slice(&data);
+    } else {
         return refuse(status::BAD_ARGUMENT);
     }
-    let end = start.saturating_add(size as u32 as usize).min(body.len());
-    body.splice(start..end, data);
     Ok(())
 }
 
