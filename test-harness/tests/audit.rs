@@ -134,6 +134,10 @@ fn model_allowlist_is_ok_on_envoy_and_kong_and_says_what_apisix_loses() {
         .any(|(degrading, n)| *degrading && n.contains("wasm_process_req_body")));
     let text = audit::report::render(&r);
     assert!(text.contains("apisix  degrades"), "{text}");
+    let json = audit::report::to_json(&r);
+    assert_eq!(json["hosts"]["envoy"]["status"], "OK");
+    assert_eq!(json["hosts"]["apisix"]["status"], "degrades");
+    assert_eq!(json["fails"], false);
     assert_eq!(cli(&[&path, &dist("hostcalls-test")]), 0);
 }
 

@@ -292,3 +292,41 @@ pub fn render(report: &PluginReport) -> String {
     }
     out
 }
+
+/// Machine-readable report of one plugin (`harness audit --json`, one object per line).
+pub fn to_json(report: &PluginReport) -> serde_json::Value {
+    let hosts: serde_json::Map<String, serde_json::Value> = report
+        .hosts
+        .iter()
+        .map(|h| {
+            let degrades: Vec<serde_json::Value> = h
+                .degrades
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "capability": d.capability.name(),
+                        "imports": d.imports.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+                        "effect": d.effect,
+                    })
+                })
+                .collect();
+            let notes: Vec<&str> = h.notes.iter().map(|(_, n)| n.as_str()).collect();
+            let value = serde_json::json!({
+                "status": h.status.name(),
+                "missing": h.missing,
+                "degrades": degrades,
+                "notes": notes,
+                "linked_only": h.linked_only,
+            });
+            (h.host.name().to_string(), value)
+        })
+        .collect();
+    serde_json::json!({
+        "file": report.file,
+        "plugin": report.stem,
+        "imports": report.imports.len(),
+        "fails": report.fails(),
+        "unprovided": report.unprovided,
+        "hosts": hosts,
+    })
+}

@@ -4,14 +4,16 @@
 use crate::audit;
 use std::path::PathBuf;
 
-const USAGE: &str = "usage: harness audit [--quiet] FILE.wasm...";
+const USAGE: &str = "usage: harness audit [--quiet | --json] FILE.wasm...";
 
 pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
     let mut quiet = false;
+    let mut json = false;
     let mut files = Vec::new();
     for arg in args {
         match arg.as_str() {
             "--quiet" | "-q" => quiet = true,
+            "--json" => json = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(0);
@@ -30,7 +32,9 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
     let mut failed = 0usize;
     for file in &files {
         let report = audit::audit_file(file)?;
-        if quiet {
+        if json {
+            println!("{}", audit::report::to_json(&report));
+        } else if quiet {
             let line: Vec<String> = report
                 .hosts
                 .iter()
