@@ -6,9 +6,9 @@
 //! `SOAK_REQUESTS=100000 cargo test -p guardrail-harness --test e2e_soak -- --nocapture`.
 //! Needs Envoy and dist/*.wasm: run `./build.sh test`.
 
-use guardrail_harness::envoy::{gateway, paths, Envoy, Filter};
+use guardrail_harness::envoy::test_chain::shipped_chain_unlimited;
+use guardrail_harness::envoy::Envoy;
 use guardrail_harness::mock_upstream::MockUpstream;
-use serde_json::Value;
 
 const KEY: &str = "Bearer grw_demo_alpha_7f3a9c1e5b2d4068";
 
@@ -22,33 +22,6 @@ fn rss_kib(pid: u32) -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
-}
-
-/// The shipped filters, with the demo key's rate limit and budget lifted (the soak is about
-/// verdicts and memory, not about the limiter, which has its own tests).
-fn chain() -> Vec<Filter> {
-    let root = paths::repo_root();
-    let mut filters = gateway::filters(&root).expect("example plugin configs");
-    for f in &mut filters {
-        f.wasm = root.join(&f.wasm);
-        assert!(
-            f.wasm.is_file(),
-            "{} missing: run ./build.sh test",
-            f.wasm.display()
-        );
-        if f.name == "key-auth" {
-            let mut cfg: Value = serde_json::from_str(&f.config).expect("key-auth json");
-            if let Some(keys) = cfg["keys"].as_array_mut() {
-                for k in keys {
-                    k["rate_limit_per_minute"] = Value::from(100_000_000u64);
-                    k["token_budget"] =
-                        serde_json::json!({"tokens": 1u64 << 50, "window_seconds": 3600});
-                }
-            }
-            f.config = cfg.to_string();
-        }
-    }
-    filters
 }
 
 struct Case {
@@ -135,7 +108,7 @@ fn every_verdict_holds_and_memory_stays_flat_under_a_long_mixed_run() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3000);
-    let filters = chain();
+    let filters = shipped_chain_unlimited();
     let names: Vec<String> = filters.iter().map(|f| f.name.clone()).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let up = MockUpstream::start().expect("mock");

@@ -242,6 +242,10 @@ static_resources:
   listeners:
   - name: gateway
     address: {listen}
+    # Envoy answers a plain-text 413 itself when a body a filter buffers outgrows this limit
+    # (default 1 MiB). Keeping it above the plugins' own max_body_bytes (1 MiB default) means
+    # the plugin refuses first, in the provider's JSON error shape.
+    per_connection_buffer_limit_bytes: 4194304
     filter_chains:
     - filters:
       - name: envoy.filters.network.http_connection_manager
@@ -271,6 +275,7 @@ static_resources:
   - name: llm_upstream
     type: STATIC
     connect_timeout: 5s
+    per_connection_buffer_limit_bytes: 4194304
     load_assignment:
       cluster_name: llm_upstream
       endpoints: [{{lb_endpoints: [{{endpoint: {{address: {upstream}}}}}]}}]{examples}

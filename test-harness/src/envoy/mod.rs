@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod gateway;
 pub mod paths;
+pub mod test_chain;
 
 use std::fmt;
 use std::fs::{self, File};
