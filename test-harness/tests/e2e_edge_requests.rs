@@ -32,7 +32,14 @@ fn edge_requests_get_deliberate_answers() {
         r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"{}"}}]}}"#,
         "a".repeat(2 << 20)
     );
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, Option<Vec<u8>>, u16)> = vec![
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        Option<Vec<u8>>,
+        u16,
+    );
+    let cases: Vec<Case> = vec![
         ("oversized", "POST", vec![KEY, json], Some(huge.into_bytes()), 413),
         ("empty body", "POST", vec![KEY, json], Some(Vec::new()), 400),
         ("gzip body", "POST", vec![KEY, json, ("content-encoding", "gzip")], Some(vec![0x1f, 0x8b, 8, 0, 0, 0]), 415),
