@@ -129,3 +129,27 @@ fn set_buffer_bytes_ranges_match_envoy() {
         .expect("the host flags the mismatch");
     assert!(framing.contains("content-length 10 but 12"), "{framing}");
 }
+
+#[test]
+fn a_trapping_plugin_fails_closed_and_stays_failed_like_envoy() {
+    let config = r#"{"mode":"trap"}"#;
+    let up = MockUpstream::start().expect("mock");
+    let envoy = start_envoy(&up, config);
+    let host = Host::builder(dist_path("hostcalls-test"))
+        .plugin_config(config)
+        .build()
+        .expect("host");
+    for i in 0..3 {
+        let r = envoy
+            .post("/v1/chat/completions", &[], br#"{"model":"m"}"#)
+            .expect("response");
+        let out = host.exchange(&guardrail_harness::host::Exchange {
+            request_headers: &[(":method", "POST"), (":path", "/v1/chat/completions")],
+            request_body: br#"{"model":"m"}"#,
+            ..Default::default()
+        });
+        let reply = out.local_reply.expect("host local reply");
+        assert_eq!(u32::from(r.status), reply.status, "request {i}");
+    }
+    assert!(up.requests().is_empty(), "nothing reached the upstream");
+}
