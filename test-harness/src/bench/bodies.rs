@@ -148,7 +148,11 @@ fn many_messages(total: usize) -> Vec<u8> {
     let mut len = envelope_len();
     let mut i = 0usize;
     while len + 64 < total {
-        let role = if i.is_multiple_of(2) { "user" } else { "assistant" };
+        let role = if i.is_multiple_of(2) {
+            "user"
+        } else {
+            "assistant"
+        };
         let m = json!({"role": role, "content": "soup and bread"});
         len += m.to_string().len() + 1;
         msgs.push(m);

@@ -78,6 +78,7 @@ pub fn summary(report: &Value) -> Value {
         "adversarial_max_ratio": report.pointer("/adversarial/max_ratio").cloned().unwrap_or(Value::Null),
         "adversarial_max_added_ratio": report.pointer("/adversarial/max_added_ratio").cloned().unwrap_or(Value::Null),
         "chain_fuel_4k": chain_fuel,
+        "v8_body_mb_s": report.get("v8_body_mb_s").cloned().unwrap_or(Value::Null),
         "rps_ratios": plugin_ratios,
         "sizes": sizes,
     })
@@ -255,6 +256,12 @@ pub fn table(report: &Value) -> String {
                 );
             }
         }
+    }
+    if let Some(v) = report.get("v8_body_mb_s").filter(|v| v.is_object()) {
+        let _ = writeln!(
+            t,
+            "\nin-Envoy (V8) throughput on the benign ~1 MiB body, MB/s of time added over A: {v}"
+        );
     }
     if let Some(rss) = report.get("rss") {
         let _ = writeln!(
