@@ -370,6 +370,18 @@ fn tick_advances_the_clock_and_runs_on_tick() {
     assert!(h.tick());
     assert!(logged(&h, "tick 3 time 250000007"));
     assert!(!host(r#"{"mode":"pass"}"#).tick(), "no period, no tick");
+
+    // A stepping clock moves on after every read.
+    let h = Host::builder(dist_path("hostcalls-test"))
+        .plugin_config(r#"{"mode":"tick","tick_ms":1}"#)
+        .time_unix_nanos(0)
+        .clock_step_nanos(5)
+        .build()
+        .unwrap();
+    assert!(h.tick() && h.tick());
+    assert!(logged(&h, "tick 1 time 1000000"), "{:?}", h.logs());
+    assert!(logged(&h, "tick 2 time 2000005"), "{:?}", h.logs());
+    assert_eq!(h.time_unix_nanos(), 2_000_010);
 }
 
 #[test]

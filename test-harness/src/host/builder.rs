@@ -110,6 +110,7 @@ pub struct HostBuilder {
     plugin_config: Vec<u8>,
     vm_config: Vec<u8>,
     time_unix_nanos: Option<u64>,
+    clock_step_nanos: u64,
     shared: Option<SharedData>,
     properties: Vec<(String, Vec<u8>)>,
     log_level: LogLevel,
@@ -132,6 +133,7 @@ impl HostBuilder {
             plugin_config: Vec::new(),
             vm_config: Vec::new(),
             time_unix_nanos: None,
+            clock_step_nanos: 0,
             shared: None,
             properties: Vec::new(),
             log_level: LogLevel::Info,
@@ -159,6 +161,13 @@ impl HostBuilder {
     /// The clock seen by `proxy_get_current_time_nanoseconds` and WASI `clock_time_get`.
     pub fn time_unix_nanos(mut self, t: u64) -> Self {
         self.time_unix_nanos = Some(t);
+        self
+    }
+
+    /// Moves the clock on by `step` after every read, so timings a plugin measures with the
+    /// clock (e.g. `timings_us`) are non-zero and deterministic. Default 0: a frozen clock.
+    pub fn clock_step_nanos(mut self, step: u64) -> Self {
+        self.clock_step_nanos = step;
         self
     }
 
@@ -210,6 +219,7 @@ impl HostBuilder {
         state.plugin_config = self.plugin_config;
         state.vm_config = self.vm_config;
         state.log_level = self.log_level;
+        state.clock_step_nanos = self.clock_step_nanos;
         if let Some(t) = self.time_unix_nanos {
             state.time_unix_nanos = t;
         }

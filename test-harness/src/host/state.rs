@@ -202,6 +202,8 @@ pub(crate) struct HostState {
     pub log_level: LogLevel,
     pub logs: Vec<(LogLevel, String)>,
     pub time_unix_nanos: u64,
+    /// Added to the clock after every read (0 = a frozen clock between callbacks).
+    pub clock_step_nanos: u64,
     pub tick_period_ms: u32,
     pub plugin_config: Vec<u8>,
     pub vm_config: Vec<u8>,
@@ -235,6 +237,7 @@ impl HostState {
             log_level: LogLevel::Info,
             logs: Vec::new(),
             time_unix_nanos: 1_700_000_000_000_000_000,
+            clock_step_nanos: 0,
             tick_period_ms: 0,
             plugin_config: Vec::new(),
             vm_config: Vec::new(),
@@ -267,6 +270,13 @@ impl HostState {
             .iter()
             .map(|m| (m.name.clone(), m.value))
             .collect()
+    }
+
+    /// The clock as a plugin reads it (then moved on by `clock_step_nanos`).
+    pub fn read_clock(&mut self) -> u64 {
+        let t = self.time_unix_nanos;
+        self.time_unix_nanos = t.saturating_add(self.clock_step_nanos);
+        t
     }
 
     /// xorshift64*: deterministic bytes for WASI `random_get`.

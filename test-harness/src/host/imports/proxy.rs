@@ -28,7 +28,7 @@ pub(crate) fn link(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
             if !c.data().profile.has_clock() {
                 return finish(refuse(status::UNIMPLEMENTED));
             }
-            let t = c.data().time_unix_nanos;
+            let t = c.data_mut().read_clock();
             finish(write_u64(&mut c, ret, t))
         },
     )?;

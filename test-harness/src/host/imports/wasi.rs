@@ -45,7 +45,7 @@ pub(crate) fn link(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
             if !(0..=3).contains(&id) {
                 return Ok(errno::INVAL);
             }
-            let t = c.data().time_unix_nanos;
+            let t = c.data_mut().read_clock();
             errno_of(write_u64(&mut c, ret, t))
         },
     )?;
