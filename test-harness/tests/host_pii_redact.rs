@@ -297,4 +297,31 @@ fn kong_and_apisix_profiles_fail_closed() {
         assert!(out.trap.is_none(), "{out:?}");
         assert_eq!(out.request_body_out, REQ_OUT.to_vec());
     }
+    // Kong: answers (buffered JSON and streamed SSE) are still restored.
+    let json_answer =
+        br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Hi <EMAIL_1>"}}]}"#;
+    let out = run(
+        &h,
+        "/v1/chat/completions",
+        REQ,
+        7,
+        &[(":status", "200"), ("content-type", "application/json")],
+        json_answer,
+    );
+    assert!(out.trap.is_none(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.response_body_out),
+        r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Hi jane@corp.example"}}]}"#
+    );
+    let stream = sse(&["Hi <EMA", "IL_1>!"]);
+    let out = run(
+        &h,
+        "/v1/chat/completions",
+        REQ,
+        7,
+        &[(":status", "200"), ("content-type", "text/event-stream")],
+        &stream,
+    );
+    assert!(out.trap.is_none(), "{out:?}");
+    assert_eq!(sse_text(&out.response_body_out), "Hi jane@corp.example!");
 }

@@ -157,7 +157,7 @@ fn every_format_every_delta_size_every_chunk_size() {
         for delta in [1, 2, 3, 5, 8, 13, 40, 500] {
             let raw = stream(format, ANSWER, delta);
             let chunks: Vec<usize> = if delta == 3 {
-                (1..=raw.len().min(300)).collect()
+                (1..=raw.len().min(96)).collect()
             } else {
                 vec![1, 7, 64, raw.len()]
             };
