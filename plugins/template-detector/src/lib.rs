@@ -2,6 +2,7 @@
 //! a pure function in `detector.rs` (replace it); this file is the thin proxy-wasm glue in the
 //! SDK example order: `main!`, root context (config parsed once), HTTP context.
 
+pub mod body_property;
 pub mod config;
 pub mod detector;
 pub mod review;
@@ -127,6 +128,8 @@ impl HttpContext for Http {
             return self.refuse_body(&err);
         }
         self.scan = true;
+        // APISIX delivers the body only when asked; the status is irrelevant elsewhere.
+        body_property::request_body_wanted();
         Action::Continue // never Pause here: Envoy would then skip the body callbacks
     }
 

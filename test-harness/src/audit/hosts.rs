@@ -178,6 +178,11 @@ fn envoy(short: &str) -> Support {
 }
 
 fn kong(short: &str) -> Support {
+    if matches!(short, "get_shared_data" | "set_shared_data") {
+        return Support::Limited(
+            "needs a shm_kv zone (Kong: nginx_wasm_shm_kv); without one the call traps",
+        );
+    }
     if short == "continue_stream" {
         return Support::Limited(
             "no resume in response phases (docs: \"Yielding not supported in response phases\")",
@@ -321,10 +326,11 @@ mod tests {
 
     #[test]
     fn kong_nyi_traps_and_response_continue_is_limited() {
-        assert_eq!(
+        assert!(matches!(
             support(Host::Kong, "env", "proxy_get_shared_data"),
-            Support::Full
-        );
+            Support::Limited(_)
+        ));
+        assert_eq!(support(Host::Kong, "env", "proxy_log"), Support::Full);
         assert!(matches!(
             support(Host::Kong, "env", "proxy_close_stream"),
             Support::Traps(_)

@@ -73,6 +73,13 @@ pub fn profile(stem: &str) -> PluginProfile {
                     "no clock: rate windows and token budgets cannot be timed (same \
                      on_missing_capability rule); identity is signed without a useful issue time",
                 ),
+                (
+                    Host::Kong,
+                    Capability::SharedData,
+                    "set nginx_wasm_shm_kv (a `shm_kv *` zone) in kong.conf: without it the \
+                     first rate-limit/budget read traps and requests through the filter fail \
+                     with 500",
+                ),
                 APISIX_METRICS,
             ],
         },
@@ -111,7 +118,8 @@ pub fn profile(stem: &str) -> PluginProfile {
             ],
         },
         "template-detector" => PluginProfile {
-            // Flag verdicts go to the review webhook with proxy_http_call.
+            // Flag verdicts go to the review webhook with proxy_http_call; it sets APISIX's
+            // wasm_process_req_body property (body_property.rs).
             extra_used: &[Capability::HttpCall],
             body: BodyUse { request: true, response: false, response_held: false },
             effects: &[APISIX_CLOCK, APISIX_METRICS],
