@@ -176,14 +176,13 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Node, JsonError> {
             offset: limits.max_bytes,
         });
     }
-    if let Err(e) = std::str::from_utf8(raw) {
-        return Err(JsonError {
-            kind: JsonErrorKind::InvalidUtf8,
-            offset: e.valid_up_to(),
-        });
-    }
+    let text = std::str::from_utf8(raw).map_err(|e| JsonError {
+        kind: JsonErrorKind::InvalidUtf8,
+        offset: e.valid_up_to(),
+    })?;
     let mut p = Parser {
         raw,
+        text,
         pos: 0,
         max_depth: limits.max_depth,
     };
@@ -201,6 +200,9 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Node, JsonError> {
 
 struct Parser<'a> {
     raw: &'a [u8],
+    /// The same bytes, validated once as UTF-8: string runs are sliced from it without a
+    /// second validation (runs end at ASCII bytes, so they are always on char boundaries).
+    text: &'a str,
     pos: usize,
     max_depth: usize,
 }
@@ -367,17 +369,15 @@ impl Parser<'_> {
             // Copy the run of plain bytes at once (the document is valid UTF-8, and the run
             // stops only at ASCII bytes, so it is a valid str slice).
             let run_start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
+            self.pos = special_byte_from(self.raw, self.pos);
+            match self.text.get(run_start..self.pos) {
+                Some(run) => out.push_str(run),
+                None => {
+                    return Err(JsonError {
+                        kind: JsonErrorKind::InvalidUtf8,
+                        offset: run_start,
+                    })
                 }
-                self.pos += 1;
-            }
-            if let Some(run) = self.raw.get(run_start..self.pos) {
-                out.push_str(std::str::from_utf8(run).map_err(|_| JsonError {
-                    kind: JsonErrorKind::InvalidUtf8,
-                    offset: run_start,
-                })?);
             }
             match self.peek() {
                 None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
@@ -490,6 +490,36 @@ impl Parser<'_> {
         let text = self.raw.get(start..self.pos).unwrap_or_default();
         Ok(String::from_utf8_lossy(text).into_owned())
     }
+}
+
+/// The index of the first `"`, `\\` or control byte (< 0x20) at or after `from`, or
+/// `raw.len()`. Strings are most of an LLM request, so this scans eight bytes per step (SWAR:
+/// the classic has-zero-byte / has-less-than bit tricks on a u64); bytes >= 0x80 (UTF-8
+/// continuation and lead bytes) never match. The lowest flagged byte is always a true match.
+fn special_byte_from(raw: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut i = from;
+    while let Some(chunk) = raw.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let hits = has_zero(w ^ (ONES * u64::from(b'"')))
+            | has_zero(w ^ (ONES * u64::from(b'\\')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = raw.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    raw.len()
 }
 
 /// `s` as a JSON string literal (with quotes); non-ASCII is kept as UTF-8.
@@ -689,6 +719,40 @@ mod tests {
         ] {
             let e = p(&doc).unwrap_err();
             assert!(!e.to_string().contains(secret), "{e}");
+        }
+    }
+
+    #[test]
+    fn special_byte_scan_matches_a_bytewise_scan_everywhere() {
+        let naive = |raw: &[u8], from: usize| {
+            (from..raw.len())
+                .find(|&i| matches!(raw[i], b'"' | b'\\' | 0..=0x1f))
+                .unwrap_or(raw.len())
+        };
+        let mut bytes: Vec<u8> = Vec::new();
+        for i in 0..600u32 {
+            // plain ASCII, UTF-8 bytes, and every special byte at varied offsets
+            bytes.push(match i % 37 {
+                0 => b'"',
+                5 => b'\\',
+                11 => (i % 32) as u8,
+                17 => 0xc3,
+                18 => 0xa9,
+                23 => 0x7f,
+                29 => 0x21,
+                _ => b'a' + (i % 26) as u8,
+            });
+        }
+        for from in 0..bytes.len() {
+            assert_eq!(
+                special_byte_from(&bytes, from),
+                naive(&bytes, from),
+                "from {from}"
+            );
+        }
+        for b in 0u8..=255 {
+            let v = [b'x', b'x', b'x', b, b'x', b'x', b'x', b'x', b'x'];
+            assert_eq!(special_byte_from(&v, 0), naive(&v, 0), "byte {b:#x}");
         }
     }
 
