@@ -88,7 +88,7 @@ fn prefix(d: &[u8], n: usize) -> u32 {
 }
 
 /// Issuer prefix and length table (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay,
-/// Maestro, Mir).
+/// Maestro, Mir, RuPay).
 fn iin_ok(d: &[u8]) -> bool {
     let len = d.len();
     let p1 = prefix(d, 1);
@@ -110,11 +110,12 @@ fn iin_ok(d: &[u8]) -> bool {
     let maestro = (matches!(
         p4,
         604 | 5018 | 5020 | 5038 | 5893 | 6304 | 6390 | 6759 | 6761 | 6762 | 6763
-    ) || (56..=58).contains(&p2)
+    ) || (56..=69).contains(&p2)
         || p2 == 50)
         && (12..=19).contains(&len);
     let mir = (2200..=2204).contains(&p4) && (16..=19).contains(&len);
-    visa || mastercard || amex || discover || jcb || diners || unionpay || maestro || mir
+    let rupay = (p2 == 81 || p2 == 82 || p3 == 508) && len == 16;
+    visa || mastercard || amex || discover || jcb || diners || unionpay || maestro || mir || rupay
 }
 
 #[cfg(test)]

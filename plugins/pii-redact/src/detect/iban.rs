@@ -83,6 +83,17 @@ const LENGTHS: &[(&[u8; 2], usize)] = &[
     (b"VA", 22),
     (b"VG", 24),
     (b"XK", 20),
+    (b"RU", 33),
+    (b"LY", 25),
+    (b"SD", 18),
+    (b"BI", 27),
+    (b"DJ", 27),
+    (b"FK", 18),
+    (b"MN", 20),
+    (b"NI", 28),
+    (b"OM", 23),
+    (b"SO", 23),
+    (b"YE", 30),
 ];
 
 fn registry_len(cc: &[u8]) -> Option<usize> {

@@ -148,7 +148,7 @@ fn parse(b: &[u8], start: usize) -> Option<Shape> {
         // Separator: one of ' ', '-', '.', or ") " / ")-" (handled by the paren), or none
         // after a closing parenthesis.
         let c = at(b, j);
-        if matches!(c, b' ' | b'-' | b'.') {
+        if matches!(c, b' ' | b'-' | b'.' | b'/') {
             let d = at(b, j + 1);
             if is_digit(d) || (d == b'(' && c != b'.') {
                 s.seps.push(c);
@@ -201,17 +201,37 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
             return false;
         }
     }
-    // Dots only in the North-American 3.3.4 shape (never versions or IPs).
-    if s.seps.contains(&b'.') {
-        let nanp = lens.as_slice() == [3, 3, 4] && s.seps.iter().all(|&c| c == b'.');
-        if !nanp {
+    let first_digit = at(b, start + usize::from(at(b, start) == b'('));
+    // A slash only once, after an area code with a trunk 0 (`0732/91465186`): never dates.
+    if s.seps.contains(&b'/') {
+        let slashes = s.seps.iter().filter(|&&c| c == b'/').count();
+        if slashes > 1 || first_digit != b'0' || lens.iter().any(|&n| n < 3) {
             return false;
         }
     }
-    // Single-digit groups: only as `+C`, in parentheses, or once space-separated (FR mobile).
+    // Dots (`0407.029.313`, `+61.8.6155.7379`, `555.123.4567`) only as the only separator and
+    // only with a `+`, a trunk 0, parentheses or the 3.3.4 shape: never versions, prices, IPs.
+    if s.seps.contains(&b'.') {
+        let only_dots = s.seps.iter().all(|&c| c == b'.' || c == b')');
+        let anchored = s.plus || first_digit == b'0' || any_paren || lens.as_slice() == [3, 3, 4];
+        if !only_dots || !anchored {
+            return false;
+        }
+    }
+    // Single-digit groups: the `+C` country code and the area digit right after it, a leading
+    // trunk/country `1`/`8` (`1-858-...`, `8 762 ...`), in parentheses, or once space-separated
+    // (FR mobile `06 ...`). Never dash-separated elsewhere (ISBN `978-0-...`).
     let mut loose_singles = 0;
     for (k, &(n, paren)) in s.groups.iter().enumerate() {
-        if n != 1 || paren || (k == 0 && s.plus) {
+        if n != 1 || paren || (s.plus && k <= 1) {
+            continue;
+        }
+        if k == 0 {
+            let trunk =
+                matches!(first_digit, b'1' | b'8') && matches!(s.seps.first(), Some(b' ' | b'-'));
+            if !trunk {
+                return false;
+            }
             continue;
         }
         let sep_before = k.checked_sub(1).and_then(|p| s.seps.get(p)).copied();
@@ -231,14 +251,13 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
         // E.164: the `+` makes it a phone number whatever the grouping (`+44117 4960357`).
         return true;
     }
-    let first_digit = at(b, start + usize::from(at(b, start) == b'('));
     let single_group = lens.len() == 1;
     if single_group {
         // Bare digits: a phone only with a phone word before it (or a national trunk 0).
-        return (9..=12).contains(&s.digits)
+        return (8..=12).contains(&s.digits)
             && (context() || (first_digit == b'0' && s.digits >= 10));
     }
-    let nanp = matches!(lens.as_slice(), [3, 3, 4]);
+    let nanp = matches!(lens.as_slice(), [3, 3, 4] | [1, 3, 3, 4]);
     any_paren || first_digit == b'0' || nanp || context()
 }
 
@@ -306,6 +325,14 @@ mod tests {
             ("at +1-541-754-3010x123 or", "+1-541-754-3010x123"),
             ("at +44117 4960357 or", "+44117 4960357"),
             ("mobile +3177-5355721.", "+3177-5355721"),
+            ("phone 0407.029.313.", "0407.029.313"),
+            ("phone (03).8235.7416.", "(03).8235.7416"),
+            ("phone +61.8.6155.7379.", "+61.8.6155.7379"),
+            ("phone +61-3-4124-1876.", "+61-3-4124-1876"),
+            ("phone 1-858-073-0215.", "1-858-073-0215"),
+            ("my phone is 8 762 205 1901.", "8 762 205 1901"),
+            ("my phone is 68251422.", "68251422"),
+            ("Tel. 0732/91465186.", "0732/91465186"),
         ];
         for (text, want) in cases {
             assert_eq!(spans(text), vec![*want], "{text}");
@@ -335,6 +362,13 @@ mod tests {
             "v1.2.3.4567890",
             "12:30:45",
             "card 3519 0107 6722 1648 exp",
+            "costs 1.234.567 EUR",
+            "on 01.02.2024 at",
+            "1.2.3456789",
+            "id 12345678 here",
+            "978-0-14-260505-9",
+            "due 12/31/2024 ok",
+            "ratio 0123/45/678",
         ] {
             let got = spans(text);
             assert!(got.is_empty(), "{text}: {got:?}");
