@@ -102,7 +102,12 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         let boundary = !token_char(before(b, i));
         let at_i = |end: Option<usize>| end.map(|e| (i, e));
         let found = if !boundary {
-            None
+            // `DB_PASSWORD=...`, `OPENAI_API_KEY=...`: a keyword at the end of a name.
+            if before(b, i) == b'_' && c.is_ascii_alphabetic() {
+                keyword(b, i)
+            } else {
+                None
+            }
         } else if c == b'-' {
             at_i(pem(b, i))
         } else if c.is_ascii_alphanumeric() {
@@ -321,6 +326,9 @@ mod tests {
             ("api_key=Zx81kQ0pLm29VbN7rT4s done".into(), "Zx81kQ0pLm29VbN7rT4s"),
             ("\"client_secret\": \"a8F3kL0q9ZpW2mX7vB4n\"".into(), "a8F3kL0q9ZpW2mX7vB4n"),
             ("password=hunter2!".into(), "hunter2!"),
+            ("DB_PASSWORD=hunter2!".into(), "hunter2!"),
+            ("export STRIPE_SECRET=Zx81kQ0pLm29VbN7rT4s".into(), "Zx81kQ0pLm29VbN7rT4s"),
+            ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(), "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
             ("Authorization: Bearer q8Xz3Lm0Pk7Vt2Rn5Wb9Yc4D".into(), "q8Xz3Lm0Pk7Vt2Rn5Wb9Yc4D"),
         ];
         for (text, want) in &cases {
