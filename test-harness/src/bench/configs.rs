@@ -62,13 +62,17 @@ pub fn bench_config_text(plugin: &str, example: &str) -> Result<String, String> 
     Ok(v.to_string())
 }
 
-/// Finds the plugins and builds the list of configurations.
-pub fn discover(root: &Path, dist: &Path) -> Discovery {
+/// Finds the plugins and builds the list of configurations. `overrides` replace a plugin's
+/// example config file (used as given, no adjustment).
+pub fn discover(root: &Path, dist: &Path, overrides: &[(String, PathBuf)]) -> Discovery {
     let mut notes = Vec::new();
     let mut plugins = Vec::new();
     for p in CHAIN_ORDER {
         let wasm = dist.join(format!("{p}.wasm"));
-        let example = root.join(format!("examples/envoy/plugins/{p}.json"));
+        let custom = overrides.iter().find(|(name, _)| name == p).map(|(_, f)| f);
+        let example = custom
+            .cloned()
+            .unwrap_or_else(|| root.join(format!("examples/envoy/plugins/{p}.json")));
         if !wasm.is_file() {
             notes.push(format!(
                 "{p}: skipped, {} missing (./build.sh)",
@@ -83,6 +87,14 @@ pub fn discover(root: &Path, dist: &Path) -> Discovery {
             ));
             continue;
         };
+        if custom.is_some() {
+            notes.push(format!(
+                "{p}: config from {} (not the example)",
+                example.display()
+            ));
+            plugins.push((p.to_string(), wasm, text));
+            continue;
+        }
         match bench_config_text(p, &text) {
             Ok(cfg) => plugins.push((p.to_string(), wasm, cfg)),
             Err(e) => notes.push(format!("{p}: skipped, {e}")),

@@ -52,6 +52,8 @@ pub struct Options {
     /// Envoy's log level. `info` (default) keeps the plugins' per-request verdict lines, as a
     /// gateway normally runs; `warning` drops them (to measure what logging costs).
     pub envoy_log_level: String,
+    /// Plugin configs used instead of the example ones: (plugin, file).
+    pub plugin_configs: Vec<(String, PathBuf)>,
     /// Where the JSON report is written.
     pub out: PathBuf,
 }
@@ -75,6 +77,7 @@ impl Options {
             skip_sizes: false,
             mock_upstream: false,
             envoy_log_level: "info".into(),
+            plugin_configs: Vec::new(),
             out: crate::envoy::paths::repo_root().join("bench/results/latest.json"),
         }
     }

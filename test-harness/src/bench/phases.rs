@@ -155,7 +155,7 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
     let t0 = Instant::now();
     let root = paths::repo_root();
     let dist = paths::dist_dir();
-    let disc = configs::discover(&root, &dist);
+    let disc = configs::discover(&root, &dist, &opts.plugin_configs);
     let mut notes = disc.notes.clone();
     let mut cfgs = disc.configs.clone();
     if let Some(only) = &opts.only {

@@ -1,6 +1,6 @@
 //! `harness bench [--quick] [--rounds N] [--size-rounds N] [--duration-ms MS] [--warmup-ms MS]
 //! [--connections N] [--configs A,N,key-auth,...] [--rss-requests N] [--adversarial-requests N]
-//! [--no-sizes] [--upstream fast|mock] [--envoy-log-level L] [--out FILE]`: the side-by-side Envoy benchmark (issue 8). Prints a table, then
+//! [--no-sizes] [--upstream fast|mock] [--envoy-log-level L] [--plugin-config PLUGIN=FILE] [--out FILE]`: the side-by-side Envoy benchmark (issue 8). Prints a table, then
 //! as its last line a one-line JSON summary; writes the whole report to `--out`
 //! (default bench/results/latest.json; bench/results/quick.json with --quick).
 
@@ -13,7 +13,7 @@ use crate::bench::{self, report, Options};
 
 pub const USAGE: &str = "usage: harness bench [--quick] [--rounds N] [--size-rounds N] [--duration-ms MS] \
 [--warmup-ms MS] [--connections N] [--configs A,N,key-auth,model-allowlist,injection-guard,pii-redact,auth+model,chain] \
-[--rss-requests N] [--adversarial-requests N] [--no-sizes] [--upstream fast|mock] [--envoy-log-level info|warning] [--out FILE]";
+[--rss-requests N] [--adversarial-requests N] [--no-sizes] [--upstream fast|mock] [--envoy-log-level info|warning] [--plugin-config PLUGIN=FILE] [--out FILE]";
 
 /// Parses the options (`--quick` first sets the quick defaults, later options override).
 pub fn parse(args: &[String]) -> Result<Options> {
@@ -52,6 +52,14 @@ pub fn parse(args: &[String]) -> Result<Options> {
             }
             "--no-sizes" => opts.skip_sizes = true,
             "--envoy-log-level" => opts.envoy_log_level = value()?.to_string(),
+            "--plugin-config" => {
+                let v = value()?;
+                let (name, file) = v
+                    .split_once('=')
+                    .with_context(|| format!("--plugin-config takes PLUGIN=FILE, not {v:?}"))?;
+                opts.plugin_configs
+                    .push((name.to_string(), PathBuf::from(file)));
+            }
             "--upstream" => {
                 opts.mock_upstream = match value()?.as_str() {
                     "fast" => false,
