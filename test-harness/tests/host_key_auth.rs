@@ -425,6 +425,21 @@ fn malformed_headers_are_401_without_a_trap() {
         status(&send(&h, CHAT, &[("x-api-key", &long)], &chat("x"), 0)),
         401
     );
+    let o = send(&h, CHAT, &[], &chat("x"), 0);
+    assert_eq!(
+        reply_header(&o, "www-authenticate").as_deref(),
+        Some("Bearer realm=\"llm-gateway\"")
+    );
+    // A path Envoy's router and the provider could read differently: refused, not guessed.
+    let o = send(
+        &h,
+        "/openai/../v1/chat/completions",
+        &[("x-api-key", GOOD)],
+        &chat("gpt-4o-mini"),
+        0,
+    );
+    assert_eq!(status(&o), 400);
+    assert_eq!(reply_json(&o)["error"]["code"], "invalid_path");
     // Two different keys in two sources.
     let o = send(
         &h,

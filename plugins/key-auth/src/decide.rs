@@ -7,7 +7,9 @@ use crate::credential::{extract, Presented};
 use crate::inject::{admit_plan, strip_plan, HeaderPlan};
 use crate::key_store::{KeyEntry, Lookup};
 use crate::rate_window::{self, BudgetDecision, CasStore, LimitError, RateDecision};
-use crate::scope::{model_allowed, model_source, provider_allowed, provider_for, ModelSource};
+use crate::scope::{
+    is_ambiguous_path, model_allowed, model_source, provider_allowed, provider_for, ModelSource,
+};
 use guardrail_sdk::buffer::{check_content_encoding, needs_scan};
 use guardrail_sdk::json::{self, Json};
 use guardrail_sdk::provider_error::default_message;
@@ -161,6 +163,12 @@ pub fn decide_head(
         }
     }
 
+    if is_ambiguous_path(&head.path) {
+        return deny(
+            refuse(400, "invalid_path", "key_auth.ambiguous_path"),
+            notes,
+        );
+    }
     let format = head.format.unwrap_or(ApiFormat::Unknown);
     let provider = provider_for(&settings.providers, format, &head.path, &head.authority);
     notes.provider = provider.map(|p| p.name.clone());

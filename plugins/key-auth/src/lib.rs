@@ -310,11 +310,15 @@ mod glue {
         fn refuse(&self, r: &Refusal, us: u64) -> Action {
             self.log_request(Some(r), us);
             let retry = r.retry_after.map(|s| s.to_string());
-            let extra: Vec<(&str, &str)> = retry
+            let mut extra: Vec<(&str, &str)> = retry
                 .as_deref()
                 .map(|v| ("retry-after", v))
                 .into_iter()
                 .collect();
+            if r.status == 401 {
+                // RFC 6750: say which scheme the gateway expects.
+                extra.push(("www-authenticate", "Bearer realm=\"llm-gateway\""));
+            }
             host::send_error(self.style(), r.status, r.code, r.message, &extra);
             Action::Pause
         }

@@ -101,6 +101,21 @@ impl Provider {
     }
 }
 
+/// A path whose meaning could differ between this plugin, Envoy's router and the provider:
+/// dot segments, empty segments, or encoded `/`, `\\` or `.` (query ignored). Provider matching
+/// and path models are refused on such paths (400) instead of guessing.
+pub fn is_ambiguous_path(path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or("");
+    if path.contains('\\') || path.get(1..).is_some_and(|rest| rest.contains("//")) {
+        return true;
+    }
+    if path.split('/').any(|seg| seg == "." || seg == "..") {
+        return true;
+    }
+    let lower = path.to_ascii_lowercase();
+    ["%2f", "%5c", "%2e"].iter().any(|e| lower.contains(e))
+}
+
 /// The first provider (config order) serving this request.
 pub fn provider_for<'a>(
     providers: &'a [Provider],
@@ -265,6 +280,31 @@ mod tests {
             provider("second", ProviderKind::Openai, &[], &[]),
         ];
         assert_eq!(pick(&two, "/v1/chat/completions", "h"), Some("first"));
+    }
+
+    #[test]
+    fn ambiguous_paths() {
+        for p in [
+            "/openai/../v1/messages",
+            "/v1/./chat/completions",
+            "/v1//chat/completions",
+            "/v1/chat%2Fcompletions",
+            "/v1/%2e%2e/messages",
+            "/v1/chat\\completions",
+            "/v1beta/models/a%2Fb:generateContent",
+        ] {
+            assert!(is_ambiguous_path(p), "{p}");
+        }
+        for p in [
+            "/v1/chat/completions",
+            "/v1/chat/completions?next=/a//b/../c",
+            "/v1beta/models/gemini-2.0-flash:generateContent",
+            "/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01",
+            "/",
+            "",
+        ] {
+            assert!(!is_ambiguous_path(p), "{p}");
+        }
     }
 
     #[test]

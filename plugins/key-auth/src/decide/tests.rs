@@ -118,7 +118,7 @@ const CHAT: &str = "/v1/chat/completions";
 #[test]
 fn refusals_have_the_right_status_code_and_one_generic_401_message() {
     type Row<'a> = (&'a str, Vec<(&'a str, &'a str)>, (u16, &'a str, &'a str));
-    let table: Vec<Row> = vec![
+    let mut table: Vec<Row> = vec![
         (
             CHAT,
             vec![],
@@ -173,6 +173,11 @@ fn refusals_have_the_right_status_code_and_one_generic_401_message() {
             (400, "invalid_model", "key_auth.invalid_model"),
         ),
     ];
+    table.push((
+        "/openai/../v1/messages",
+        vec![("x-api-key", "grw_prod_alpha_good")],
+        (400, "invalid_path", "key_auth.ambiguous_path"),
+    ));
     let mut messages = std::collections::BTreeSet::new();
     for (path, headers, want) in table {
         let v = run(path, &headers);
