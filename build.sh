@@ -101,7 +101,9 @@ cmd_test() {
     CARGO_TARGET_WASM32_WASIP1_RUNNER="$VENV/bin/python $ROOT/scripts/wasm-test-runner.py" \
         cargo test -p guardrail-sdk --target "$WASM_TARGET" 2>&1 | tee target/test-wasm.log
     log "examples/envoy/gateway.yaml is rendered from the plugin configs"
-    harness render-gateway --check
+    # The harness binary `cargo test --workspace` just built (same feature set: calling
+    # `cargo build -p guardrail-harness` here would re-resolve features and rebuild Cranelift).
+    "$ROOT/target/debug/harness" render-gateway --check
     log "envoy --mode validate on every shipped Envoy config"
     for f in examples/envoy/*.yaml; do
         [[ -e "$f" ]] || continue

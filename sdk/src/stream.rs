@@ -158,7 +158,9 @@ pub fn with_delta_text(format: ApiFormat, ev: &SseEvent, text: &str) -> Option<S
 
 /// Token usage reported in `ev`: OpenAI's final chunk (`stream_options.include_usage`),
 /// Anthropic `message_start` (input) and `message_delta` (output), Responses
-/// `response.completed`, Gemini `usageMetadata`. Anthropic splits usage over two events: add them.
+/// `response.completed`, Gemini `usageMetadata`. Anthropic splits usage over two events
+/// (`message_start` input, `message_delta` output) and `message_delta` counts are cumulative:
+/// keep the largest value per field across events, never add them.
 pub fn stream_usage(format: ApiFormat, ev: &SseEvent) -> Option<Usage> {
     let root = parse_data(ev)?;
     let node = match format {
