@@ -89,6 +89,39 @@ const KEYWORDS: &[(&str, bool)] = &[
     ("passphrase", true),
 ];
 
+/// Bytes that can start a provider prefix or (either case) a credential keyword, computed at
+/// compile time from the tables above. Most words start with neither, so the per-word checks
+/// (32 prefixes, 19 keywords) are skipped for them: callgrind on 4 KB of prose measured the
+/// secret scan at ~290 instructions per byte before this gate.
+const PREFIX_START: [bool; 256] = prefix_starts();
+const KEYWORD_START: [bool; 256] = keyword_starts();
+
+const fn prefix_starts() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < PREFIXES.len() {
+        t[PREFIXES[i].0[0] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+const fn keyword_starts() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let c = KEYWORDS[i].0.as_bytes()[0];
+        t[c.to_ascii_lowercase() as usize] = true;
+        t[c.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+fn may_start(table: &[bool; 256], c: u8) -> bool {
+    table.get(usize::from(c)).copied().unwrap_or(false)
+}
+
 fn token_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')
 }
@@ -103,7 +136,7 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         let at_i = |end: Option<usize>| end.map(|e| (i, e));
         let found = if !boundary {
             // `DB_PASSWORD=...`, `OPENAI_API_KEY=...`: a keyword at the end of a name.
-            if before(b, i) == b'_' && c.is_ascii_alphabetic() {
+            if before(b, i) == b'_' && may_start(&KEYWORD_START, c) {
                 keyword(b, i)
             } else {
                 None
@@ -112,8 +145,17 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
             at_i(pem(b, i))
         } else if c.is_ascii_alphanumeric() {
             at_i(jwt(b, i))
-                .or_else(|| at_i(prefixed(b, i)))
-                .or_else(|| keyword(b, i))
+                .or_else(|| {
+                    may_start(&PREFIX_START, c)
+                        .then(|| prefixed(b, i))
+                        .flatten()
+                        .map(|e| (i, e))
+                })
+                .or_else(|| {
+                    may_start(&KEYWORD_START, c)
+                        .then(|| keyword(b, i))
+                        .flatten()
+                })
                 .or_else(|| at_i(aws_secret_like(b, i)))
         } else {
             None
@@ -129,8 +171,10 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
 }
 
 fn prefixed(b: &[u8], i: usize) -> Option<usize> {
+    let (c0, c1) = (at(b, i), at(b, i + 1));
     for &(prefix, set, min, max) in PREFIXES {
-        if !starts_at(b, i, prefix) {
+        // Two inline byte compares reject almost every word before a slice compare.
+        if prefix.first() != Some(&c0) || prefix.get(1) != Some(&c1) || !starts_at(b, i, prefix) {
             continue;
         }
         let bs = i + prefix.len();
@@ -207,9 +251,15 @@ fn pem(b: &[u8], i: usize) -> Option<usize> {
 /// A credential keyword at `i` followed by `:`/`=`/space and a secret-looking value: the
 /// value's span (the keyword stays readable).
 fn keyword(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let (c0, c1) = (
+        at(b, i).to_ascii_lowercase(),
+        at(b, i + 1).to_ascii_lowercase(),
+    );
     let (kw, password) = KEYWORDS.iter().find(|(k, _)| {
-        b.get(i..i + k.len())
-            .is_some_and(|w| eq_ci(w, k.as_bytes()))
+        let k = k.as_bytes();
+        k.first() == Some(&c0)
+            && k.get(1) == Some(&c1)
+            && b.get(i..i + k.len()).is_some_and(|w| eq_ci(w, k))
     })?;
     let mut j = i + kw.len();
     // `api_key_prod`, `tokenName`: tolerate a short identifier tail.
