@@ -4,8 +4,6 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::model_lists::ModelLists;
-
 /// One policy scope. Selectors left out match everything; a scope with `path_prefix` applies to
 /// that route, one with `team`/`env`/`app`/`key_id` to callers key-auth identified that way.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -23,13 +21,6 @@ pub struct Scope {
 }
 
 impl Scope {
-    pub fn lists(&self) -> ModelLists {
-        ModelLists {
-            allow: self.allow.clone(),
-            deny: self.deny.clone(),
-        }
-    }
-
     /// How specific the scope is: a key beats an app beats an env beats a team beats a route.
     pub fn specificity(&self) -> u32 {
         [

@@ -4,7 +4,6 @@
 
 pub mod config;
 pub mod json_edit;
-pub mod model_lists;
 pub mod model_path;
 pub mod path_alias;
 pub mod plan;

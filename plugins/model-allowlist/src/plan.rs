@@ -4,7 +4,7 @@
 
 use guardrail_sdk::identity::Identity;
 use guardrail_sdk::json::{self, apply_splices, quote, Json, Node, Splice};
-use guardrail_sdk::{body, ApiFormat, BodyError};
+use guardrail_sdk::{ApiFormat, BodyError};
 
 use crate::config::Config;
 use crate::json_edit::{member_insertion, member_removal};
@@ -66,8 +66,16 @@ pub fn evaluate(
         max_bytes: config.max_body_bytes,
         ..json::Limits::default()
     };
-    let parsed = body::parse_request(format, raw, &limits)?;
-    let root = &parsed.root;
+    // Only top-level fields matter here: the strict parse (duplicate keys, UTF-8, depth) without
+    // the body model's per-segment copies.
+    let root = &json::parse(raw, &limits).map_err(BodyError::from)?;
+    if root.as_object().is_none() {
+        return Err(BodyError::bad_request(
+            "invalid_request",
+            "request body must be a JSON object",
+        )
+        .into());
+    }
     let mut splices = Vec::new();
     let mut changes = Vec::new();
 

@@ -44,7 +44,12 @@ fn applies(scope: &Scope, path: &str, id: Option<&Identity>) -> bool {
         && selector_matches(&scope.key_id, id.map(|i| i.key_id.as_str()))
 }
 
+fn permits(allow: &[String], model: &str) -> bool {
+    allow.is_empty() || allow.iter().any(|p| glob::matches(p, model))
+}
+
 /// Decide for `model` on `path` (query ignored) for the caller `id` (verified, or `None`).
+/// Runs per request: borrows the config, allocates nothing.
 pub fn check(
     config: &Config,
     path: &str,
@@ -52,25 +57,27 @@ pub fn check(
     model: &str,
 ) -> Result<(), Refusal> {
     let path = path.split('?').next().unwrap_or("");
-    let global = Scope {
-        allow: config.allow.clone(),
-        deny: config.deny.clone(),
-        ..Scope::default()
+    // (allow, deny, specificity) of every matching scope; the global lists are specificity 0.
+    let matching = || {
+        std::iter::once((&config.allow, &config.deny, 0)).chain(
+            config
+                .scopes
+                .iter()
+                .filter(|s| applies(s, path, id))
+                .map(|s| (&s.allow, &s.deny, s.specificity())),
+        )
     };
-    let matching: Vec<&Scope> = std::iter::once(&global)
-        .chain(config.scopes.iter().filter(|s| applies(s, path, id)))
-        .collect();
-    if matching
-        .iter()
-        .any(|s| s.deny.iter().any(|p| glob::matches(p, model)))
-    {
+    if matching().any(|(_, deny, _)| deny.iter().any(|p| glob::matches(p, model))) {
         return Err(Refusal::Denied);
     }
-    let with_allow = matching.iter().filter(|s| !s.allow.is_empty());
-    if let Some(top) = with_allow.clone().map(|s| s.specificity()).max() {
-        let tightest_allow = with_allow
-            .filter(|s| s.specificity() == top)
-            .all(|s| s.lists().permits(model));
+    let top = matching()
+        .filter(|(allow, _, _)| !allow.is_empty())
+        .map(|(_, _, specificity)| specificity)
+        .max();
+    if let Some(top) = top {
+        let tightest_allow = matching()
+            .filter(|(allow, _, sp)| !allow.is_empty() && *sp == top)
+            .all(|(allow, _, _)| permits(allow, model));
         if !tightest_allow {
             return Err(Refusal::NotAllowed);
         }
