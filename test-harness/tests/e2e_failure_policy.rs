@@ -4,19 +4,15 @@
 //! Uses dist/hostcalls-test.wasm in `trap` mode (wasm `unreachable` in the request headers
 //! callback). Needs Envoy: run `./build.sh test`.
 
-use guardrail_harness::envoy::{paths, Envoy, Filter};
+use guardrail_harness::envoy::{Envoy, Filter};
+use guardrail_harness::host::dist_path;
 use guardrail_harness::mock_upstream::MockUpstream;
 
 const BODY: &[u8] = br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#;
 
 fn run(policy: &'static str) -> (Vec<u16>, usize) {
     let up = MockUpstream::start().expect("mock");
-    let wasm = paths::dist_dir().join("hostcalls-test.wasm");
-    assert!(
-        wasm.is_file(),
-        "{} missing: run ./build.sh test",
-        wasm.display()
-    );
+    let wasm = dist_path("hostcalls-test");
     let envoy = Envoy::builder()
         .upstream(&up)
         .filter(Filter::new("trapper", wasm, r#"{"mode":"trap"}"#).failure_policy(policy))

@@ -4,31 +4,15 @@
 //! starting with a log that names the offending field.
 //! Needs Envoy and dist/hostcalls-test.wasm: run `./build.sh test`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use guardrail_harness::envoy::{paths, Envoy, EnvoyError, Filter};
+use guardrail_harness::envoy::{Envoy, EnvoyError, Filter};
+use guardrail_harness::host::dist_path;
 use guardrail_harness::http_client::sse_events;
 use guardrail_harness::mock_upstream::MockUpstream;
 
-fn hostcalls_wasm() -> PathBuf {
-    let p = paths::dist_dir().join("hostcalls-test.wasm");
-    assert!(
-        p.is_file(),
-        "{} is missing: run ./build.sh test",
-        p.display()
-    );
-    p
-}
-
 fn start(up: &MockUpstream, config: &str) -> Envoy {
-    Envoy::builder()
-        .upstream(up)
-        .filter(Filter::new("hostcalls-test", hostcalls_wasm(), config))
-        .start()
-        .unwrap_or_else(|e| {
-            panic!("Envoy with hostcalls-test did not start (run ./build.sh test): {e}")
-        })
+    Envoy::with_plugin(up, "hostcalls-test", config)
 }
 
 #[test]
@@ -97,7 +81,7 @@ fn refused_configuration_stops_envoy_and_the_log_names_the_field() {
         .upstream(&up)
         .filter(Filter::new(
             "hostcalls-test",
-            hostcalls_wasm(),
+            dist_path("hostcalls-test"),
             r#"{"no_such_field_e2e": 1}"#,
         ))
         .start()

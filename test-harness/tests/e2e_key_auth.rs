@@ -8,7 +8,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use guardrail_harness::cli::keygen;
-use guardrail_harness::envoy::{paths, Envoy, EnvoyError, Filter};
+use guardrail_harness::envoy::{Envoy, EnvoyError, Filter};
+use guardrail_harness::host::dist_path;
 use guardrail_harness::mock_upstream::{MockUpstream, Recorded};
 use guardrail_sdk::identity;
 use serde_json::{json, Value};
@@ -23,16 +24,6 @@ const BUDGETED: &str = "grw_test_bud_abcdefabcdefabcdefabcdefabcdefab";
 const OPENAI_KEY: &str = "sk-provider-openai-e2e";
 const ANTHROPIC_KEY: &str = "sk-provider-anthropic-e2e";
 const CHAT: &str = "/v1/chat/completions";
-
-fn wasm() -> std::path::PathBuf {
-    let p = paths::dist_dir().join("key-auth.wasm");
-    assert!(
-        p.is_file(),
-        "{} is missing: run ./build.sh test",
-        p.display()
-    );
-    p
-}
 
 fn digest(key: &str) -> String {
     keygen::digest(key, Some(PEPPER.as_bytes()))
@@ -70,10 +61,11 @@ fn config() -> Value {
 }
 
 fn start(up: &MockUpstream, keep_identity: bool) -> Envoy {
-    let mut b =
-        Envoy::builder()
-            .upstream(up)
-            .filter(Filter::new("key-auth", wasm(), config().to_string()));
+    let mut b = Envoy::builder().upstream(up).filter(Filter::new(
+        "key-auth",
+        dist_path("key-auth"),
+        config().to_string(),
+    ));
     if keep_identity {
         b = b.keep_identity_header();
     }
@@ -423,7 +415,11 @@ fn a_bad_config_stops_envoy_and_names_the_field() {
     cfg["keys"][0]["credentials"][0]["hash"] = "md5:0123".into();
     let err = Envoy::builder()
         .upstream(&up)
-        .filter(Filter::new("key-auth", wasm(), cfg.to_string()))
+        .filter(Filter::new(
+            "key-auth",
+            dist_path("key-auth"),
+            cfg.to_string(),
+        ))
         .start()
         .err()
         .expect("Envoy must refuse the plugin");

@@ -4,24 +4,14 @@
 //! are handled the same, malformed bodies are refused, and the verdict line carries no text.
 //! Needs Envoy and dist/model-allowlist.wasm: run `./build.sh test`.
 
-use guardrail_harness::envoy::{paths, Envoy, Filter};
+use guardrail_harness::envoy::Envoy;
 use guardrail_harness::mock_upstream::MockUpstream;
 
 const CONFIG: &str = r#"{"allow":["gpt-4o*","claude-3-5-*","gemini-1.5-*"],"deny":["*-realtime*"],
   "aliases":{"fast":"gpt-4o-mini","gem":"gemini-1.5-flash"},"max_output_tokens":64,"params":{"deny":["logprobs"]}}"#;
 
 fn start(up: &MockUpstream) -> Envoy {
-    let wasm = paths::dist_dir().join("model-allowlist.wasm");
-    assert!(
-        wasm.is_file(),
-        "{} missing: run ./build.sh test",
-        wasm.display()
-    );
-    Envoy::builder()
-        .upstream(up)
-        .filter(Filter::new("model-allowlist", wasm, CONFIG))
-        .start()
-        .unwrap_or_else(|e| panic!("Envoy did not start: {e}"))
+    Envoy::with_plugin(up, "model-allowlist", CONFIG)
 }
 
 #[test]

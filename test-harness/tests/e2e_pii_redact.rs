@@ -5,9 +5,9 @@
 //! refused; streamed answers are restored and redacted across event boundaries.
 //! Needs Envoy and dist/pii-redact.wasm: run `./build.sh test`.
 
-use std::path::PathBuf;
 
-use guardrail_harness::envoy::{paths, Envoy, EnvoyError, Filter};
+use guardrail_harness::envoy::{Envoy, EnvoyError, Filter};
+use guardrail_harness::host::dist_path;
 use guardrail_harness::http_client::sse_events;
 use guardrail_harness::mock_upstream::MockUpstream;
 use serde_json::Value;
@@ -15,24 +15,8 @@ use serde_json::Value;
 const CONFIG: &str = r#"{"entities": {"EMAIL": "pseudonymize", "PHONE": "pseudonymize",
     "CREDIT_CARD": "mask", "SECRET": "block"}, "default_action": "redact", "count_header": true}"#;
 
-fn wasm() -> PathBuf {
-    let p = paths::dist_dir().join("pii-redact.wasm");
-    assert!(
-        p.is_file(),
-        "{} is missing: run ./build.sh test",
-        p.display()
-    );
-    p
-}
-
 fn start(up: &MockUpstream, config: &str) -> Envoy {
-    Envoy::builder()
-        .upstream(up)
-        .filter(Filter::new("pii-redact", wasm(), config))
-        .start()
-        .unwrap_or_else(|e| {
-            panic!("Envoy with pii-redact did not start (run ./build.sh test): {e}")
-        })
+    Envoy::with_plugin(up, "pii-redact", config)
 }
 
 fn last_upstream_body(up: &MockUpstream) -> String {
@@ -279,7 +263,7 @@ fn a_bad_configuration_stops_envoy_and_names_the_field() {
         .upstream(&up)
         .filter(Filter::new(
             "pii-redact",
-            wasm(),
+            dist_path("pii-redact"),
             r#"{"entities": {"EMAILS": "redact"}}"#,
         ))
         .start()

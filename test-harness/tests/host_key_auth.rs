@@ -152,7 +152,8 @@ fn each_key_source_is_accepted_and_replaced_by_the_provider_key() {
     let gemini = json!({"contents": [{"parts": [{"text": "hi"}]}]}).to_string();
     let anthropic =
         json!({"model": "claude-3-5-haiku", "max_tokens": 5, "messages": []}).to_string();
-    let cases: Vec<(String, Vec<(&str, &str)>, Vec<u8>, &str, &str)> = vec![
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, Vec<u8>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             CHAT.into(),
             vec![("authorization", &auth)],

@@ -319,6 +319,19 @@ impl Envoy {
         self.admin
     }
 
+    /// Envoy with the one plugin `dist/<name>.wasm` (configured with `config`) in front of `up`.
+    /// For tests: panics with the reason (missing `.wasm` names `./build.sh`, a refused config
+    /// carries Envoy's log).
+    pub fn with_plugin(up: &MockUpstream, name: &str, config: &str) -> Envoy {
+        Envoy::builder()
+            .upstream(up)
+            .filter(Filter::new(name, crate::host::dist_path(name), config))
+            .start()
+            .unwrap_or_else(|e| {
+                panic!("Envoy with {name} did not start (run ./build.sh test): {e}")
+            })
+    }
+
     /// The Envoy process id (for RSS readings in soak tests and the benchmark).
     pub fn pid(&self) -> u32 {
         self.child.id()
