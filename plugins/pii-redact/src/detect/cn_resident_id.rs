@@ -79,9 +79,7 @@ mod tests {
     use super::*;
 
     fn spans(text: &str) -> Vec<&str> {
-        let mut out = Vec::new();
-        find(text, &mut out);
-        out.iter().map(|s| &text[s.start..s.end]).collect()
+        crate::detect::spans_of(find, text)
     }
 
     #[test]

@@ -101,6 +101,14 @@ pub fn scan(text: &str, enabled: &Enabled) -> Vec<Match> {
     kept
 }
 
+/// The matched substrings of one detector's `find` (for the detectors' table tests).
+#[cfg(test)]
+pub(crate) fn spans_of(find: fn(&str, &mut Vec<Span>), text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    find(text, &mut out);
+    out.iter().filter_map(|s| text.get(s.start..s.end)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
