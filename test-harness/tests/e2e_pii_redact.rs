@@ -5,7 +5,6 @@
 //! refused; streamed answers are restored and redacted across event boundaries.
 //! Needs Envoy and dist/pii-redact.wasm: run `./build.sh test`.
 
-
 use guardrail_harness::envoy::{Envoy, EnvoyError, Filter};
 use guardrail_harness::host::dist_path;
 use guardrail_harness::http_client::sse_events;

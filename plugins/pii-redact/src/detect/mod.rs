@@ -106,7 +106,9 @@ pub fn scan(text: &str, enabled: &Enabled) -> Vec<Match> {
 pub(crate) fn spans_of(find: fn(&str, &mut Vec<Span>), text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     find(text, &mut out);
-    out.iter().filter_map(|s| text.get(s.start..s.end)).collect()
+    out.iter()
+        .filter_map(|s| text.get(s.start..s.end))
+        .collect()
 }
 
 #[cfg(test)]
