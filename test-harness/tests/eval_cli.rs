@@ -7,7 +7,10 @@ use std::process::Command;
 use guardrail_harness::host::dist_path;
 
 fn eval(plugin: &str, data: &str, config: Option<&str>) -> serde_json::Value {
-    let dir = std::env::temp_dir().join(format!("gr-eval-{}-{plugin}", std::process::id()));
+    // Tests run in parallel threads of one process: every call gets its own directory.
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("gr-eval-{}-{seq}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp");
     let data_path = dir.join("data.jsonl");
     std::fs::write(&data_path, data).expect("write data");
