@@ -15,7 +15,7 @@ cd "$ROOT"
 
 PLUGINS=(key-auth model-allowlist injection-guard pii-redact)
 # Crates built for wasm32-wasip1 that are not shipped plugins but are loaded by tests.
-TEST_WASM=(hostcalls-test-plugin)
+TEST_WASM=(hostcalls-test-plugin template-detector)
 VENV="$ROOT/.venv"
 WASM_TARGET=wasm32-wasip1
 
@@ -66,6 +66,7 @@ cmd_build() {
         cp "target/$WASM_TARGET/release/${c//-/_}.wasm" "dist/$c.wasm"
     done
     cp "target/$WASM_TARGET/release/hostcalls_test_plugin.wasm" "dist/hostcalls-test.wasm"
+    cp "target/$WASM_TARGET/release/template_detector.wasm" "dist/template-detector.wasm"
     printf '%-24s %10s\n' plugin "size (KiB)"
     for c in "${PLUGINS[@]}"; do
         awk -v n="$c.wasm" -v b="$(stat -c %s "dist/$c.wasm")" 'BEGIN { printf "%-24s %10.1f\n", n, b / 1024 }'
@@ -104,6 +105,8 @@ cmd_test() {
     # The harness binary `cargo test --workspace` just built (same feature set: calling
     # `cargo build -p guardrail-harness` here would re-resolve features and rebuild Cranelift).
     "$ROOT/target/debug/harness" render-gateway --check
+    log "proxy-wasm imports audit (Envoy 1.40, Kong ngx_wasm_module, APISIX wasm-nginx-module)"
+    "$ROOT/target/debug/harness" audit --quiet dist/*.wasm
     log "envoy --mode validate on every shipped Envoy config"
     for f in examples/envoy/*.yaml; do
         [[ -e "$f" ]] || continue

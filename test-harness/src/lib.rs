@@ -9,3 +9,4 @@ pub mod eval;
 pub mod host;
 pub mod http_client;
 pub mod mock_upstream;
+pub mod review;

@@ -3,21 +3,13 @@
 //! POSTed by the plugin (proxy_http_call) to `harness review`'s receiver, stored, and listed.
 //! Needs Envoy and dist/template-detector.wasm: run `./build.sh test`.
 
-// The review module is compiled into this test directly until `pub mod review;` and the
-// `review` subcommand are wired into lib.rs / cli/mod.rs (owned by the lead).
-#[allow(dead_code)]
-#[path = "../src/review/mod.rs"]
-mod review;
-#[allow(dead_code)]
-#[path = "../src/cli/review.rs"]
-mod review_cli;
-
 use std::path::PathBuf;
 
+use guardrail_harness::cli::review as review_cli;
 use guardrail_harness::envoy::{paths, Envoy, Filter};
 use guardrail_harness::http_client;
+use guardrail_harness::review::{Decision, ReviewServer, ServerOptions, Status, Store, Submission};
 use guardrail_sdk::hash::{hex, sha256};
-use review::{Decision, ReviewServer, ServerOptions, Status, Store, Submission};
 use serde_json::{json, Value};
 
 fn temp_db(name: &str) -> PathBuf {

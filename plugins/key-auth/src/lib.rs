@@ -159,6 +159,8 @@ mod glue {
     impl HttpContext for Http {
         fn on_http_request_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
             // Headers are readable only here (Envoy): take everything now.
+            // APISIX delivers bodies only when asked (the model check, usage accounting).
+            host::want_bodies(true, true);
             let watch = Stopwatch::start();
             let path = host::request_header(":path").unwrap_or_default();
             self.format = format_for_path(&path);

@@ -96,6 +96,8 @@ impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
         // Envoy: request headers are readable only here, and Pause here would stop the body
         // callbacks (sdk/README.md "Host facts"): take everything now, return Continue.
+        // APISIX delivers the body only when asked (`host::want_bodies`).
+        host::want_bodies(true, false);
         self.path = host::request_header(":path").unwrap_or_default();
         self.format = format_for_path(&self.path);
         self.request_id = host::request_id(self);

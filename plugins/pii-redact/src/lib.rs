@@ -119,6 +119,8 @@ mod glue {
     impl HttpContext for Http {
         fn on_http_request_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
             // Request headers are readable only here (Envoy): take everything now.
+            // APISIX delivers bodies only when asked: without this, no scan would run there.
+            host::want_bodies(true, true);
             self.format = format_for_path(&host::request_header(":path").unwrap_or_default());
             self.request_id = host::request_id(self);
             if let Some(secret) = &self.settings.identity_secret {

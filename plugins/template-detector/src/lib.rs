@@ -2,7 +2,6 @@
 //! a pure function in `detector.rs` (replace it); this file is the thin proxy-wasm glue in the
 //! SDK example order: `main!`, root context (config parsed once), HTTP context.
 
-pub mod body_property;
 pub mod config;
 pub mod detector;
 pub mod review;
@@ -129,7 +128,7 @@ impl HttpContext for Http {
         }
         self.scan = true;
         // APISIX delivers the body only when asked; the status is irrelevant elsewhere.
-        body_property::request_body_wanted();
+        host::want_bodies(true, false);
         Action::Continue // never Pause here: Envoy would then skip the body callbacks
     }
 

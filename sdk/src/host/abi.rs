@@ -82,6 +82,12 @@ mod imports {
         ) -> u32;
         pub fn proxy_increment_metric(id: u32, offset: i64) -> u32;
         pub fn proxy_record_metric(id: u32, value: u64) -> u32;
+        pub fn proxy_set_property(
+            path_data: *const u8,
+            path_size: usize,
+            value_data: *const u8,
+            value_size: usize,
+        ) -> u32;
     }
 }
 
@@ -219,6 +225,15 @@ pub fn record_metric(id: u32, value: u64) -> Result<(), u32> {
     status(unsafe { imports::proxy_record_metric(id, value) })
 }
 
+/// Set a one-segment property (the segment is the path; no separators needed).
+#[cfg(target_arch = "wasm32")]
+pub fn set_property(name: &str, value: &[u8]) -> Result<(), u32> {
+    // SAFETY: pointers and lengths of a live &str and slice.
+    status(unsafe {
+        imports::proxy_set_property(name.as_ptr(), name.len(), value.as_ptr(), value.len())
+    })
+}
+
 // Native builds (unit tests, clippy): no host, every call is refused.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn log(_level: u32, _message: &str) -> Result<(), u32> {
@@ -262,6 +277,10 @@ pub fn increment_metric(_: u32, _: i64) -> Result<(), u32> {
 }
 #[cfg(not(target_arch = "wasm32"))]
 pub fn record_metric(_: u32, _: u64) -> Result<(), u32> {
+    status(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn set_property(_: &str, _: &[u8]) -> Result<(), u32> {
     status(UNIMPLEMENTED)
 }
 

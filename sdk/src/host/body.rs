@@ -21,6 +21,21 @@ pub enum BodyStep {
     Refuse(BodyError),
 }
 
+/// APISIX (wasm-nginx-module) runs the body callbacks only when the plugin sets the nginx
+/// variables `wasm_process_req_body` / `wasm_process_resp_body` from its request-headers
+/// callback (apache/apisix `apisix/wasm.lua`); without them every body check would silently
+/// never run there (fail-open). Call this from `on_http_request_headers` of every plugin that
+/// reads a body. Envoy stores the values as filter state (no effect); a host that refuses is
+/// fine (the status is ignored, never a trap).
+pub fn want_bodies(request: bool, response: bool) {
+    if request {
+        let _ = abi::set_property("wasm_process_req_body", b"1");
+    }
+    if response {
+        let _ = abi::set_property("wasm_process_resp_body", b"1");
+    }
+}
+
 pub fn on_request_body(c: &mut BodyCollector, body_size: usize, end_of_stream: bool) -> BodyStep {
     let state = c.on_body(body_size, end_of_stream);
     step(c, state, abi::BUFFER_REQUEST_BODY)

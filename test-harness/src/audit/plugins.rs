@@ -119,7 +119,7 @@ pub fn profile(stem: &str) -> PluginProfile {
         },
         "template-detector" => PluginProfile {
             // Flag verdicts go to the review webhook with proxy_http_call; it sets APISIX's
-            // wasm_process_req_body property (body_property.rs).
+            // wasm_process_req_body property (guardrail_sdk::host::want_bodies).
             extra_used: &[Capability::HttpCall],
             body: BodyUse { request: true, response: false, response_held: false },
             effects: &[APISIX_CLOCK, APISIX_METRICS],

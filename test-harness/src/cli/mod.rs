@@ -6,10 +6,11 @@ pub mod demo;
 pub mod eval;
 pub mod keygen;
 pub mod render_gateway;
+pub mod review;
 pub mod serve;
 
 pub const USAGE: &str =
-    "usage: harness <serve|demo|eval|bench|audit|keygen|render-gateway> [options]";
+    "usage: harness <serve|demo|eval|bench|audit|keygen|review|render-gateway> [options]";
 
 pub fn run(cmd: &str, args: Vec<String>) -> anyhow::Result<u8> {
     match cmd {
@@ -20,6 +21,7 @@ pub fn run(cmd: &str, args: Vec<String>) -> anyhow::Result<u8> {
         "audit" => audit::run(args),
         "keygen" => keygen::run(args),
         "render-gateway" => render_gateway::run(args),
+        "review" => review::run(args),
         _ => anyhow::bail!("unknown subcommand `{cmd}`\n{USAGE}"),
     }
 }
