@@ -202,7 +202,7 @@ impl Detector {
             return;
         }
         let mut payloads = decode::decoded_runs(&n.clean);
-        if top {
+        if top && decode::likely_rot13(&n.clean) {
             payloads.push((Encoding::Rot13, decode::rot13(&n.clean)));
         }
         for (enc, text) in payloads {
