@@ -113,6 +113,8 @@ mod glue {
             let content_type = host::request_header("content-type");
             self.scan = !end_of_stream && buffer::needs_scan(content_type.as_deref());
             if self.scan {
+                // APISIX delivers the body only when asked; elsewhere this is a no-op.
+                host::want_bodies(true, false);
                 if let Err(err) = buffer::check_content_encoding(
                     host::request_header("content-encoding").as_deref(),
                 ) {
