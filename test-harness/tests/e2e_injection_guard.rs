@@ -6,34 +6,18 @@
 //! is a 400; a bad config stops Envoy from starting.
 //! Needs Envoy and dist/injection-guard.wasm: run `./build.sh test`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use guardrail_harness::envoy::{paths, Envoy, Filter};
+use guardrail_harness::envoy::{Envoy, Filter};
+use guardrail_harness::host::dist_path;
 use guardrail_harness::mock_upstream::MockUpstream;
 use serde_json::{json, Value};
 
 const CHAT: &str = "/v1/chat/completions";
 const MESSAGES: &str = "/v1/messages";
 
-fn wasm() -> PathBuf {
-    let p = paths::dist_dir().join("injection-guard.wasm");
-    assert!(
-        p.is_file(),
-        "{} is missing: run ./build.sh test",
-        p.display()
-    );
-    p
-}
-
 fn start(up: &MockUpstream, config: &str) -> Envoy {
-    Envoy::builder()
-        .upstream(up)
-        .filter(Filter::new("injection-guard", wasm(), config))
-        .start()
-        .unwrap_or_else(|e| {
-            panic!("Envoy with injection-guard did not start (run ./build.sh test): {e}")
-        })
+    Envoy::with_plugin(up, "injection-guard", config)
 }
 
 fn chat(messages: Value) -> Vec<u8> {
@@ -289,7 +273,7 @@ fn bad_config_refuses_to_start() {
         .upstream(&up)
         .filter(Filter::new(
             "injection-guard",
-            wasm(),
+            dist_path("injection-guard"),
             r#"{"thresholds": {"user": 1.5}}"#,
         ))
         .start()
@@ -302,7 +286,11 @@ fn bad_config_refuses_to_start() {
     );
     let err = Envoy::builder()
         .upstream(&up)
-        .filter(Filter::new("injection-guard", wasm(), r#"{"modes": {}}"#))
+        .filter(Filter::new(
+            "injection-guard",
+            dist_path("injection-guard"),
+            r#"{"modes": {}}"#,
+        ))
         .start()
         .err()
         .expect("unknown field refused");
