@@ -253,6 +253,9 @@ static_resources:
           \"@type\": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: gateway
           codec_type: AUTO
+          # HTTP/1.1 request trailers reach the filters (as HTTP/2 trailers always do), so the
+          # e2e tests can prove a body ended by trailers is still scanned.
+          http_protocol_options: {{enable_trailers: true}}
           access_log:
           - name: envoy.access_loggers.stdout
             typed_config:

@@ -186,6 +186,21 @@ pub fn send_chunked(
     chunks: &[&[u8]],
     pause: Duration,
 ) -> io::Result<StreamingResponse> {
+    send_chunked_with_trailers(addr, method, path, headers, chunks, &[], pause)
+}
+
+/// `send_chunked`, then HTTP/1.1 trailer fields after the last chunk: the body then ends with
+/// the trailers, never with an end-of-stream body callback (the request-trailers bypass that
+/// proxy-wasm plugins must handle).
+pub fn send_chunked_with_trailers(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    chunks: &[&[u8]],
+    trailers: &[(&str, &str)],
+    pause: Duration,
+) -> io::Result<StreamingResponse> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     stream.set_nodelay(true)?;
@@ -200,7 +215,16 @@ pub fn send_chunked(
         stream.flush()?;
         std::thread::sleep(pause);
     }
-    stream.write_all(&wire::encode_chunk(b""))?;
+    if trailers.is_empty() {
+        stream.write_all(&wire::encode_chunk(b""))?;
+    } else {
+        let mut last = String::from("0\r\n");
+        for (k, v) in trailers {
+            last.push_str(&format!("{k}: {v}\r\n"));
+        }
+        last.push_str("\r\n");
+        stream.write_all(last.as_bytes())?;
+    }
     stream.flush()?;
     read_response_head(BufReader::new(stream), method == "HEAD")
 }
