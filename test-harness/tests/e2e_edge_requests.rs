@@ -3,27 +3,19 @@
 //! invalid UTF-8 - each gets a deliberate answer and nothing unscanned reaches the model.
 //! Needs Envoy and dist/*.wasm: run `./build.sh test`.
 
-use guardrail_harness::envoy::test_chain::shipped_chain_unlimited;
-use guardrail_harness::envoy::Envoy;
+use guardrail_harness::envoy::test_chain::start_shipped_chain;
 use guardrail_harness::mock_upstream::MockUpstream;
 
 const KEY: (&str, &str) = ("authorization", "Bearer grw_demo_alpha_7f3a9c1e5b2d4068");
 
 #[test]
 fn edge_requests_get_deliberate_answers() {
-    let filters = shipped_chain_unlimited();
-    let scanners = filters
-        .iter()
-        .any(|f| f.name == "pii-redact" || f.name == "injection-guard");
-    assert!(!filters.is_empty());
     let up = MockUpstream::start().expect("mock");
-    let mut builder = Envoy::builder().upstream(&up);
-    for f in filters {
-        builder = builder.filter(f);
-    }
-    let envoy = builder
-        .start()
-        .unwrap_or_else(|e| panic!("Envoy did not start: {e}"));
+    let (envoy, names) = start_shipped_chain(&up);
+    let scanners = names
+        .iter()
+        .any(|n| n == "pii-redact" || n == "injection-guard");
+    assert!(!names.is_empty());
     let chat = "/v1/chat/completions";
     let json = ("content-type", "application/json");
 

@@ -6,8 +6,7 @@
 //! `SOAK_REQUESTS=100000 cargo test -p guardrail-harness --test e2e_soak -- --nocapture`.
 //! Needs Envoy and dist/*.wasm: run `./build.sh test`.
 
-use guardrail_harness::envoy::test_chain::shipped_chain_unlimited;
-use guardrail_harness::envoy::Envoy;
+use guardrail_harness::envoy::test_chain::start_shipped_chain;
 use guardrail_harness::mock_upstream::MockUpstream;
 
 const KEY: &str = "Bearer grw_demo_alpha_7f3a9c1e5b2d4068";
@@ -108,17 +107,9 @@ fn every_verdict_holds_and_memory_stays_flat_under_a_long_mixed_run() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3000);
-    let filters = shipped_chain_unlimited();
-    let names: Vec<String> = filters.iter().map(|f| f.name.clone()).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let up = MockUpstream::start().expect("mock");
-    let mut builder = Envoy::builder().upstream(&up);
-    for f in filters.clone() {
-        builder = builder.filter(f);
-    }
-    let envoy = builder
-        .start()
-        .unwrap_or_else(|e| panic!("Envoy did not start: {e}"));
+    let (envoy, names) = start_shipped_chain(&up);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let cases = cases(&names);
     let mut wrong: Vec<String> = Vec::new();
     let warm = (total / 10).max(50);

@@ -6,23 +6,14 @@
 
 use std::time::Duration;
 
-use guardrail_harness::envoy::test_chain::shipped_chain_unlimited;
-use guardrail_harness::envoy::Envoy;
+use guardrail_harness::envoy::test_chain::start_shipped_chain;
 use guardrail_harness::http_client::send_chunked_with_trailers;
 use guardrail_harness::mock_upstream::MockUpstream;
 
 #[test]
 fn bodies_ended_by_trailers_are_still_scanned() {
-    let filters = shipped_chain_unlimited();
-    let names: Vec<String> = filters.iter().map(|f| f.name.clone()).collect();
     let up = MockUpstream::start().expect("mock");
-    let mut builder = Envoy::builder().upstream(&up);
-    for f in filters {
-        builder = builder.filter(f);
-    }
-    let envoy = builder
-        .start()
-        .unwrap_or_else(|e| panic!("Envoy did not start: {e}"));
+    let (envoy, names) = start_shipped_chain(&up);
     let headers = [
         ("authorization", "Bearer grw_demo_alpha_7f3a9c1e5b2d4068"),
         ("content-type", "application/json"),

@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 
-use super::{gateway, paths, Filter};
+use super::{gateway, paths, Envoy, Filter};
+use crate::mock_upstream::MockUpstream;
 
 /// Panics (tests only) when a config is unreadable or a `.wasm` is missing.
 pub fn shipped_chain_unlimited() -> Vec<Filter> {
@@ -31,4 +32,19 @@ pub fn shipped_chain_unlimited() -> Vec<Filter> {
         }
     }
     filters
+}
+
+/// Envoy running `shipped_chain_unlimited()` in front of `up`, and the chain's plugin names in
+/// order. Panics (tests only) when Envoy does not start.
+pub fn start_shipped_chain(up: &MockUpstream) -> (Envoy, Vec<String>) {
+    let filters = shipped_chain_unlimited();
+    let names = filters.iter().map(|f| f.name.clone()).collect();
+    let mut builder = Envoy::builder().upstream(up);
+    for f in filters {
+        builder = builder.filter(f);
+    }
+    let envoy = builder
+        .start()
+        .unwrap_or_else(|e| panic!("Envoy with the shipped chain did not start: {e}"));
+    (envoy, names)
 }
