@@ -15,10 +15,12 @@ pub mod identity;
 pub mod json;
 pub mod metrics;
 pub mod provider_error;
+pub mod review;
 pub mod sse;
 pub mod stream;
 pub mod verdict;
 pub mod verdict_log;
+pub mod webhook;
 
 #[cfg(feature = "host")]
 pub mod host;

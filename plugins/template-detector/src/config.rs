@@ -2,6 +2,7 @@
 //! every error names its field).
 
 use guardrail_sdk::config::{self, ConfigError};
+use guardrail_sdk::webhook::Webhook;
 use serde::Deserialize;
 
 /// What to do when the detector finds something.
@@ -32,35 +33,6 @@ pub struct Config {
     pub identity_secret: Option<String>,
     /// Where `flag` verdicts are sent for human review (docs/DEPLOYMENT.md "Review queue").
     pub review_webhook: Option<Webhook>,
-}
-
-/// A review receiver reached with `proxy_http_call` (Envoy: a cluster name).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Webhook {
-    /// Envoy cluster (Kong: host:port) of the receiver.
-    pub cluster: String,
-    /// Request path on the receiver. Default `/review`.
-    #[serde(default = "default_webhook_path")]
-    pub path: String,
-    /// `:authority` sent to the receiver. Default `guardrail-review`.
-    #[serde(default = "default_webhook_authority")]
-    pub authority: String,
-    /// How long the flagged request waits for the receiver before going on. Default 2000 ms.
-    #[serde(default = "default_webhook_timeout_ms")]
-    pub timeout_ms: u64,
-}
-
-fn default_webhook_path() -> String {
-    "/review".to_string()
-}
-
-fn default_webhook_authority() -> String {
-    "guardrail-review".to_string()
-}
-
-fn default_webhook_timeout_ms() -> u64 {
-    2000
 }
 
 impl Default for Config {
@@ -115,21 +87,10 @@ impl Config {
             return Err(invalid("identity_secret", "at least 16 bytes".to_string()));
         }
         if let Some(hook) = &self.review_webhook {
-            if hook.cluster.trim().is_empty() {
-                return Err(invalid("review_webhook.cluster", "empty".to_string()));
-            }
-            if !hook.path.starts_with('/') {
-                return Err(invalid(
-                    "review_webhook.path",
-                    "must start with /".to_string(),
-                ));
-            }
-            if hook.timeout_ms == 0 || hook.timeout_ms > 60_000 {
-                return Err(invalid(
-                    "review_webhook.timeout_ms",
-                    "1..=60000".to_string(),
-                ));
-            }
+            hook.validate("review_webhook").map_err(|e| {
+                let (path, reason) = e.split_once(": ").unwrap_or(("review_webhook", &e));
+                invalid(path, reason.to_string())
+            })?;
         }
         Ok(())
     }
@@ -166,7 +127,7 @@ mod tests {
         assert_eq!(c.max_body_bytes, 10);
         let c = Config::from_json(br#"{"review_webhook":{"cluster":"review"}}"#).unwrap();
         let hook = c.review_webhook.unwrap();
-        assert_eq!((hook.path.as_str(), hook.timeout_ms), ("/review", 2000));
+        assert_eq!((hook.path, hook.timeout_ms), (None, 2000));
     }
 
     #[test]

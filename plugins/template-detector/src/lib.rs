@@ -4,7 +4,6 @@
 
 pub mod config;
 pub mod detector;
-pub mod review;
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -12,6 +11,7 @@ use std::time::Duration;
 use guardrail_sdk::buffer::{self, BodyCollector, BodyPolicy};
 use guardrail_sdk::host::{self, BodyStep, Level, Metrics, Stopwatch};
 use guardrail_sdk::provider_error::style_for;
+use guardrail_sdk::review;
 use guardrail_sdk::verdict::Decision;
 use guardrail_sdk::verdict_log::{Phase, VerdictLog};
 use guardrail_sdk::{body, format::format_for_path, json, ApiFormat, BodyError};
@@ -208,13 +208,9 @@ impl Http {
             verdict,
             segments,
             self.key_id.as_deref(),
+            review::Text::Omit,
         );
-        let headers = vec![
-            (":method", "POST"),
-            (":path", hook.path.as_str()),
-            (":authority", hook.authority.as_str()),
-            ("content-type", "application/json"),
-        ];
+        let headers = hook.post_headers("/review", "guardrail-review");
         let timeout = Duration::from_millis(hook.timeout_ms);
         match self.dispatch_http_call(&hook.cluster, headers, Some(&payload), vec![], timeout) {
             Ok(_) => {

@@ -6,6 +6,7 @@ mod abi;
 mod body;
 mod clock;
 mod metrics;
+mod random;
 mod request;
 mod respond;
 
@@ -16,6 +17,7 @@ pub use body::{
 };
 pub use clock::{now_unix, now_unix_nanos, Stopwatch};
 pub use metrics::Metrics;
+pub use random::random_16;
 pub use request::{
     remove_request_header, remove_response_header, request_header, request_id, response_header,
     set_request_header, set_response_header, verified_identity, REQUEST_ID_HEADER,

@@ -1,13 +1,21 @@
-//! review: the JSON a `flag` verdict sends to the review webhook (contract in
-//! docs/DEPLOYMENT.md "Review queue"). Evidence is the SHA-256 of each flagged segment's text:
-//! the prompt itself never leaves the gateway.
+//! review: the JSON a plugin sends to a review receiver (contract in docs/DEPLOYMENT.md
+//! "Review queue"). Evidence is the SHA-256 of each flagged segment's text: the prompt itself
+//! leaves the gateway only when the operator asks for it (`text`).
 
-use guardrail_sdk::body::Segment;
-use guardrail_sdk::hash::{hex, sha256};
-use guardrail_sdk::json::quote;
-use guardrail_sdk::verdict::Verdict;
+use crate::body::Segment;
+use crate::hash::{hex, sha256};
+use crate::json::quote;
+use crate::verdict::Verdict;
 
-/// `{"request_id","plugin","verdict","rules","score","segments","key_id","evidence"}`;
+/// Whether the flagged text itself goes with the item (off by default everywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    Omit,
+    Include,
+}
+
+/// `{"request_id","plugin","verdict","rules","score","segments","key_id","evidence"}` and,
+/// with `Text::Include`, `"text"` (the flagged segments' text, joined by blank lines);
 /// `evidence[i]` is the hex SHA-256 of the text of `segments[i]`.
 pub fn payload(
     request_id: &str,
@@ -15,24 +23,32 @@ pub fn payload(
     verdict: &Verdict,
     segments: &[Segment],
     key_id: Option<&str>,
+    text: Text,
 ) -> Vec<u8> {
     let paths = verdict.segments();
-    let evidence: Vec<String> = paths
+    let texts: Vec<&str> = paths
         .iter()
         .map(|path| {
-            let text = segments
+            segments
                 .iter()
                 .find(|s| s.path == *path)
                 .map(|s| s.text.as_str())
-                .unwrap_or_default();
-            quote(&hex(&sha256(text.as_bytes())))
+                .unwrap_or_default()
         })
+        .collect();
+    let evidence: Vec<String> = texts
+        .iter()
+        .map(|t| quote(&hex(&sha256(t.as_bytes()))))
         .collect();
     let list = |items: Vec<String>| format!("[{}]", items.join(","));
     let score = verdict.score();
     let score = if score.is_finite() { score } else { 0.0 };
+    let text = match text {
+        Text::Omit => String::new(),
+        Text::Include => format!(",\"text\":{}", quote(&texts.join("\n\n"))),
+    };
     format!(
-        "{{\"request_id\":{},\"plugin\":{},\"verdict\":{},\"rules\":{},\"score\":{},\"segments\":{},\"key_id\":{},\"evidence\":{}}}",
+        "{{\"request_id\":{},\"plugin\":{},\"verdict\":{},\"rules\":{},\"score\":{},\"segments\":{},\"key_id\":{},\"evidence\":{}{}}}",
         quote(request_id),
         quote(plugin),
         quote(verdict.decision.name()),
@@ -41,6 +57,7 @@ pub fn payload(
         list(paths.iter().map(|p| quote(p)).collect()),
         key_id.map(quote).unwrap_or_else(|| "null".to_string()),
         list(evidence),
+        text,
     )
     .into_bytes()
 }
@@ -48,9 +65,9 @@ pub fn payload(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use guardrail_sdk::body::{parse_request, ApiFormat};
-    use guardrail_sdk::json::{parse, Limits};
-    use guardrail_sdk::verdict::Finding;
+    use crate::body::{parse_request, ApiFormat};
+    use crate::json::{parse, Limits};
+    use crate::verdict::Finding;
 
     #[test]
     fn payload_carries_ids_and_hashes_never_text() {
@@ -70,6 +87,7 @@ mod tests {
             &verdict,
             &segments,
             Some("demo-alpha"),
+            Text::Omit,
         );
         let text = String::from_utf8(raw.clone()).unwrap();
         assert!(!text.contains("falcon"), "{text}");
@@ -88,7 +106,7 @@ mod tests {
     #[test]
     fn missing_key_is_null() {
         let verdict = Verdict::flag_if_any(vec![]);
-        let raw = payload("r", "p", &verdict, &[], None);
+        let raw = payload("r", "p", &verdict, &[], None, Text::Omit);
         let v = parse(&raw, &Limits::default()).unwrap();
         assert!(v.get("key_id").unwrap().is_null());
         assert_eq!(
@@ -96,6 +114,26 @@ mod tests {
                 .and_then(|x| x.as_array())
                 .map(|a| a.len()),
             Some(0)
+        );
+    }
+
+    #[test]
+    fn text_only_when_asked() {
+        let body = br#"{"model":"m","messages":[{"role":"user","content":"falcon \"plan\""}]}"#;
+        let segments = parse_request(ApiFormat::OpenAiChat, body, &Limits::default())
+            .unwrap()
+            .segments;
+        let verdict = Verdict::flag_if_any(vec![Finding::new(
+            "r",
+            "policy",
+            1.0,
+            Some("messages[0].content"),
+        )]);
+        let raw = payload("q", "p", &verdict, &segments, None, Text::Include);
+        let v = parse(&raw, &Limits::default()).unwrap();
+        assert_eq!(
+            v.get("text").and_then(|x| x.as_str()),
+            Some("falcon \"plan\"")
         );
     }
 }
