@@ -1,6 +1,7 @@
-//! confusables: fold look-alike characters (Cyrillic/Greek homoglyphs, fullwidth and
-//! mathematical letters, circled/squared letters, small capitals, accented Latin) to ASCII,
-//! and classify invisible characters (zero-width, bidi controls, tag block) that are dropped.
+//! confusables: fold look-alike characters (Cyrillic/Greek/Armenian homoglyphs, fullwidth,
+//! mathematical and letterlike-symbol letters, circled/squared letters, small capitals,
+//! accented Latin) to ASCII, and classify invisible characters (zero-width, bidi controls, tag
+//! block) that are dropped.
 
 /// What one input character becomes before tokenising.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +180,8 @@ fn ascii_lookalike(u: u32) -> Option<char> {
         0x51D | 0x461 => 'w',
         0x51C => 'W',
         0x4C1 | 0x4C2 => 'x',
+        0x4BA => 'H',
+        0x51A => 'Q',
         0x44C => 'b',
         0x433 => 'r',
         0x43F => 'n',
@@ -206,10 +209,52 @@ fn ascii_lookalike(u: u32) -> Option<char> {
         0x3A4 => 'T',
         0x3C4 => 't',
         0x3A5 => 'Y',
-        0x3C5 | 0x3CD | 0x3B3 => 'y',
+        0x3B3 => 'y',
+        0x3C5 | 0x3CD | 0x3CB | 0x3B0 => 'u',
+        0x3F2 => 'c',
+        0x3F9 => 'C',
+        0x3F3 => 'j',
+        0x3F5 => 'e',
+        0x37F => 'J',
         0x3A7 => 'X',
         0x3C7 => 'x',
         0x3C9 => 'w',
+        // Armenian look-alikes.
+        0x585 => 'o',
+        0x555 => 'O',
+        0x57D => 'u',
+        0x578 => 'n',
+        0x570 => 'h',
+        0x581 => 'g',
+        0x563 | 0x566 => 'q',
+        0x54F => 'S',
+        0x53C => 'L',
+        // Letterlike symbols: the letters the mathematical alphanumeric block leaves out
+        // (script e/g/o, italic h, double-struck C/N/P/Q/R/Z, fraktur, ...).
+        0x2102 | 0x212D => 'C',
+        0x210A => 'g',
+        0x210B..=0x210D => 'H',
+        0x210E | 0x210F => 'h',
+        0x2110 | 0x2111 => 'I',
+        0x2112 => 'L',
+        0x2113 => 'l',
+        0x2115 => 'N',
+        0x2119 => 'P',
+        0x211A => 'Q',
+        0x211B..=0x211D => 'R',
+        0x2124 | 0x2128 => 'Z',
+        0x212A => 'K',
+        0x212B => 'A',
+        0x212C => 'B',
+        0x212F | 0x2147 => 'e',
+        0x2130 => 'E',
+        0x2131 => 'F',
+        0x2133 => 'M',
+        0x2134 => 'o',
+        0x2139 | 0x2148 => 'i',
+        0x2145 => 'D',
+        0x2146 => 'd',
+        0x2149 => 'j',
         // Latin small capitals and other look-alikes.
         0x1D00 => 'a',
         0x299 => 'b',
@@ -279,6 +324,18 @@ mod tests {
             ('é', 'e'),
             ('ɪ', 'i'),
             ('’', '\''),
+            ('υ', 'u'),
+            ('ϲ', 'c'),
+            ('օ', 'o'),
+            ('ս', 'u'),
+            ('ո', 'n'),
+            ('հ', 'h'),
+            ('ℎ', 'h'),
+            ('ℯ', 'e'),
+            ('ℊ', 'g'),
+            ('ℴ', 'o'),
+            ('ℑ', 'I'),
+            ('ℝ', 'R'),
         ];
         for (input, want) in cases {
             assert_eq!(fold(input), Fold::Folded(want), "{input:?}");
