@@ -15,6 +15,7 @@ pub mod identity;
 pub mod json;
 pub mod metrics;
 pub mod provider_error;
+pub mod response_plan;
 pub mod review;
 pub mod sse;
 pub mod stream;

@@ -1,7 +1,8 @@
-//! response_plan: from the response headers, how the answer body will be handled.
+//! response_plan: from the response headers, how a plugin that reads answers handles the body
+//! (pass, buffer JSON or text, follow SSE, or replace an unreadable compressed answer).
 
-use guardrail_sdk::buffer::{check_content_encoding, is_json_content_type};
-use guardrail_sdk::BodyError;
+use crate::buffer::{check_content_encoding, is_json_content_type};
+use crate::BodyError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResponsePlan {
@@ -40,7 +41,7 @@ pub fn plan(
         e.status = 502;
         e.code = "response_not_scannable";
         e.message =
-            "The upstream answer was compressed and could not be checked for sensitive data."
+            "The upstream answer was compressed and could not be checked by the gateway."
                 .into();
         return ResponsePlan::Replace(e);
     }

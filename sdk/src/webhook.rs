@@ -2,8 +2,7 @@
 //! classifiers): where it is, how long to wait, and the request headers. Pure.
 //!
 //! Host facts: Envoy names the target by cluster (it must exist in the bootstrap), Kong's
-//! ngx_wasm_module by `host:port`; both deliver a failure (timeout, reset, no cluster answer)
-//! as `on_http_call_response` with no headers, so a missing `:status` means "failed".
+//! ngx_wasm_module by `host:port`. The answer is read with `host::call_answer`.
 
 use serde::Deserialize;
 
@@ -79,24 +78,6 @@ impl Webhook {
     }
 }
 
-/// How a call ended, from the `:status` of its answer (`None`: the host reported a failure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallResult {
-    /// 2xx.
-    Ok,
-    /// Any other status, or a failure (timeout, reset, unknown cluster).
-    Failed,
-}
-
-impl CallResult {
-    pub fn from_status(status: Option<&str>) -> CallResult {
-        match status.and_then(|s| s.trim().parse::<u16>().ok()) {
-            Some(code) if (200..300).contains(&code) => CallResult::Ok,
-            _ => CallResult::Failed,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,14 +114,5 @@ mod tests {
             assert!(err.starts_with(field), "{raw}: {err}");
         }
         assert!(parse::<Webhook>(br#"{"cluster":"c","url":"x"}"#).is_err());
-    }
-
-    #[test]
-    fn status_decides_the_result() {
-        assert_eq!(CallResult::from_status(Some("200")), CallResult::Ok);
-        assert_eq!(CallResult::from_status(Some("201")), CallResult::Ok);
-        assert_eq!(CallResult::from_status(Some("503")), CallResult::Failed);
-        assert_eq!(CallResult::from_status(Some("x")), CallResult::Failed);
-        assert_eq!(CallResult::from_status(None), CallResult::Failed);
     }
 }

@@ -4,6 +4,7 @@
 use crate::detector::{Detector, Trust};
 use crate::family::Family;
 use crate::matcher::RuleSpec;
+use crate::options::{Canary, Classifier, Review};
 use serde::Deserialize;
 
 /// What to do when a segment's score reaches its trust level's threshold.
@@ -102,6 +103,12 @@ pub struct Config {
     pub block_code: String,
     /// Admin rule pack, added to the built-in rules.
     pub extra_rules: Vec<ExtraRule>,
+    /// Send `review` verdicts to a receiver (README "Review webhook").
+    pub review: Option<Review>,
+    /// Ask a remote classifier about grey-zone segments (README "Remote classifier").
+    pub classifier: Option<Classifier>,
+    /// Watch answers for a per-request canary or system-prompt fragments (README "Canary").
+    pub canary: Option<Canary>,
 }
 
 impl Default for Config {
@@ -118,6 +125,9 @@ impl Default for Config {
             block_status: 403,
             block_code: "prompt_injection".into(),
             extra_rules: Vec::new(),
+            review: None,
+            classifier: None,
+            canary: None,
         }
     }
 }
@@ -180,6 +190,16 @@ impl Config {
             if !(0.0..=1.0).contains(&r.weight) || !(0.0..=1.0).contains(&dw) {
                 return Err(format!("extra_rules[{i}].weight: must be in [0, 1]"));
             }
+        }
+        if let Some(r) = &self.review {
+            r.validate()?;
+        }
+        if let Some(c) = &self.classifier {
+            let t = &self.thresholds;
+            c.validate(t.user.min(t.model).min(t.data).min(t.trusted))?;
+        }
+        if let Some(c) = &self.canary {
+            c.validate()?;
         }
         let detector = self.detector()?;
         for (i, id) in self.allow_rules.iter().enumerate() {

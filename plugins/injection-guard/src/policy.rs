@@ -5,6 +5,7 @@
 
 use crate::config::{Action, Config};
 use crate::detector::Detector;
+use crate::options::Fallback;
 use guardrail_sdk::body::Segment;
 use guardrail_sdk::verdict::{Finding, Verdict};
 
@@ -24,6 +25,29 @@ pub struct Outcome {
     /// Microseconds spent normalising / scoring (from the caller's clock).
     pub normalize_us: u64,
     pub scan_us: u64,
+    /// Segments in the remote classifier's grey zone (empty without a classifier).
+    pub grey: Vec<Grey>,
+}
+
+/// A segment scoring at least `classifier.grey_low` but under its threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grey {
+    /// Index into the request's segments.
+    pub index: usize,
+    pub path: String,
+    /// Its trust level's action, taken if the classifier calls it an attack.
+    pub action: Action,
+    pub score: f32,
+}
+
+/// What the remote classifier said about the grey segments.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Remote {
+    /// Score at or over `min_score`.
+    Attack(f32),
+    Clean,
+    /// Timeout, error status, unreadable answer, or too much text to send.
+    Failed,
 }
 
 fn rank(a: Action) -> u8 {
@@ -47,7 +71,9 @@ pub fn evaluate(
     let mut max_score = 0.0f32;
     let mut scanned = 0usize;
     let (mut normalize_us, mut scan_us) = (0u64, 0u64);
-    for seg in segments {
+    let mut grey = Vec::new();
+    let grey_low = config.classifier.as_ref().map(|c| c.grey_low);
+    for (index, seg) in segments.iter().enumerate() {
         let seg_action = config.action(seg.trust);
         if seg_action == Action::Off || seg.text.is_empty() {
             continue;
@@ -62,6 +88,14 @@ pub fn evaluate(
         scan_us += t2.saturating_sub(t1);
         max_score = max_score.max(scan.score);
         if scan.score < config.threshold(seg.trust) {
+            if grey_low.is_some_and(|low| scan.score >= low) {
+                grey.push(Grey {
+                    index,
+                    path: seg.path.clone(),
+                    action: seg_action,
+                    score: scan.score,
+                });
+            }
             continue;
         }
         if rank(seg_action) > rank(action) {
@@ -88,7 +122,38 @@ pub fn evaluate(
         scanned,
         normalize_us,
         scan_us,
+        grey,
     }
+}
+
+/// The verdict after the classifier answered about `grey` (only asked when nothing else
+/// reached a threshold): an attack takes the strongest grey segment's action; a failure
+/// takes `classifier.on_failure`.
+pub fn after_classifier(config: &Config, grey: &[Grey], remote: Remote) -> (Action, Verdict) {
+    let fallback = config.classifier.as_ref().map(|c| c.on_failure);
+    let (action, rule, weight) = match (remote, fallback) {
+        (Remote::Attack(score), _) => {
+            let action = grey
+                .iter()
+                .map(|g| g.action)
+                .max_by_key(|a| rank(*a))
+                .unwrap_or(Action::Off);
+            (action, "classifier.remote", score)
+        }
+        (Remote::Failed, Some(Fallback::Block)) => (Action::Block, "classifier.unavailable", 1.0),
+        (Remote::Failed, Some(Fallback::Flag)) => (Action::Flag, "classifier.unavailable", 1.0),
+        _ => (Action::Off, "", 0.0),
+    };
+    let findings: Vec<Finding> = grey
+        .iter()
+        .map(|g| Finding::new(rule, "classifier", weight, Some(&g.path)))
+        .collect();
+    let verdict = match action {
+        Action::Block => Verdict::block(config.block_status, &config.block_code, findings),
+        Action::Flag | Action::Review => Verdict::flag_if_any(findings),
+        Action::Off => Verdict::allow(),
+    };
+    (action, verdict)
 }
 
 /// Value of the flag header: the distinct rule ids, comma separated, at most 512 bytes.
@@ -209,5 +274,52 @@ mod tests {
         };
         let o = run(&c, &[seg(Role::User, ATTACK, "m")]);
         assert_eq!(o.verdict.decision, Decision::Allow);
+    }
+
+    fn with_classifier(on_failure: &str) -> Config {
+        let raw = format!(
+            r#"{{"classifier":{{"endpoint":{{"cluster":"pg"}},"on_failure":"{on_failure}"}},
+               "extra_rules":[{{"id":"test.zebra","family":"override","weight":0.4,
+                                "slots":[["zebra"],["crossing"]]}}]}}"#
+        );
+        guardrail_sdk::config::parse(raw.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn grey_zone_goes_to_the_classifier() {
+        let c = with_classifier("allow");
+        c.validate().unwrap();
+        let o = run(
+            &c,
+            &[
+                seg(Role::User, "What is 2+2?", "messages[0].content"),
+                seg(Role::User, "a zebra crossing ahead", "messages[1].content"),
+            ],
+        );
+        assert_eq!(o.action, Action::Off);
+        assert_eq!(o.grey.len(), 1, "{:?}", o.grey);
+        assert_eq!((o.grey[0].index, o.grey[0].action), (1, Action::Block));
+        let (a, v) = after_classifier(&c, &o.grey, Remote::Attack(0.9));
+        assert_eq!(a, Action::Block);
+        assert_eq!(v.rules(), vec!["classifier.remote"]);
+        assert_eq!(v.segments(), vec!["messages[1].content"]);
+        assert_eq!(after_classifier(&c, &o.grey, Remote::Clean).0, Action::Off);
+        assert_eq!(after_classifier(&c, &o.grey, Remote::Failed).0, Action::Off);
+        let c = with_classifier("block");
+        assert_eq!(
+            after_classifier(&c, &o.grey, Remote::Failed).0,
+            Action::Block
+        );
+        let c = with_classifier("flag");
+        let (a, v) = after_classifier(&c, &o.grey, Remote::Failed);
+        assert_eq!(
+            (a, v.rules()),
+            (Action::Flag, vec!["classifier.unavailable"])
+        );
+        // Without a classifier nothing is grey.
+        let mut c = with_classifier("allow");
+        c.classifier = None;
+        let o = run(&c, &[seg(Role::User, "a zebra crossing", "m")]);
+        assert!(o.grey.is_empty());
     }
 }

@@ -9,7 +9,6 @@ pub mod json_leaves;
 pub mod pseudonym;
 pub mod report;
 pub mod request_scan;
-pub mod response_plan;
 pub mod response_scan;
 pub mod stream_restore;
 pub mod text_stream;
@@ -21,7 +20,7 @@ mod glue {
     use crate::pseudonym::Pseudonyms;
     use crate::report::{self, BLOCK_CODE, PLUGIN};
     use crate::request_scan::{scan_request, Report, RequestOutcome};
-    use crate::response_plan::{plan, ResponsePlan};
+    use guardrail_sdk::response_plan::{plan, ResponsePlan};
     use crate::response_scan::{rewrite_response, rewrite_text, ResponseReport};
     use crate::stream_restore::{StreamRewriter, MAX_EVENT_BYTES};
     use guardrail_sdk::buffer::{check_content_encoding, needs_scan, BodyCollector, BodyPolicy};

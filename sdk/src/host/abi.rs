@@ -21,9 +21,11 @@ pub const LOG_CRITICAL: u32 = 5;
 
 pub const BUFFER_REQUEST_BODY: u32 = 0;
 pub const BUFFER_RESPONSE_BODY: u32 = 1;
+pub const BUFFER_HTTP_CALL_RESPONSE_BODY: u32 = 4;
 
 pub const MAP_REQUEST_HEADERS: u32 = 0;
 pub const MAP_RESPONSE_HEADERS: u32 = 2;
+pub const MAP_HTTP_CALL_RESPONSE_HEADERS: u32 = 6;
 
 pub const METRIC_COUNTER: u32 = 0;
 pub const METRIC_HISTOGRAM: u32 = 2;

@@ -150,18 +150,33 @@ impl Host {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Action, HostError> {
-        let mut rt = self.rt.borrow_mut();
-        let s = rt.state_mut();
-        let Some(i) = s.pending_calls.iter().position(|c| c.token == token) else {
-            return Err(HostError::UnknownHttpCall(token));
-        };
-        let call = s.pending_calls.remove(i);
         let mut all = vec![(":status".to_string(), status.to_string())];
         all.extend(
             headers
                 .iter()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())),
         );
+        self.answer_http_call(token, all, body)
+    }
+
+    /// Fails http call `token` the way Envoy reports a timeout, reset or unknown cluster
+    /// (`onHttpCallFailure`): `proxy_on_http_call_response` with no headers and no body.
+    pub fn fail_http_call(&self, token: u32) -> Result<Action, HostError> {
+        self.answer_http_call(token, Vec::new(), b"")
+    }
+
+    fn answer_http_call(
+        &self,
+        token: u32,
+        all: Vec<(String, String)>,
+        body: &[u8],
+    ) -> Result<Action, HostError> {
+        let mut rt = self.rt.borrow_mut();
+        let s = rt.state_mut();
+        let Some(i) = s.pending_calls.iter().position(|c| c.token == token) else {
+            return Err(HostError::UnknownHttpCall(token));
+        };
+        let call = s.pending_calls.remove(i);
         let n = all.len() as i32;
         s.call_response = Some(CallResponse {
             headers: all,

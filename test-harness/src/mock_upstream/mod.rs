@@ -4,7 +4,8 @@
 //!
 //! Request headers that steer it (for tests and demos):
 //! - `x-mock-reply: <text>` the assistant's reply; a value starting with `"` is read as a
-//!   JSON string literal, so any text (newlines, non-ASCII via `\u` escapes) can be sent.
+//!   JSON string literal, so any text (newlines, non-ASCII via `\u` escapes) can be sent;
+//!   `@system` makes a model that leaks its instructions (the reply repeats the system prompt).
 //! - `x-mock-status: <code>` answer with that status and an error body in the provider's shape.
 //! - `x-mock-delta-chars: <n>` characters per streamed delta (default 3).
 //! - `x-mock-delay-ms: <n>` pause between streamed events (default 0), so each event leaves
@@ -294,6 +295,7 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
         }
     };
     let text = match rec.header("x-mock-reply") {
+        Some("@system") => format!("My instructions are: {}", provider::system_text(api, &body)),
         Some(v) => decode_reply_header(v),
         None => provider::last_user_text(api, &body),
     };

@@ -109,6 +109,38 @@ pub fn last_user_text(api: Api, body: &Value) -> String {
     }
 }
 
+/// The system prompt as the model would read it (for `x-mock-reply: @system`, a model that
+/// leaks its instructions): OpenAI system/developer messages, Anthropic `system`, Responses
+/// `instructions`, Gemini `systemInstruction`; joined by blank lines.
+pub fn system_text(api: Api, body: &Value) -> String {
+    match api {
+        Api::OpenAiChat => body
+            .get("messages")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter(|m| {
+                        matches!(
+                            m.get("role").and_then(Value::as_str),
+                            Some("system" | "developer")
+                        )
+                    })
+                    .map(|m| content_text(m.get("content")))
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            })
+            .unwrap_or_default(),
+        Api::AnthropicMessages => content_text(body.get("system")),
+        Api::OpenAiResponses => content_text(body.get("instructions")),
+        Api::Gemini { .. } => content_text(
+            body.get("systemInstruction")
+                .or_else(|| body.get("system_instruction"))
+                .and_then(|s| s.get("parts")),
+        ),
+        _ => String::new(),
+    }
+}
+
 fn last_with_role<'a>(list: Option<&'a Value>, key: &str, role: &str) -> Option<&'a Value> {
     list?
         .as_array()?
