@@ -1,6 +1,7 @@
 //! mock_upstream: an OpenAI/Anthropic/Gemini-compatible mock LLM on loopback that echoes the
 //! last user text (or `x-mock-reply`), streams SSE in each provider's shapes, and records
-//! every request it receives so tests can assert what reached the "model".
+//! every request it receives so tests can assert what reached the "model". It also answers
+//! as a review receiver and a prompt classifier (`sidecars`).
 //!
 //! Request headers that steer it (for tests and demos):
 //! - `x-mock-reply: <text>` the assistant's reply; a value starting with `"` is read as a
@@ -13,6 +14,7 @@
 
 pub mod provider;
 pub mod reply;
+pub mod sidecars;
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -245,6 +247,11 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
     let bare_path = rec.path.split('?').next().unwrap_or("");
     if rec.method == "GET" && (bare_path == "/healthz" || bare_path == "/") {
         return write_json(out, 200, &serde_json::json!({"status": "ok"}), keep_alive);
+    }
+    if rec.method == "POST" {
+        if let Some((status, body)) = sidecars::answer(bare_path, &rec.body) {
+            return write_json(out, status, &body, keep_alive);
+        }
     }
     let api = Api::for_path(&rec.path);
     if let Some(status) = header_number(rec, "x-mock-status").filter(|s| (200..600).contains(s)) {
