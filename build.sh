@@ -8,6 +8,8 @@
 #   ./build.sh demo       build, start the stack, send a scripted set of requests, stop
 #   ./build.sh eval ...   harness eval (e.g. --plugin dist/injection-guard.wasm --data ../shared/eval/x.jsonl)
 #   ./build.sh bench ...  harness bench
+#   ./build.sh train      rebuild injection-guard's learned n-gram weights (model/ngram.bin) from
+#                         the train half of ../shared/eval (GUARDRAIL_SHARED overrides); deterministic
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -136,5 +138,6 @@ serve) shift; cmd_serve "$@" ;;
 demo) shift; cmd_demo "$@" ;;
 eval) shift; ensure_venv; cmd_build >/dev/null; harness eval "$@" ;;
 bench) shift; ensure_venv; cmd_build; harness bench "$@" ;;
-*) echo "usage: ./build.sh [build|test|serve|demo|eval|bench]" >&2; exit 2 ;;
+train) shift; harness train "$@" ;;
+*) echo "usage: ./build.sh [build|test|serve|demo|eval|bench|train]" >&2; exit 2 ;;
 esac

@@ -10,3 +10,4 @@ pub mod host;
 pub mod http_client;
 pub mod mock_upstream;
 pub mod review;
+pub mod train;

@@ -109,6 +109,29 @@ pub struct Config {
     pub classifier: Option<Classifier>,
     /// Watch answers for a per-request canary or system-prompt fragments (README "Canary").
     pub canary: Option<Canary>,
+    /// The learned n-gram model next to the rules (README "Learned model").
+    pub model: ModelConfig,
+}
+
+/// The learned n-gram model: its signal `model.ngram` weighs `weight * p` (p: the model's
+/// probability, counted from 0.5 up) on user/model/trusted text and `data_weight * p` on data.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConfig {
+    pub enabled: bool,
+    pub weight: f32,
+    pub data_weight: f32,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            enabled: true,
+            // Picked by `./build.sh train` (cross-validation inside the train half).
+            weight: 0.75,
+            data_weight: 0.0,
+        }
+    }
 }
 
 impl Default for Config {
@@ -128,6 +151,7 @@ impl Default for Config {
             review: None,
             classifier: None,
             canary: None,
+            model: ModelConfig::default(),
         }
     }
 }
@@ -191,6 +215,14 @@ impl Config {
                 return Err(format!("extra_rules[{i}].weight: must be in [0, 1]"));
             }
         }
+        for (name, v) in [
+            ("weight", self.model.weight),
+            ("data_weight", self.model.data_weight),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("model.{name}: must be in [0, 1], got {v}"));
+            }
+        }
         if let Some(r) = &self.review {
             r.validate()?;
         }
@@ -232,6 +264,10 @@ impl Config {
             &self.allow_rules,
             self.max_decode_depth,
         )
+        .map(|d| match self.model.enabled {
+            true => d.with_model(self.model.weight, self.model.data_weight),
+            false => d,
+        })
         .map_err(|e| format!("extra_rules: {}", e.0))
     }
 

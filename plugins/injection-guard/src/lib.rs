@@ -15,6 +15,7 @@ pub mod leak_watch;
 pub mod lexicon;
 pub mod markup;
 pub mod matcher;
+pub mod ngram;
 pub mod normalize;
 pub mod options;
 pub mod policy;

@@ -3,8 +3,10 @@
 //! tuned on; odd = "held-out", only measured). Missing data is a failure, never a skip.
 //! `IG_EVAL_SHOW=1 cargo test -p injection-guard --test dev_eval -- --nocapture` prints the
 //! train-half misses and false positives (rule ids and the first characters) for tuning.
+//! The learned model (`model.ngram`) was trained on the same train half only (`./build.sh
+//! train`); each table also prints the rules-only figures (model disabled) for comparison.
 
-use injection_guard::config::Config;
+use injection_guard::config::{Config, ModelConfig};
 use injection_guard::detector::Trust;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -79,6 +81,16 @@ fn evaluate(file: &str, trust: Trust) -> (Counts, Counts) {
     let config = Config::default();
     let detector = config.detector().expect("default config compiles");
     let threshold = config.threshold(trust);
+    let rules_only = Config {
+        model: ModelConfig {
+            enabled: false,
+            ..ModelConfig::default()
+        },
+        ..Config::default()
+    }
+    .detector()
+    .expect("rules-only config compiles");
+    let (mut r_train, mut r_held) = (Counts::default(), Counts::default());
     let rows = load(file);
     let show = std::env::var("IG_EVAL_SHOW").is_ok();
     let mut per: BTreeMap<(String, &str), Counts> = BTreeMap::new();
@@ -87,6 +99,12 @@ fn evaluate(file: &str, trust: Trust) -> (Counts, Counts) {
         let scan = detector.scan(&row.text, trust);
         let detected = scan.score >= threshold;
         let is_train = fnv(&row.text).is_multiple_of(2);
+        let r_detected = rules_only.scan(&row.text, trust).score >= threshold;
+        if is_train {
+            r_train.add(row.injection, r_detected);
+        } else {
+            r_held.add(row.injection, r_detected);
+        }
         let half = if is_train { "train" } else { "held-out" };
         per.entry((row.source.clone(), half))
             .or_default()
@@ -125,13 +143,13 @@ fn evaluate(file: &str, trust: Trust) -> (Counts, Counts) {
             c.fp + c.tn
         );
     }
-    for (name, c) in [("train", train), ("held-out", held)] {
-        println!(
-            "{:40} {name:8} TPR {:.3} FPR {:.3}",
-            "ALL",
-            c.tpr(),
-            c.fpr()
-        );
+    for (label, name, c) in [
+        ("ALL", "train", train),
+        ("ALL", "held-out", held),
+        ("ALL (rules only, model off)", "train", r_train),
+        ("ALL (rules only, model off)", "held-out", r_held),
+    ] {
+        println!("{label:40} {name:8} TPR {:.3} FPR {:.3}", c.tpr(), c.fpr());
     }
     (train, held)
 }
@@ -167,7 +185,7 @@ fn indirect_injection_dev() {
 }
 
 // Floors: measured held-out figures minus a margin (see README "Measured").
-const TPR_FLOOR_DIRECT: f64 = 0.80;
+const TPR_FLOOR_DIRECT: f64 = 0.85;
 const FPR_CEIL_DIRECT: f64 = 0.02;
 const TPR_FLOOR_INDIRECT: f64 = 0.85;
 const FPR_CEIL_INDIRECT: f64 = 0.05;

@@ -8,9 +8,10 @@ pub mod keygen;
 pub mod render_gateway;
 pub mod review;
 pub mod serve;
+pub mod train;
 
 pub const USAGE: &str =
-    "usage: harness <serve|demo|eval|bench|audit|keygen|review|render-gateway> [options]";
+    "usage: harness <serve|demo|eval|bench|audit|keygen|review|render-gateway|train> [options]";
 
 pub fn run(cmd: &str, args: Vec<String>) -> anyhow::Result<u8> {
     match cmd {
@@ -22,6 +23,7 @@ pub fn run(cmd: &str, args: Vec<String>) -> anyhow::Result<u8> {
         "keygen" => keygen::run(args),
         "render-gateway" => render_gateway::run(args),
         "review" => review::run(args),
+        "train" => train::run(args),
         _ => anyhow::bail!("unknown subcommand `{cmd}`\n{USAGE}"),
     }
 }
