@@ -43,6 +43,17 @@ fn fnv(s: &[u8]) -> u64 {
     })
 }
 
+/// Features of silent prior added to every text's count: the feature vector is
+/// `counts / (n + PRIOR_FEATURES)`, so a short text (a greeting has ~60 features) stays near
+/// the model's bias instead of being judged on a handful of n-grams, while a long jailbreak
+/// (thousands of features) keeps its full weight. Training uses the same denominator.
+pub const PRIOR_FEATURES: usize = 256;
+
+/// The denominator of a text with `n` features.
+pub fn evidence(n: usize) -> usize {
+    n + PRIOR_FEATURES
+}
+
 /// Call `f` with the bucket of every feature of `words` (the normaliser's `" tok tok "`
 /// stream); returns how many features there were. Word unigrams and bigrams, then character
 /// 3-, 4- and 5-grams over the bytes of the stream (spaces included, so word edges count).
@@ -118,7 +129,7 @@ impl<'a> Model<'a> {
         if n == 0 {
             return None;
         }
-        Some(self.bias + self.scale * (sum as f32 / n as f32))
+        Some(self.bias + self.scale * (sum as f32 / evidence(n) as f32))
     }
 
     /// Probability (0..=1) that `words` is an injection; 0 for a text without features.

@@ -269,7 +269,11 @@ mod tests {
     #[test]
     fn allow_rules_silence_a_family() {
         let c = Config {
-            allow_rules: vec!["override.*".into(), "extraction.*".into()],
+            allow_rules: vec![
+                "override.*".into(),
+                "extraction.*".into(),
+                "model.ngram".into(),
+            ],
             ..Config::default()
         };
         let o = run(&c, &[seg(Role::User, ATTACK, "m")]);

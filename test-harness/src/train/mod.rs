@@ -5,7 +5,7 @@
 //! (`injection_guard::ngram::for_each_feature` over the plugin's normaliser), so training and
 //! inference cannot drift apart.
 //!
-//! Logistic regression on the mean feature vector, L2-regularised, full-batch Adam with a fixed
+//! Logistic regression on the feature vector `counts / (n + PRIOR_FEATURES)` (see `ngram`), L2-regularised, full-batch Adam with a fixed
 //! number of steps from zero: no randomness, the same bytes on every run. The L2 strength and
 //! the decision weight (`model.weight` in the plugin config) are picked by 5-fold
 //! cross-validation inside the train half, on the combined rules + model decision at the user
@@ -107,7 +107,7 @@ fn load(shared: &Path) -> Result<Vec<Doc>> {
             .iter()
             .map(|&b| {
                 let c = std::mem::take(&mut counts[b as usize]);
-                (b, f64::from(c) / total.max(1) as f64)
+                (b, f64::from(c) / ngram::evidence(total) as f64)
             })
             .collect();
         let h = fnv(&text);
