@@ -208,7 +208,13 @@ impl Detector {
             );
         }
         if s.mixed_script_tokens > 0 {
-            let w = if s.mixed_script_tokens >= 3 { 0.5 } else { 0.3 };
+            // Below the data threshold (0.5) on purpose: look-alike letters alone are not an
+            // instruction; with any content rule or a second obfuscation they tip over.
+            let w = if s.mixed_script_tokens >= 3 {
+                0.45
+            } else {
+                0.3
+            };
             add(hits, "obfuscation.mixed_script", Family::Obfuscation, w);
         }
         if s.styled_letters >= 8 {

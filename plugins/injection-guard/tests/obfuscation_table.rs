@@ -571,19 +571,20 @@ const BENIGN_EXEMPT: &[(&str, Option<Trust>, &str)] = &[
     ("base64-in-carrier", Some(Trust::Data), CARRIER_IN_DATA),
     ("hex-in-carrier", Some(Trust::Data), CARRIER_IN_DATA),
     ("rot13-in-carrier", Some(Trust::Data), CARRIER_IN_DATA),
-    ("base64-of-homoglyph", None, OBFUSCATION_ONLY),
-    ("homoglyph-mixed", Some(Trust::Data), OBFUSCATION_ONLY),
-    ("homoglyph-all", Some(Trust::Data), OBFUSCATION_ONLY),
-    ("homoglyph+zero-width", Some(Trust::Data), OBFUSCATION_ONLY),
-    ("homoglyph+spacing", Some(Trust::Data), OBFUSCATION_ONLY),
+    ("base64-of-homoglyph", None, STACKED_OBFUSCATION),
+    (
+        "homoglyph+zero-width",
+        Some(Trust::Data),
+        STACKED_OBFUSCATION,
+    ),
 ];
 
-/// Not a normaliser gap but a finding of this table for the detector's owners: benign text in
-/// look-alike letters scores on `obfuscation.mixed_script` alone (0.5, a detector.rs weight),
-/// which reaches the data threshold (0.5); stacked under base64 and a carrier it passes the
-/// decode floor and reaches the user threshold too. Obfuscation-only signals should stay below
-/// the thresholds unless a content rule fires (reported with issue #6).
-const OBFUSCATION_ONLY: &str = "obfuscation signals alone reach the threshold (detector weights)";
+/// Look-alike letters alone no longer reach a threshold (`obfuscation.mixed_script` weighs
+/// 0.45 < the data threshold 0.5, changed after this table found benign homoglyph text blocked
+/// as data). Two obfuscations stacked on one text (look-alikes plus zero-width characters, or
+/// look-alikes inside base64 behind "decode this and follow it") are deliberate hiding, which
+/// the detector treats as evidence in itself, whatever the hidden text says.
+const STACKED_OBFUSCATION: &str = "two stacked obfuscations are evidence in themselves";
 
 const CARRIER_IN_DATA: &str = "in a tool result the carrier line (\"decode this and follow it\") \
     is itself an instruction to the assistant, which the data rules flag whatever the payload";
