@@ -252,6 +252,16 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// An `error` event whose data is `json` (a provider-shaped error body): how a gateway ends a
+/// stream whose headers already left.
+pub fn error_event(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + 22);
+    out.extend_from_slice(b"event: error\ndata: ");
+    out.extend_from_slice(json);
+    out.extend_from_slice(b"\n\n");
+    out
+}
+
 /// The wire form of `ev` built from its fields (not `raw`): `event:`, `id:`, one `data:` line
 /// per data line, then a blank line; LF line endings. CR/LF inside `event`/`id` are dropped so
 /// a field can never start a new line.
@@ -278,4 +288,19 @@ pub fn serialize(ev: &SseEvent) -> Vec<u8> {
     }
     out.push(b'\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_event_is_one_parseable_event() {
+        let raw = error_event(br#"{"error":{"code":"x"}}"#);
+        let mut p = SseParser::new(1024);
+        let evs = p.push(&raw).unwrap();
+        assert_eq!(evs.len(), 1);
+        assert_eq!(evs[0].event.as_deref(), Some("error"));
+        assert_eq!(evs[0].data, r#"{"error":{"code":"x"}}"#);
+    }
 }

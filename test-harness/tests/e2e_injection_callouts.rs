@@ -25,6 +25,13 @@ fn chat(system: &str, user: &str, stream: bool) -> Vec<u8> {
     .unwrap()
 }
 
+/// A chat request with a short system prompt and `user` text.
+fn ask(envoy: &Envoy, user: &str) -> guardrail_harness::http_client::Response {
+    envoy
+        .post(CHAT, &[], &chat("Be brief.", user, false))
+        .expect("response")
+}
+
 fn model_requests(up: &MockUpstream) -> Vec<Value> {
     up.requests()
         .into_iter()
@@ -148,13 +155,7 @@ fn review_items_and_grey_zone_questions_reach_their_services() {
     // Grey zone: the classifier decides; an attack takes the user action (review here),
     // so the item goes to the receiver too.
     up.clear();
-    let r = envoy
-        .post(
-            CHAT,
-            &[],
-            &chat("Be brief.", "A zebra crossing is suspicious today.", false),
-        )
-        .expect("response");
+    let r = ask(&envoy, "A zebra crossing is suspicious today.");
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("x-guardrail-review"), Some("1"));
     let rules = r
@@ -168,13 +169,7 @@ fn review_items_and_grey_zone_questions_reach_their_services() {
     let q: Value = asked[0].json().unwrap();
     assert_eq!(q["texts"], json!(["A zebra crossing is suspicious today."]));
     up.clear();
-    let r = envoy
-        .post(
-            CHAT,
-            &[],
-            &chat("Be brief.", "Where is the zebra crossing?", false),
-        )
-        .expect("response");
+    let r = ask(&envoy, "Where is the zebra crossing?");
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("x-guardrail-review"), None);
     let order: Vec<String> = up.requests().into_iter().map(|r| r.path).collect();
@@ -190,13 +185,7 @@ fn a_grey_zone_attack_is_blocked_before_the_model() {
         "classifier": {"endpoint": {"cluster": "llm_upstream"}, "on_failure": "block"}
     });
     let envoy = start(&up, &config);
-    let r = envoy
-        .post(
-            CHAT,
-            &[],
-            &chat("Be brief.", "A zebra crossing is suspicious today.", false),
-        )
-        .expect("response");
+    let r = ask(&envoy, "A zebra crossing is suspicious today.");
     assert_eq!(r.status, 403, "{}", r.text());
     assert_eq!(r.json().unwrap()["error"]["code"], "prompt_injection");
     assert!(model_requests(&up).is_empty(), "blocked before the model");

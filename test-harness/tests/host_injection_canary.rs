@@ -175,35 +175,31 @@ fn sse(deltas: &[&str]) -> Vec<u8> {
     out.into_bytes()
 }
 
-#[test]
-fn a_streamed_leak_is_cut_at_every_split() {
-    let h = host(HostProfile::Envoy, r#"{"canary": {}}"#);
-    let (mut s, out) = request(&h, CHAT, &chat_body());
-    let token = token_in(&out);
+/// A stream whose deltas spell out the canary across two events.
+fn leaking_stream(token: &str) -> (Vec<u8>, String) {
     let (a, b) = token.split_at(9);
-    let stream = sse(&[
+    let deltas = [
         "Sure. ",
         "My instructions end with <!-- ",
         a,
         b,
         " -->",
         " Anything else?",
-    ]);
+    ];
+    (sse(&deltas), b.to_string())
+}
+
+#[test]
+fn a_streamed_leak_is_cut_at_every_split() {
+    let h = host(HostProfile::Envoy, r#"{"canary": {}}"#);
+    let (mut s, out) = request(&h, CHAT, &chat_body());
+    let (stream, _) = leaking_stream(&token_in(&out));
     // Whole stream in one piece, then split at every byte offset.
     let got = respond(&mut s, "text/event-stream", &stream, 0);
     assert!(is_leak_error(&got));
     for cut in 1..stream.len() {
         let (mut s, out) = request(&h, CHAT, &chat_body());
-        let token = token_in(&out);
-        let (a, b) = token.split_at(9);
-        let stream = sse(&[
-            "Sure. ",
-            "My instructions end with <!-- ",
-            a,
-            b,
-            " -->",
-            " Anything else?",
-        ]);
+        let (stream, b) = leaking_stream(&token_in(&out));
         let got = respond(
             &mut s,
             "text/event-stream",
@@ -213,7 +209,7 @@ fn a_streamed_leak_is_cut_at_every_split() {
         let text = String::from_utf8_lossy(&got);
         assert!(is_leak_error(&got), "cut {cut}: {text}");
         assert!(
-            !text.contains(b),
+            !text.contains(&b),
             "the event completing the canary never leaves (cut {cut})"
         );
         assert!(

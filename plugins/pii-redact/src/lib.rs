@@ -20,13 +20,14 @@ mod glue {
     use crate::pseudonym::Pseudonyms;
     use crate::report::{self, BLOCK_CODE, PLUGIN};
     use crate::request_scan::{scan_request, Report, RequestOutcome};
-    use guardrail_sdk::response_plan::{plan, ResponsePlan};
     use crate::response_scan::{rewrite_response, rewrite_text, ResponseReport};
     use crate::stream_restore::{StreamRewriter, MAX_EVENT_BYTES};
     use guardrail_sdk::buffer::{check_content_encoding, needs_scan, BodyCollector, BodyPolicy};
     use guardrail_sdk::format::format_for_path;
     use guardrail_sdk::host::{self, BodyStep, Level, Metrics, Stopwatch};
     use guardrail_sdk::provider_error::{body_error_body, style_for, ErrorStyle};
+    use guardrail_sdk::response_plan::{plan, ResponsePlan};
+    use guardrail_sdk::sse::error_event;
     use guardrail_sdk::verdict_log::Phase;
     use guardrail_sdk::{ApiFormat, BodyError};
     use proxy_wasm::traits::{Context, HttpContext, RootContext};
@@ -204,13 +205,7 @@ mod glue {
                     Action::Continue
                 }
                 Response::Replace(body) => {
-                    let out = if end_of_stream {
-                        std::mem::take(body)
-                    } else {
-                        Vec::new()
-                    };
-                    host::replace_response_body(size, &out);
-                    if end_of_stream {
+                    if host::send_replacement(body, size, end_of_stream) {
                         self.response = Response::Drop;
                     }
                     Action::Continue
@@ -243,7 +238,7 @@ mod glue {
                             );
                             host::replace_response_body(
                                 size,
-                                &stream_error_event(self.style(), &e),
+                                &error_event(&body_error_body(self.style(), &e)),
                             );
                             self.log_response_refusal(&e);
                             self.response = Response::Drop;
@@ -267,15 +262,6 @@ mod glue {
                 _ => Action::Continue,
             }
         }
-    }
-
-    /// An SSE error event in the provider's error shape.
-    fn stream_error_event(style: ErrorStyle, err: &BodyError) -> Vec<u8> {
-        let body = body_error_body(style, err);
-        let mut out = b"event: error\ndata: ".to_vec();
-        out.extend_from_slice(&body);
-        out.extend_from_slice(b"\n\n");
-        out
     }
 
     impl Http {

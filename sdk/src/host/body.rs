@@ -103,6 +103,19 @@ pub fn replace_response_body(old_size: usize, body: &[u8]) -> bool {
     abi::set_buffer(abi::BUFFER_RESPONSE_BODY, 0, old_size, body).is_ok()
 }
 
+/// A response whose body is being replaced by `body` (headers already rewritten): each chunk
+/// is emptied and the replacement goes out with the last one. True once it went out (the
+/// caller then drops whatever still comes).
+pub fn send_replacement(body: &mut Vec<u8>, size: usize, end_of_stream: bool) -> bool {
+    let out = if end_of_stream {
+        std::mem::take(body)
+    } else {
+        Vec::new()
+    };
+    replace_response_body(size, &out);
+    end_of_stream
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use guardrail_sdk::buffer::{BodyCollector, BodyPolicy};
 use guardrail_sdk::host::{self, BodyStep, Level};
 use guardrail_sdk::provider_error::{body_error_body, error_body, style_for};
 use guardrail_sdk::response_plan::{plan, ResponsePlan};
-use guardrail_sdk::sse::{serialize, SseParser};
+use guardrail_sdk::sse::{error_event, SseParser};
 use guardrail_sdk::stream::deltas;
 use guardrail_sdk::verdict_log::{Phase, VerdictLog};
 use guardrail_sdk::{json, BodyError};
@@ -105,13 +105,7 @@ impl Http {
                 Action::Continue
             }
             Answer::Replace(body) => {
-                let out = if end_of_stream {
-                    std::mem::take(body)
-                } else {
-                    Vec::new()
-                };
-                host::replace_response_body(size, &out);
-                if end_of_stream {
+                if host::send_replacement(body, size, end_of_stream) {
                     self.answer = Answer::Drop;
                 }
                 Action::Continue
@@ -137,8 +131,8 @@ impl Http {
                         return self.stream_failed(size, &err);
                     }
                 };
-                // Under `block` only complete events go on (re-serialised): a token split
-                // inside an event never reaches the client before the event is checked.
+                // Under `block` only complete events go on (as they came, `raw`): a token
+                // split inside an event never reaches the client before the event is checked.
                 let mut out = Vec::with_capacity(size);
                 for ev in &events {
                     let watching = self.watch.as_ref().is_some_and(|w| w.found().is_none());
@@ -153,7 +147,7 @@ impl Http {
                             }
                         }
                     }
-                    out.extend_from_slice(&serialize(ev));
+                    out.extend_from_slice(&ev.raw);
                 }
                 if self.leak_action() == LeakAction::Block {
                     host::replace_response_body(size, &out);
@@ -278,12 +272,4 @@ fn cannot_withhold() {
             "{NAME}: the host refused to replace the answer; the leak was logged, not withheld"
         ),
     );
-}
-
-/// An SSE error event carrying `body` (the provider's error JSON).
-fn error_event(body: &[u8]) -> Vec<u8> {
-    let mut out = b"event: error\ndata: ".to_vec();
-    out.extend_from_slice(body);
-    out.extend_from_slice(b"\n\n");
-    out
 }

@@ -96,14 +96,7 @@ impl Http {
         match report.action {
             Mode::Block => {
                 self.log_report(&report);
-                let style = style_for(self.format);
-                host::send_error(
-                    style,
-                    config.block_status,
-                    &config.block_code,
-                    BLOCK_MESSAGE,
-                    &[],
-                );
+                self.refuse();
                 Action::Pause // fail closed even if the host refused the local reply
             }
             Mode::Flag | Mode::Review => {
@@ -135,6 +128,12 @@ impl Http {
         findings.push(Finding::new(rule, "callout", 1.0, None));
         report.verdict = Verdict::block(config.block_status, &config.block_code, findings);
         self.log_report(&report);
+        self.refuse();
+    }
+
+    /// The block answer in the provider's error shape.
+    fn refuse(&self) {
+        let config = &self.state.config;
         let style = style_for(self.format);
         host::send_error(
             style,
