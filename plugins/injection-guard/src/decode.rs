@@ -227,18 +227,45 @@ const ROT13_MARKERS: &[&str] = &[
 /// benchmark measured the decoders at half of the plugin's work on plain English prose.
 pub fn likely_rot13(text: &str) -> bool {
     let mut found = 0;
-    for word in text.split(|c: char| !c.is_ascii_alphabetic()) {
-        if word.len() >= 2
-            && word.len() <= 12
-            && ROT13_MARKERS.iter().any(|m| m.eq_ignore_ascii_case(word))
-        {
-            found += 1;
-            if found >= 2 {
-                return true;
+    // Words are runs of ASCII letters; bytes of other characters are never letters.
+    for word in text.as_bytes().split(|b| !b.is_ascii_alphabetic()) {
+        let Some(&first) = word.first() else {
+            continue;
+        };
+        if word.len() >= 2 && word.len() <= 12 && marker_shape(first, word.len()) {
+            let is_marker = ROT13_MARKERS
+                .iter()
+                .any(|m| m.as_bytes().eq_ignore_ascii_case(word));
+            if is_marker {
+                found += 1;
+                if found >= 2 {
+                    return true;
+                }
             }
         }
     }
     false
+}
+
+/// Per first letter (a..z), the lengths of the markers starting with it, as bits.
+const MARKER_SHAPES: [u16; 26] = {
+    let mut t = [0u16; 26];
+    let mut i = 0;
+    while i < ROT13_MARKERS.len() {
+        let m = ROT13_MARKERS[i].as_bytes();
+        t[(m[0] - b'a') as usize] |= 1 << m.len();
+        i += 1;
+    }
+    t
+};
+
+/// Some marker starts with the letter `first` (either case) and is `len` (<= 12) long: a cheap
+/// test before comparing the word with the markers.
+fn marker_shape(first: u8, len: usize) -> bool {
+    let idx = usize::from(first.to_ascii_lowercase().wrapping_sub(b'a'));
+    MARKER_SHAPES
+        .get(idx)
+        .is_some_and(|&lens| lens & (1u16 << len.min(15)) != 0)
 }
 
 #[cfg(test)]

@@ -248,10 +248,20 @@ fn markdown_image(lower: &str) -> Option<Signal> {
 }
 
 /// The structural signals present in `clean` (look-alikes already folded, case kept).
+///
+/// Every check needs some ASCII punctuation (`<`, `[`, `:`, `"`) or a capital `D`; the checks
+/// whose byte is absent are skipped (one `memchr` each instead of a substring search per
+/// pattern: on plain prose this was most of the function's cost).
 pub fn signals(clean: &str) -> Vec<Signal> {
     let lower = clean.to_lowercase();
+    let bytes = lower.as_bytes();
+    let (angle, bracket) = (bytes.contains(&b'<'), bytes.contains(&b'['));
+    let (colon, quote) = (bytes.contains(&b':'), bytes.contains(&b'"'));
     let mut out: Vec<Signal> = Vec::new();
-    if TEMPLATE_TOKENS.iter().any(|t| lower.contains(t)) || spelled_template_token(&lower) {
+    // Every template token and spelled-out delimiter opens with `<` or `[`.
+    if (angle || bracket)
+        && (TEMPLATE_TOKENS.iter().any(|t| lower.contains(t)) || spelled_template_token(&lower))
+    {
         out.push(("delimiter.chat_template", Family::Delimiter, 0.75, 0.85));
     }
     let mut strong = false;
@@ -269,29 +279,36 @@ pub fn signals(clean: &str) -> Vec<Signal> {
     if weak >= 2 {
         out.push(("delimiter.transcript", Family::Delimiter, 0.2, 0.45));
     }
-    if lower.contains("\"role\": \"system\"") || lower.contains("\"role\":\"system\"") {
+    if quote
+        && colon
+        && (lower.contains("\"role\": \"system\"") || lower.contains("\"role\":\"system\""))
+    {
         out.push(("delimiter.json_role", Family::Delimiter, 0.5, 0.7));
     }
-    if let Some(sig) = markdown_image(&lower) {
+    // `![`
+    if let Some(sig) = bracket.then(|| markdown_image(&lower)).flatten() {
         out.push(sig);
     }
-    if let Some(start) = lower.find("<!--") {
+    if let Some(start) = angle.then(|| lower.find("<!--")).flatten() {
         let after = lower.get(start + 4..).unwrap_or("");
         let body = after.split("-->").next().unwrap_or("");
         if body.chars().filter(|c| c.is_alphabetic()).count() >= 12 {
             out.push(("obfuscation.html_comment", Family::Obfuscation, 0.2, 0.35));
         }
     }
-    if HIDDEN_CSS.iter().any(|c| lower.contains(c)) {
+    // Every hidden-CSS pattern has one `:`.
+    if colon && HIDDEN_CSS.iter().any(|c| lower.contains(c)) {
         out.push(("obfuscation.hidden_css", Family::Obfuscation, 0.1, 0.3));
     }
-    if clean.contains('\u{1F513}') || clean.contains('\u{1F512}') {
+    if !clean.is_ascii() && (clean.contains('\u{1F513}') || clean.contains('\u{1F512}')) {
         out.push(("jailbreak.lock_emoji", Family::Jailbreak, 0.4, 0.4));
     }
-    if has_word(clean, "DAN") {
+    let raw = clean.as_bytes();
+    if raw.contains(&b'D') && has_word(clean, "DAN") {
         out.push(("jailbreak.dan_name", Family::Jailbreak, 0.5, 0.5));
     }
-    if caps_persona(clean) {
+    // A speaker label ends in `:` or `]`.
+    if (raw.contains(&b':') || raw.contains(&b']')) && caps_persona(clean) {
         out.push(("jailbreak.persona_label", Family::Jailbreak, 0.35, 0.4));
     }
     out

@@ -65,10 +65,67 @@ enum Origin {
     Other,
 }
 
+/// A token of the tokenizer's output: a byte range of the shared token text.
 struct Tok {
-    text: String,
+    start: usize,
+    end: usize,
     /// Separator before this token: its single char, or None when longer/newline/absent.
     gap: Option<char>,
+}
+
+/// The tokens of one text: their texts live back to back in one string (no allocation per
+/// token).
+#[derive(Default)]
+struct Toks {
+    text: String,
+    list: Vec<Tok>,
+}
+
+impl Toks {
+    fn text(&self, t: &Tok) -> &str {
+        self.text.get(t.start..t.end).unwrap_or("")
+    }
+}
+
+/// The output word stream being written: `words`, `starts` and the repeat count.
+struct Words {
+    words: String,
+    starts: Vec<usize>,
+    /// Byte range in `words` of the previous token.
+    prev: Option<(usize, usize)>,
+    repeat: u32,
+    max_repeat: u32,
+}
+
+impl Words {
+    fn with_capacity(bytes: usize, tokens: usize) -> Words {
+        let mut words = String::with_capacity(bytes);
+        words.push(' ');
+        Words {
+            words,
+            starts: Vec::with_capacity(tokens),
+            prev: None,
+            repeat: 0,
+            max_repeat: 0,
+        }
+    }
+
+    /// Append one token made of `parts` (concatenated).
+    fn push(&mut self, parts: &[&str]) {
+        let start = self.words.len();
+        self.starts.push(start);
+        for p in parts {
+            self.words.push_str(p);
+        }
+        let end = self.words.len();
+        let same = self.prev.is_some_and(|(ps, pe)| {
+            pe - ps == end - start && self.words.get(ps..pe) == self.words.get(start..end)
+        });
+        self.repeat = if same { self.repeat + 1 } else { 1 };
+        self.max_repeat = self.max_repeat.max(self.repeat);
+        self.prev = Some((start, end));
+        self.words.push(' ');
+    }
 }
 
 fn leet(c: char) -> Option<char> {
@@ -97,6 +154,12 @@ pub fn normalize(text: &str, seg: &dyn Segmenter) -> Normalized {
     let mut chars: Vec<(char, Origin)> = Vec::with_capacity(text.len());
     let mut pending_invisible = false;
     for c in text.chars() {
+        if c.is_ascii() && !pending_invisible {
+            // ASCII is kept as is (`fold` returns `Keep`).
+            clean.push(c);
+            chars.push((c, Origin::Ascii));
+            continue;
+        }
         let (out, origin) = match fold(c) {
             Fold::Keep(k) => (
                 k,
@@ -133,29 +196,15 @@ pub fn normalize(text: &str, seg: &dyn Segmenter) -> Normalized {
         chars.push((out, origin));
     }
     let toks = tokenize(&chars, &mut signals);
-    let toks = join_spaced(toks, seg, &mut signals);
-    let mut words = String::with_capacity(clean.len() + 2);
-    let mut starts = Vec::with_capacity(toks.len());
-    words.push(' ');
-    let mut repeat = 0u32;
-    let mut prev: Option<&str> = None;
-    for t in &toks {
-        starts.push(words.len());
-        words.push_str(t);
-        words.push(' ');
-        if prev == Some(t.as_str()) {
-            repeat += 1;
-        } else {
-            repeat = 1;
-        }
-        signals.max_repeat = signals.max_repeat.max(repeat);
-        prev = Some(t.as_str());
-    }
+    drop(chars);
+    let mut out = Words::with_capacity(clean.len() + 2, toks.list.len());
+    join_spaced(&toks, seg, &mut signals, &mut out);
+    signals.max_repeat = out.max_repeat;
     Normalized {
         clean,
         tag_text,
-        words,
-        starts,
+        words: out.words,
+        starts: out.starts,
         signals,
     }
 }
@@ -206,6 +255,7 @@ fn spaced_symbol(chars: &[(char, Origin)], i: usize) -> bool {
 }
 
 /// The token being built: lowercased text, what it is made of, and its camelCase pieces.
+/// Its buffers are reused from token to token.
 #[derive(Default)]
 struct Building {
     cur: String,
@@ -263,13 +313,15 @@ impl Building {
             Origin::Foreign => self.foreign = true,
             _ => {}
         }
-        for l in c.to_lowercase() {
-            self.cur.push(l);
+        if c.is_ascii() {
+            self.cur.push(c.to_ascii_lowercase());
+        } else {
+            self.cur.extend(c.to_lowercase());
         }
     }
 
     /// Close the token (split at camelCase boundaries, leetspeak folded) into `toks`.
-    fn finish(&mut self, gap: Option<char>, toks: &mut Vec<Tok>, signals: &mut Signals) {
+    fn finish(&mut self, gap: Option<char>, toks: &mut Toks, signals: &mut Signals) {
         if self.cur.is_empty() {
             return;
         }
@@ -280,22 +332,29 @@ impl Building {
         if self.ascii && self.foreign {
             signals.mixed_script_tokens += 1;
         }
-        let text = std::mem::take(&mut self.cur);
+        let text = self.cur.as_str();
         let split = !self.bounds.is_empty() && self.camel && self.piece_ok();
         let mut start = 0usize;
         let mut gap = gap;
         let ends = self.bounds.iter().copied().filter(|_| split);
         for end in ends.chain(std::iter::once(text.len())) {
             let piece = text.get(start..end).unwrap_or("");
-            let piece = if fold_leet {
-                piece.chars().map(|c| leet(c).unwrap_or(c)).collect()
+            let from = toks.text.len();
+            if fold_leet {
+                toks.text
+                    .extend(piece.chars().map(|c| leet(c).unwrap_or(c)));
             } else {
-                piece.to_string()
-            };
-            toks.push(Tok { text: piece, gap });
+                toks.text.push_str(piece);
+            }
+            toks.list.push(Tok {
+                start: from,
+                end: toks.text.len(),
+                gap,
+            });
             gap = None;
             start = end;
         }
+        self.cur.clear();
         self.has_letter = false;
         self.has_leet = false;
         self.ascii = false;
@@ -303,8 +362,11 @@ impl Building {
     }
 }
 
-fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Vec<Tok> {
-    let mut toks = Vec::new();
+fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Toks {
+    let mut toks = Toks {
+        text: String::with_capacity(chars.len()),
+        list: Vec::with_capacity(chars.len() / 4 + 1),
+    };
     let mut b = Building::default();
     let mut gap_len = 0usize;
     let mut gap_char: Option<char> = None;
@@ -314,17 +376,17 @@ fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Vec<Tok> {
     while let Some(&(c, origin)) = chars.get(i) {
         let next = chars.get(i + 1).map(|p| p.0);
         let prev = i.checked_sub(1).and_then(|j| chars.get(j)).map(|p| p.0);
-        let next_alnum = next.is_some_and(char::is_alphanumeric);
-        let prev_alnum = prev.is_some_and(char::is_alphanumeric);
         let word_char = is_word_char(c)
             || match c {
                 // `@ll`, `p@55`, `$ystem`, `rul3$`
                 '@' | '$' => {
+                    let next_alnum = next.is_some_and(char::is_alphanumeric);
+                    let prev_alnum = prev.is_some_and(char::is_alphanumeric);
                     next.is_some_and(|n| n.is_ascii_alphabetic())
                         || (prev_alnum && !b.cur.is_empty() && (next_alnum || c == '$'))
                 }
                 // `h!dd3n`, `!n5truct`, but never a trailing exclamation mark
-                '!' => next_alnum,
+                '!' => next.is_some_and(char::is_alphanumeric),
                 _ => false,
             }
             || (is_leet_symbol(c) && spaced_symbol(chars, i));
@@ -359,8 +421,8 @@ fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Vec<Tok> {
     toks
 }
 
-fn single(t: &Tok) -> Option<char> {
-    let mut it = t.text.chars();
+fn single(toks: &Toks, t: &Tok) -> Option<char> {
+    let mut it = toks.text(t).chars();
     let c = it.next()?;
     if it.next().is_some() {
         return None;
@@ -370,29 +432,34 @@ fn single(t: &Tok) -> Option<char> {
 }
 
 /// A 1-2 letter fragment hyphen-glued to a word ("i-nstruction", "terminatio-n") is one word.
-fn hyphen_join(t: &Tok, n: Option<&Tok>) -> Option<String> {
-    let n = n?;
+fn hyphen_join(toks: &Toks, t: &Tok, n: Option<&Tok>) -> bool {
+    let Some(n) = n else {
+        return false;
+    };
+    if n.gap != Some('-') {
+        return false;
+    }
+    let (t, n) = (toks.text(t), toks.text(n));
     let alpha = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic());
     const COMMON: &[&str] = &[
         "of", "to", "in", "on", "at", "by", "up", "is", "it", "an", "as", "or", "be", "do", "go",
         "no", "so", "we", "me", "my", "he", "us", "if",
     ];
     let frag = |s: &str| s.len() <= 2 && !COMMON.contains(&s);
-    let short = frag(&t.text) || frag(&n.text);
-    (n.gap == Some('-') && short && alpha(&t.text) && alpha(&n.text))
-        .then(|| format!("{}{}", t.text, n.text))
+    let short = frag(t) || frag(n);
+    short && alpha(t) && alpha(n)
 }
 
 /// The run of single letters starting at `toks[i]`, separated by one repeated separator
-/// character: (letters, index after the run, separator).
-fn run_at(toks: &[Tok], i: usize) -> (String, usize, Option<char>) {
-    let mut run = String::new();
+/// character, written into `run` (cleared first): (index after the run, separator).
+fn run_at(toks: &Toks, i: usize, run: &mut String) -> (usize, Option<char>) {
+    run.clear();
     let mut j = i + 1;
     let mut sep: Option<char> = None;
-    if let Some(first) = toks.get(i).and_then(single) {
+    if let Some(first) = toks.list.get(i).and_then(|t| single(toks, t)) {
         run.push(first);
-        while let Some(n) = toks.get(j) {
-            let (Some(c), Some(g)) = (single(n), n.gap) else {
+        while let Some(n) = toks.list.get(j) {
+            let (Some(c), Some(g)) = (single(toks, n), n.gap) else {
                 break;
             };
             if sep.is_some_and(|s| s != g) {
@@ -403,7 +470,7 @@ fn run_at(toks: &[Tok], i: usize) -> (String, usize, Option<char>) {
             j += 1;
         }
     }
-    (run, j, sep)
+    (j, sep)
 }
 
 /// Longest letter run kept whole when word boundaries are visible around it.
@@ -414,8 +481,8 @@ const MAX_SPACED_WORD: usize = 24;
 /// letters (`t.h.e p.r.i.o.r`, `i g n o r e   a l l`) is one word and stays whole; a longer
 /// one (`i g n o r e a l l`, word boundaries lost) is split into the lexicon words it contains,
 /// the letters between them kept as tokens so gaps between rule words keep their length.
-fn push_run(out: &mut Vec<String>, run: String, one_word: bool, seg: &dyn Segmenter) {
-    let words = seg.segment(&run);
+fn push_run(out: &mut Words, run: &str, one_word: bool, seg: &dyn Segmenter) {
+    let words = seg.segment(run);
     let mut parts: Vec<String> = Vec::with_capacity(words.len() * 2 + 1);
     let mut covered = true;
     let mut pos = 0usize;
@@ -437,42 +504,50 @@ fn push_run(out: &mut Vec<String>, run: String, one_word: bool, seg: &dyn Segmen
         parts.push(rest.to_string());
     }
     if (one_word && !covered && run.len() <= MAX_SPACED_WORD) || parts.is_empty() {
-        out.push(run);
+        out.push(&[run]);
     } else {
-        out.extend(parts);
+        for p in &parts {
+            out.push(&[p]);
+        }
     }
 }
 
 /// Join runs of single letters separated by one repeated separator char: >= 3 letters, or 2
 /// (`m e`, `t.o`) next to another joined run.
-fn join_spaced(toks: Vec<Tok>, seg: &dyn Segmenter, signals: &mut Signals) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(toks.len());
+fn join_spaced(toks: &Toks, seg: &dyn Segmenter, signals: &mut Signals, out: &mut Words) {
+    let mut run = String::new();
+    let mut ahead = String::new();
     let mut i = 0usize;
     let mut prev_run = false;
-    while let Some(t) = toks.get(i) {
-        let (run, j, sep) = run_at(&toks, i);
-        let accept =
-            run.len() >= 3 || (run.len() == 2 && (prev_run || run_at(&toks, j).0.len() >= 2));
+    while let Some(t) = toks.list.get(i) {
+        let (j, sep) = run_at(toks, i, &mut run);
+        let accept = run.len() >= 3
+            || (run.len() == 2
+                && (prev_run || {
+                    run_at(toks, j, &mut ahead);
+                    ahead.len() >= 2
+                }));
         if accept {
             signals.spaced_runs += 1;
             let before_same = i > 0 && t.gap == sep;
-            let after_same = toks.get(j).is_some_and(|n| n.gap == sep);
-            let one_word = !before_same && !after_same && (i > 0 || j < toks.len());
-            push_run(&mut out, run, one_word, seg);
+            let after_same = toks.list.get(j).is_some_and(|n| n.gap == sep);
+            let one_word = !before_same && !after_same && (i > 0 || j < toks.list.len());
+            push_run(out, &run, one_word, seg);
             prev_run = true;
             i = j;
             continue;
         }
         prev_run = false;
-        if let Some(joined) = hyphen_join(t, toks.get(i + 1)) {
-            out.push(joined);
+        let next = toks.list.get(i + 1);
+        if hyphen_join(toks, t, next) {
+            let n = next.map_or("", |n| toks.text(n));
+            out.push(&[toks.text(t), n]);
             i += 2;
         } else {
-            out.push(t.text.clone());
+            out.push(&[toks.text(t)]);
             i += 1;
         }
     }
-    out
 }
 
 #[cfg(test)]
