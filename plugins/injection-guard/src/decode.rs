@@ -136,6 +136,9 @@ pub fn decoded_runs(text: &str) -> Vec<(Encoding, String)> {
 /// Percent-decoded `text` when it holds at least three `%XX` escapes.
 pub fn url_decoded(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
+    if !bytes.contains(&b'%') {
+        return None;
+    }
     let escapes = bytes
         .windows(3)
         .filter(|w| w.first() == Some(&b'%') && w.iter().skip(1).all(u8::is_ascii_hexdigit))

@@ -179,10 +179,18 @@ impl Matcher {
                 }
             }
         }
+        // A rule can only match when its first slot was hit: visit those rules (ascending, as
+        // the map is ordered by rule) instead of every rule.
         let mut out = Vec::new();
-        for (ri, rule) in self.rules.iter().enumerate() {
-            if self.rule_matches(ri as u32, rule, &hits) {
-                out.push(ri);
+        for &(ri, slot) in hits.keys() {
+            if slot != 0 {
+                continue;
+            }
+            let Some(rule) = self.rules.get(ri as usize) else {
+                continue;
+            };
+            if self.rule_matches(ri, rule, &hits) {
+                out.push(ri as usize);
             }
         }
         out

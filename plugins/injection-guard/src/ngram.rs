@@ -70,18 +70,33 @@ pub fn for_each_feature(words: &str, mut f: impl FnMut(usize)) -> usize {
         }
         prev = Some(h);
     }
+    let bytes = words.as_bytes();
+    let (head, tail) = bytes.split_at(bytes.len().min(4));
     let mut win = 0u64;
-    for (i, &b) in words.as_bytes().iter().enumerate() {
+    for (i, &b) in head.iter().enumerate() {
         win = (win << 8) | u64::from(b);
         for len in 3..=5usize {
             if i + 1 >= len {
-                let mask = (1u64 << (8 * len)) - 1;
-                f(bucket((win & mask) ^ SEED_CHAR ^ ((len as u64) << 56)));
+                f(char_bucket(win, len));
                 n += 1;
             }
         }
     }
-    n
+    // From the fifth byte on all three windows are full.
+    for &b in tail {
+        win = (win << 8) | u64::from(b);
+        f(char_bucket(win, 3));
+        f(char_bucket(win, 4));
+        f(char_bucket(win, 5));
+    }
+    n + 3 * tail.len()
+}
+
+/// The bucket of the character `len`-gram ending the rolling window `win`.
+#[inline(always)]
+fn char_bucket(win: u64, len: usize) -> usize {
+    let mask = (1u64 << (8 * len)) - 1;
+    bucket((win & mask) ^ SEED_CHAR ^ ((len as u64) << 56))
 }
 
 /// A parsed weights file.
