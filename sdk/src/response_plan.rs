@@ -41,8 +41,7 @@ pub fn plan(
         e.status = 502;
         e.code = "response_not_scannable";
         e.message =
-            "The upstream answer was compressed and could not be checked by the gateway."
-                .into();
+            "The upstream answer was compressed and could not be checked by the gateway.".into();
         return ResponsePlan::Replace(e);
     }
     if media == "text/event-stream" {
