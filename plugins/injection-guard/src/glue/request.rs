@@ -14,6 +14,11 @@ use guardrail_sdk::verdict::{Finding, Verdict};
 use guardrail_sdk::verdict_log::{Phase, VerdictLog};
 use proxy_wasm::types::Action;
 
+thread_local! {
+    /// The host refused a body rewrite once already (logged then).
+    static REWRITE_REFUSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 const BLOCK_MESSAGE: &str = "The request was blocked by the gateway's prompt-injection policy.";
 
 /// What the request's verdict line reports, kept until the verdict is final.
@@ -192,11 +197,17 @@ impl Http {
                 }
                 Ok(None) => {} // no system prompt in this format: fragments only
                 Ok(Some(_)) | Err(_) => {
-                    // APISIX cannot rewrite bodies: the fragments are still watched.
-                    host::log(
-                        guardrail_sdk::host::Level::Warn,
-                        &format!("{NAME}: canary not added (the host refused the body rewrite)"),
-                    );
+                    // APISIX cannot rewrite bodies: the fragments are still watched. Said once
+                    // per VM, not per request.
+                    if !REWRITE_REFUSED.with(|w| w.replace(true)) {
+                        host::log(
+                            guardrail_sdk::host::Level::Warn,
+                            &format!(
+                                "{NAME}: canary not added (the host refused the body rewrite); \
+                                 leaks of configured fragments are still logged"
+                            ),
+                        );
+                    }
                 }
             }
         }
