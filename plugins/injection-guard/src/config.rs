@@ -6,6 +6,7 @@ use crate::family::Family;
 use crate::matcher::RuleSpec;
 use crate::options::{Canary, Classifier, Review};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// What to do when a segment's score reaches its trust level's threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -19,6 +20,18 @@ pub enum Action {
     Review,
     /// Do not scan this trust level.
     Off,
+}
+
+impl Action {
+    /// Strength order: off < flag < review < block.
+    pub fn rank(self) -> u8 {
+        match self {
+            Action::Off => 0,
+            Action::Flag => 1,
+            Action::Review => 2,
+            Action::Block => 3,
+        }
+    }
 }
 
 /// Action per trust level.
@@ -94,6 +107,10 @@ pub struct Config {
     pub max_decode_depth: u8,
     /// Rule ids (or `family.*`) that never count.
     pub allow_rules: Vec<String>,
+    /// Action per rule id (or `family.*`) when that rule fires in a segment at its threshold;
+    /// the strongest action of the segment's rules wins (a rule without an entry takes its
+    /// trust level's action), so added text can only escalate, never downgrade, a verdict.
+    pub rule_actions: BTreeMap<String, Action>,
     /// Header set (value `1`) on requests passed for human review.
     pub review_header: String,
     /// Header carrying the rule ids on flagged/reviewed requests.
@@ -143,6 +160,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             max_decode_depth: 2,
             allow_rules: Vec::new(),
+            rule_actions: BTreeMap::new(),
             review_header: "x-guardrail-review".into(),
             flag_header: "x-guardrail-injection".into(),
             block_status: 403,
@@ -239,6 +257,16 @@ impl Config {
                 return Err(format!("allow_rules[{i}]: unknown rule id {id:?}"));
             }
         }
+        for (id, action) in &self.rule_actions {
+            if !detector.knows_rule(id) {
+                return Err(format!("rule_actions.{id}: unknown rule id"));
+            }
+            if *action == Action::Off {
+                return Err(format!(
+                    "rule_actions.{id}: must be block, flag or review (use allow_rules to switch a rule off)"
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -279,6 +307,29 @@ impl Config {
             Trust::Model => self.thresholds.model,
             Trust::Data => self.thresholds.data,
         }
+    }
+
+    /// Action for a segment of `trust` at its threshold with these rules firing: the
+    /// strongest of each rule's `rule_actions` entry (or the trust level's action).
+    pub fn segment_action<'a>(&self, trust: Trust, rules: impl Iterator<Item = &'a str>) -> Action {
+        let base = self.action(trust);
+        if self.rule_actions.is_empty() {
+            return base;
+        }
+        let mut best = None;
+        for rule in rules {
+            let own = self
+                .rule_actions
+                .iter()
+                .filter(|(pattern, _)| crate::detector::rule_matches(pattern, rule))
+                .map(|(_, a)| *a)
+                .max_by_key(|a| a.rank())
+                .unwrap_or(base);
+            if best.is_none_or(|b: Action| own.rank() > b.rank()) {
+                best = Some(own);
+            }
+        }
+        best.unwrap_or(base)
     }
 
     /// Action of a trust level (`Off` for trusted text unless `scan_trusted`).

@@ -46,6 +46,16 @@ struct ModelUse {
     data_weight: f32,
 }
 
+/// Does `pattern` (a rule id, or `family.*`) name `rule`?
+pub fn rule_matches(pattern: &str, rule: &str) -> bool {
+    match pattern.strip_suffix(".*") {
+        Some(prefix) => rule
+            .strip_prefix(prefix)
+            .is_some_and(|r| r.starts_with('.')),
+        None => pattern == rule,
+    }
+}
+
 /// Rule id of the learned model's signal.
 pub const MODEL_RULE: &str = "model.ngram";
 /// The model only counts when it leans towards injection (p >= this).
@@ -180,12 +190,7 @@ impl Detector {
     }
 
     fn allowed(&self, rule: &str) -> bool {
-        self.allow.iter().any(|a| match a.strip_suffix(".*") {
-            Some(prefix) => rule
-                .strip_prefix(prefix)
-                .is_some_and(|r| r.starts_with('.')),
-            None => a == rule,
-        })
+        self.allow.iter().any(|a| rule_matches(a, rule))
     }
 
     fn collect(&self, n: &Normalized, data: bool, depth: u8, top: bool, hits: &mut Vec<Hit>) {
