@@ -50,10 +50,6 @@ pub enum Remote {
     Failed,
 }
 
-fn rank(a: Action) -> u8 {
-    a.rank()
-}
-
 /// Scan `segments`; `clock` returns microseconds (0 where the host has none).
 pub fn evaluate(
     config: &Config,
@@ -95,7 +91,7 @@ pub fn evaluate(
         }
         let seg_action =
             config.segment_action(seg.trust, scan.hits.iter().map(|h| h.rule.as_str()));
-        if rank(seg_action) > rank(action) {
+        if seg_action.rank() > action.rank() {
             action = seg_action;
         }
         for hit in scan.hits.iter().take(MAX_FINDINGS_PER_SEGMENT) {
@@ -133,7 +129,7 @@ pub fn after_classifier(config: &Config, grey: &[Grey], remote: Remote) -> (Acti
             let action = grey
                 .iter()
                 .map(|g| g.action)
-                .max_by_key(|a| rank(*a))
+                .max_by_key(|a| a.rank())
                 .unwrap_or(Action::Off);
             (action, "classifier.remote", score)
         }
