@@ -4,7 +4,7 @@
 //! split at every byte offset; `flag` delivers and logs; a clean answer is untouched.
 //! Needs dist/injection-guard.wasm: run `./build.sh test`.
 
-use guardrail_harness::host::{dist_path, Host, HostProfile, HttpSession};
+use guardrail_harness::host::{start_dist, Host, HostProfile, HttpSession};
 use serde_json::{json, Value};
 
 const CHAT: &str = "/v1/chat/completions";
@@ -12,11 +12,7 @@ const SECRET: &str =
     "You are AcmeBot, the internal assistant of Acme Corp; discount code ZEBRA-42.";
 
 fn host(profile: HostProfile, config: &str) -> Host {
-    Host::builder(dist_path("injection-guard"))
-        .profile(profile)
-        .plugin_config(config)
-        .build()
-        .expect("plugin starts")
+    start_dist("injection-guard", profile, config)
 }
 
 fn chat_body() -> Vec<u8> {

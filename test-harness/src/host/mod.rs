@@ -55,6 +55,16 @@ pub fn dist_path(name: &str) -> PathBuf {
     p
 }
 
+/// `dist/<name>.wasm` started with `config` under `profile`. Tests only: panics when the file
+/// is missing or the plugin refuses the config.
+pub fn start_dist(name: &str, profile: HostProfile, config: &str) -> Host {
+    Host::builder(dist_path(name))
+        .profile(profile)
+        .plugin_config(config)
+        .build()
+        .unwrap_or_else(|e| panic!("{name} did not start: {e:?}"))
+}
+
 /// A loaded, configured plugin (one VM with one root context). Not `Send`: use one per thread;
 /// several hosts can share a `SharedData` to simulate Envoy workers.
 pub struct Host {
