@@ -6,7 +6,6 @@ pub mod config;
 pub mod detector;
 
 use std::rc::Rc;
-use std::time::Duration;
 
 use guardrail_sdk::buffer::{self, BodyCollector, BodyPolicy};
 use guardrail_sdk::host::{self, BodyStep, Level, Metrics, Stopwatch};
@@ -98,7 +97,7 @@ impl Context for Http {
         // Delivered or timed out: either way the flagged request goes on (flag never blocks).
         if self.review_pending {
             self.review_pending = false;
-            self.resume_http_request();
+            host::resume_request(PLUGIN);
         }
     }
 }
@@ -210,21 +209,12 @@ impl Http {
             self.key_id.as_deref(),
             review::Text::Omit,
         );
-        let headers = hook.post_headers("/review", "guardrail-review");
-        let timeout = Duration::from_millis(hook.timeout_ms);
-        match self.dispatch_http_call(&hook.cluster, headers, Some(&payload), vec![], timeout) {
-            Ok(_) => {
-                self.review_pending = true;
-                Action::Pause
-            }
-            Err(status) => {
-                host::log(
-                    Level::Warn,
-                    &format!("{PLUGIN}: review webhook refused by the host: {status:?}"),
-                );
-                Action::Continue
-            }
+        let defaults = ("/review", "guardrail-review");
+        if host::post_json(self, &hook, defaults, &payload, PLUGIN) {
+            self.review_pending = true;
+            return Action::Pause;
         }
+        Action::Continue
     }
 
     fn refuse_body(&mut self, err: &BodyError) -> Action {

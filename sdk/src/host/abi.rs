@@ -27,6 +27,8 @@ pub const MAP_REQUEST_HEADERS: u32 = 0;
 pub const MAP_RESPONSE_HEADERS: u32 = 2;
 pub const MAP_HTTP_CALL_RESPONSE_HEADERS: u32 = 6;
 
+pub const STREAM_REQUEST: u32 = 0;
+
 pub const METRIC_COUNTER: u32 = 0;
 pub const METRIC_HISTOGRAM: u32 = 2;
 
@@ -84,6 +86,7 @@ mod imports {
         ) -> u32;
         pub fn proxy_increment_metric(id: u32, offset: i64) -> u32;
         pub fn proxy_record_metric(id: u32, value: u64) -> u32;
+        pub fn proxy_continue_stream(stream: u32) -> u32;
         pub fn proxy_set_property(
             path_data: *const u8,
             path_size: usize,
@@ -236,6 +239,13 @@ pub fn set_property(name: &str, value: &[u8]) -> Result<(), u32> {
     })
 }
 
+/// Resume a paused stream (`STREAM_REQUEST`), e.g. after an outgoing call answered.
+#[cfg(target_arch = "wasm32")]
+pub fn continue_stream(stream: u32) -> Result<(), u32> {
+    // SAFETY: a plain value.
+    status(unsafe { imports::proxy_continue_stream(stream) })
+}
+
 // Native builds (unit tests, clippy): no host, every call is refused.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn log(_level: u32, _message: &str) -> Result<(), u32> {
@@ -283,6 +293,10 @@ pub fn record_metric(_: u32, _: u64) -> Result<(), u32> {
 }
 #[cfg(not(target_arch = "wasm32"))]
 pub fn set_property(_: &str, _: &[u8]) -> Result<(), u32> {
+    status(UNIMPLEMENTED)
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn continue_stream(_: u32) -> Result<(), u32> {
     status(UNIMPLEMENTED)
 }
 

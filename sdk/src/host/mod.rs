@@ -16,7 +16,7 @@ pub use body::{
     read_request_body, read_response_body, replace_request_body, replace_response_body,
     send_replacement, want_bodies, BodyStep,
 };
-pub use call::{call_answer, CallAnswer};
+pub use call::{call_answer, post_json, resume_request, CallAnswer};
 pub use clock::{now_unix, now_unix_nanos, Stopwatch};
 pub use metrics::Metrics;
 pub use random::random_16;

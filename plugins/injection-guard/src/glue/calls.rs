@@ -9,11 +9,9 @@ use crate::config::Action as Mode;
 use crate::options::Fallback;
 use crate::policy::{self, Grey, Remote};
 use guardrail_sdk::body::Segment;
-use guardrail_sdk::host::{self, Level, Stopwatch};
+use guardrail_sdk::host::{self, Stopwatch};
 use guardrail_sdk::review;
-use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::Action;
-use std::time::Duration;
 
 /// A call the request waits for, with what settling it needs.
 pub(crate) enum Pending {
@@ -51,30 +49,15 @@ impl Http {
         let started = Stopwatch::start();
         if size <= cfg.max_text_bytes {
             let body = callout::classifier_request(&self.request_id, &texts);
-            let headers = cfg
-                .endpoint
-                .post_headers("/classify", "guardrail-classifier");
-            let timeout = Duration::from_millis(cfg.endpoint.timeout_ms);
-            match self.dispatch_http_call(
-                &cfg.endpoint.cluster,
-                headers,
-                Some(&body),
-                vec![],
-                timeout,
-            ) {
-                Ok(_) => {
-                    self.pending = Some(Pending::Classifier {
-                        grey,
-                        segments: grey_segments,
-                        report,
-                        started,
-                    });
-                    return Action::Pause;
-                }
-                Err(status) => host::log(
-                    Level::Warn,
-                    &format!("{NAME}: classifier call refused by the host: {status:?}"),
-                ),
+            let defaults = ("/classify", "guardrail-classifier");
+            if host::post_json(self, &cfg.endpoint, defaults, &body, NAME) {
+                self.pending = Some(Pending::Classifier {
+                    grey,
+                    segments: grey_segments,
+                    report,
+                    started,
+                });
+                return Action::Pause;
             }
         }
         self.classified(grey, &grey_segments, report, Remote::Failed, started)
@@ -116,30 +99,17 @@ impl Http {
             None,
             text,
         );
-        let headers = cfg.webhook.post_headers("/review", "guardrail-review");
-        let timeout = Duration::from_millis(cfg.webhook.timeout_ms);
-        let sent = self.dispatch_http_call(
-            &cfg.webhook.cluster,
-            headers,
-            Some(&payload),
-            vec![],
-            timeout,
-        );
-        if let Err(status) = &sent {
-            host::log(
-                Level::Warn,
-                &format!("{NAME}: review webhook refused by the host: {status:?}"),
-            );
-        }
+        let defaults = ("/review", "guardrail-review");
+        let sent = host::post_json(self, &cfg.webhook, defaults, &payload, NAME);
         match (sent, cfg.hold) {
-            (Ok(_), true) => {
+            (true, true) => {
                 self.pending = Some(Pending::Review {
                     report,
                     started: Stopwatch::start(),
                 });
                 Action::Pause
             }
-            (Err(_), true) if cfg.on_failure == Fallback::Block => {
+            (false, true) if cfg.on_failure == Fallback::Block => {
                 self.block_now(report, "review.unavailable");
                 Action::Pause
             }
@@ -165,20 +135,13 @@ impl Http {
                 report,
                 started,
             } => {
-                let labels = self
-                    .state
-                    .config
-                    .classifier
-                    .as_ref()
-                    .map(|c| (c.labels.clone(), c.min_score));
-                let remote = match (answer.ok(), labels) {
-                    (true, Some((labels, min))) => {
-                        match callout::classifier_score(&answer.body, &labels) {
-                            Some(s) if s >= min => Remote::Attack(s),
-                            Some(_) => Remote::Clean,
-                            None => Remote::Failed,
-                        }
-                    }
+                let state = self.state.clone();
+                let remote = match (answer.ok(), &state.config.classifier) {
+                    (true, Some(c)) => match callout::classifier_score(&answer.body, &c.labels) {
+                        Some(s) if s >= c.min_score => Remote::Attack(s),
+                        Some(_) => Remote::Clean,
+                        None => Remote::Failed,
+                    },
                     _ => Remote::Failed,
                 };
                 self.classified(grey, &segments, report, remote, started)
@@ -209,7 +172,7 @@ impl Http {
             }
         };
         if next == Action::Continue {
-            self.resume_http_request();
+            host::resume_request(NAME);
         }
     }
 }
