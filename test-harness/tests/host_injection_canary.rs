@@ -306,3 +306,32 @@ fn hosts_that_cannot_rewrite_still_watch_fragments() {
         "{logs:#?}"
     );
 }
+
+#[test]
+fn a_compressed_answer_cannot_be_checked_and_is_replaced() {
+    let h = host(HostProfile::Envoy, r#"{"canary": {}}"#);
+    let (mut s, _) = request(&h, CHAT, &chat_body());
+    s.response_headers(
+        &[
+            (":status", "200"),
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+            ("content-length", "4"),
+        ],
+        false,
+    );
+    s.response_body(b"\x1f\x8b\x08\x00", true);
+    let headers = s.response_headers_out();
+    let get = |k: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(get(":status"), Some("502"));
+    assert_eq!(get("x-guardrail-code"), Some("response_not_scannable"));
+    assert_eq!(get("content-encoding"), None);
+    assert_eq!(get("content-length"), None);
+    let v: Value = serde_json::from_slice(&s.response_body_out()).expect("error JSON");
+    assert_eq!(v["error"]["code"], "response_not_scannable");
+}

@@ -183,12 +183,8 @@ mod glue {
                 }
                 ResponsePlan::Replace(err) => {
                     // The headers have not left yet: the client gets a provider-shaped error.
-                    host::set_response_header(":status", &err.status.to_string());
-                    host::set_response_header("content-type", "application/json");
-                    host::set_response_header(host::CODE_HEADER, err.code);
-                    host::remove_response_header("content-encoding");
                     self.log_response_refusal(&err);
-                    Response::Replace(body_error_body(self.style(), &err))
+                    Response::Replace(host::replace_answer(self.style(), &err))
                 }
             };
             if !matches!(self.response, Response::Pass) {

@@ -7,6 +7,7 @@
 
 use super::abi;
 use crate::buffer::{BodyCollector, Collect};
+use crate::provider_error::{body_error_body, ErrorStyle};
 use crate::BodyError;
 
 /// What the plugin does next.
@@ -101,6 +102,18 @@ pub fn replace_request_body(old_size: usize, body: &[u8]) -> bool {
 
 pub fn replace_response_body(old_size: usize, body: &[u8]) -> bool {
     abi::set_buffer(abi::BUFFER_RESPONSE_BODY, 0, old_size, body).is_ok()
+}
+
+/// Turn an answer whose headers have not left yet into `err` in the provider's shape: status,
+/// `content-type`, `x-guardrail-code` rewritten, `content-encoding`/`content-length` removed.
+/// Returns the body to send with `send_replacement`.
+pub fn replace_answer(style: ErrorStyle, err: &BodyError) -> Vec<u8> {
+    super::set_response_header(":status", &err.status.to_string());
+    super::set_response_header("content-type", "application/json");
+    super::set_response_header(super::CODE_HEADER, err.code);
+    super::remove_response_header("content-encoding");
+    super::remove_response_header("content-length");
+    body_error_body(style, err)
 }
 
 /// A response whose body is being replaced by `body` (headers already rewritten): each chunk

@@ -85,12 +85,8 @@ impl Http {
                 // headers have not left yet, so the client gets a plain error.
                 self.log_answer(None, Some(&err));
                 if block {
-                    host::set_response_header(":status", &err.status.to_string());
-                    host::set_response_header("content-type", "application/json");
-                    host::remove_response_header("content-encoding");
-                    host::remove_response_header("content-length");
-                    let body = body_error_body(style_for(self.format), &err);
-                    self.answer = Answer::Replace(body);
+                    self.answer =
+                        Answer::Replace(host::replace_answer(style_for(self.format), &err));
                 }
                 Action::Continue
             }
