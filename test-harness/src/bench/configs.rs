@@ -62,6 +62,47 @@ pub fn bench_config_text(plugin: &str, example: &str) -> Result<String, String> 
     Ok(v.to_string())
 }
 
+/// A named configuration variant (`--variant NAME=PLUGIN:FILE`): PLUGIN alone with the config
+/// in FILE (limits raised as for the example), measured side by side with the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    pub plugin: String,
+    pub file: PathBuf,
+}
+
+impl Variant {
+    /// Parses `NAME=PLUGIN:FILE`.
+    pub fn parse(spec: &str) -> Result<Variant, String> {
+        let bad = || format!("--variant takes NAME=PLUGIN:FILE, not {spec:?}");
+        let (name, rest) = spec.split_once('=').ok_or_else(bad)?;
+        let (plugin, file) = rest.split_once(':').ok_or_else(bad)?;
+        if name.is_empty() || file.is_empty() || !CHAIN_ORDER.contains(&plugin) {
+            return Err(bad());
+        }
+        Ok(Variant {
+            name: name.to_string(),
+            plugin: plugin.to_string(),
+            file: PathBuf::from(file),
+        })
+    }
+
+    /// The configuration, or why it cannot be built.
+    pub fn config(&self, dist: &Path) -> Result<BenchConfig, String> {
+        let wasm = dist.join(format!("{}.wasm", self.plugin));
+        if !wasm.is_file() {
+            return Err(format!("{} missing (./build.sh)", wasm.display()));
+        }
+        let text = std::fs::read_to_string(&self.file)
+            .map_err(|e| format!("{}: {e}", self.file.display()))?;
+        let cfg = bench_config_text(&self.plugin, &text)?;
+        Ok(BenchConfig {
+            key: self.name.clone(),
+            filters: vec![Filter::new(self.plugin.clone(), wasm, cfg)],
+        })
+    }
+}
+
 /// Finds the plugins and builds the list of configurations. `overrides` replace a plugin's
 /// example config file (used as given, no adjustment).
 pub fn discover(root: &Path, dist: &Path, overrides: &[(String, PathBuf)]) -> Discovery {
@@ -172,5 +213,26 @@ mod tests {
         assert_eq!(v["keys"][0]["token_budget"]["window_seconds"], 3600);
         assert!(v["keys"][1].get("rate_limit_per_minute").is_none());
         assert_eq!(bench_config_text("pii-redact", "{ }").unwrap(), "{ }");
+    }
+
+    #[test]
+    fn variants_name_a_known_plugin_and_a_file() {
+        let v = Variant::parse("ka-nolimits=key-auth:/tmp/ka.json").unwrap();
+        assert_eq!(
+            (v.name.as_str(), v.plugin.as_str()),
+            ("ka-nolimits", "key-auth")
+        );
+        assert_eq!(v.file, PathBuf::from("/tmp/ka.json"));
+        for bad in [
+            "x",
+            "x=key-auth",
+            "x=nope:/f",
+            "=key-auth:/f",
+            "x=key-auth:",
+        ] {
+            assert!(Variant::parse(bad).is_err(), "{bad}");
+        }
+        let missing = Variant::parse("v=key-auth:/nonexistent/ka.json").unwrap();
+        assert!(missing.config(Path::new("/nonexistent")).is_err());
     }
 }

@@ -5,7 +5,7 @@
 //! the wasmtime host, `.wasm` sizes. It reports; it never fails on noise.
 //!
 //! Modules: [`loadgen`] (HTTP client load), [`bodies`] (request bodies), [`configs`] (what is
-//! compared), [`phases`] (the measurements), [`fuel`] (wasmtime host), [`rss`], [`stats`], [`upstream`],
+//! compared), [`price`] (host call prices), [`phases`] (the measurements), [`fuel`] (wasmtime host), [`rss`], [`stats`], [`upstream`],
 //! [`report`] (table and JSON summary).
 
 pub mod bodies;
@@ -13,6 +13,7 @@ pub mod configs;
 pub mod fuel;
 pub mod loadgen;
 pub mod phases;
+pub mod price;
 pub mod report;
 pub mod rss;
 pub mod stats;
@@ -54,6 +55,10 @@ pub struct Options {
     pub envoy_log_level: String,
     /// Plugin configs used instead of the example ones: (plugin, file).
     pub plugin_configs: Vec<(String, PathBuf)>,
+    /// Config variants of one plugin (`--variant`), each its own configuration.
+    pub variants: Vec<configs::Variant>,
+    /// Host calls to price (`--price`), each its own configuration.
+    pub price: Vec<price::PriceSpec>,
     /// Where the JSON report is written.
     pub out: PathBuf,
 }
@@ -78,6 +83,8 @@ impl Options {
             mock_upstream: false,
             envoy_log_level: "info".into(),
             plugin_configs: Vec::new(),
+            price: Vec::new(),
+            variants: Vec::new(),
             out: crate::envoy::paths::repo_root().join("bench/results/latest.json"),
         }
     }

@@ -16,7 +16,7 @@ use super::fuel::{self, Loaded};
 use super::loadgen::{self, quantile_us, LoadResult, Request};
 use super::stats::{json_num, median, round};
 use super::upstream::FastUpstream;
-use super::{report, rss, Options};
+use super::{price, report, rss, Options};
 use crate::envoy::{paths, Envoy};
 use crate::mock_upstream::MockUpstream;
 
@@ -160,6 +160,26 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
     let mut cfgs = disc.configs.clone();
     if let Some(only) = &opts.only {
         cfgs.retain(|c| c.key == "A" || only.iter().any(|o| o == &c.key));
+    }
+    for v in &opts.variants {
+        match v.config(&dist) {
+            Ok(c) => cfgs.push(c),
+            Err(e) => notes.push(format!("variant {}: skipped, {e}", v.name)),
+        }
+    }
+    if !opts.price.is_empty() {
+        let noop = dist.join("hostcalls-test.wasm");
+        anyhow::ensure!(
+            noop.is_file(),
+            "--price needs {} (./build.sh)",
+            noop.display()
+        );
+        if !cfgs.iter().any(|c| c.key == "N") {
+            if let Some(n) = disc.configs.iter().find(|c| c.key == "N") {
+                cfgs.push(n.clone()); // prices are read against N
+            }
+        }
+        cfgs.extend(price::configs(&opts.price, &noop));
     }
     let up = if opts.mock_upstream {
         Upstream::Mock(MockUpstream::start().context("start the mock upstream")?)
@@ -389,7 +409,12 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
     let adv_idx = running
         .iter()
         .position(|r| r.cfg.key == "chain")
-        .unwrap_or(running.len() - 1);
+        .or_else(|| {
+            running
+                .iter()
+                .rposition(|r| !r.cfg.key.starts_with(price::PREFIX))
+        })
+        .unwrap_or(0);
     let adversarial = adversarial_in_envoy(opts, &running[0], &running[adv_idx], &up, &headers);
     log(format!(
         "adversarial bodies done ({:.0}s)",
@@ -450,7 +475,15 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
     });
     let summary = report::summary(&report);
     let targets = report::targets(&report);
+    let prices = report
+        .get("configs")
+        .and_then(Value::as_array)
+        .filter(|_| !opts.price.is_empty())
+        .map(|c| price::prices(c));
     if let Some(obj) = report.as_object_mut() {
+        if let Some(p) = prices {
+            obj.insert("host_call_prices".into(), p);
+        }
         obj.insert("targets".into(), targets);
         obj.insert("summary".into(), summary);
     }
@@ -723,6 +756,9 @@ fn fuel_report(
         };
         let h4 = host_request_headers(body_4k.len());
         let h4r: Vec<(&str, &str)> = h4.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        // The steady state of a gateway: the second request of the VM (the first one also fills
+        // per-VM caches: metric ids, keyed HMAC states, key-auth's signed identities).
+        let _first = loaded.run(&h4r, &body_4k, &resp_headers, reply.as_bytes());
         let run = loaded.run(&h4r, &body_4k, &resp_headers, reply.as_bytes());
         per_request.push(json!({
             "config": key,

@@ -368,6 +368,25 @@ pub fn table(report: &Value) -> String {
             .collect();
         let _ = writeln!(t, "\nwasm sizes: {}", parts.join(", "));
     }
+    if let Some(ps) = report
+        .pointer("/host_call_prices/calls")
+        .and_then(Value::as_array)
+    {
+        let _ = writeln!(
+            t,
+            "\nhost call prices (Envoy CPU over N per request / repeat):"
+        );
+        for p in ps {
+            let _ = writeln!(
+                t,
+                "  {:<14} x{:<5} +{:>8} µs/req  {:>7} µs/call",
+                cell(p.get("call")),
+                cell(p.get("repeat")),
+                cell(p.get("added_cpu_us")),
+                cell(p.get("us_per_call")),
+            );
+        }
+    }
     if let Some(ts) = report.get("targets").and_then(Value::as_array) {
         let _ = writeln!(t, "\ntargets (issue 8):");
         for x in ts {

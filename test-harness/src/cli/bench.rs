@@ -1,6 +1,6 @@
 //! `harness bench [--quick] [--rounds N] [--size-rounds N] [--duration-ms MS] [--warmup-ms MS]
 //! [--connections N] [--configs A,N,key-auth,...] [--rss-requests N] [--adversarial-requests N]
-//! [--no-sizes] [--upstream fast|mock] [--envoy-log-level L] [--plugin-config PLUGIN=FILE] [--out FILE]`: the side-by-side Envoy benchmark (issue 8). Prints a table, then
+//! [--no-sizes] [--upstream fast|mock] [--envoy-log-level L] [--plugin-config PLUGIN=FILE] [--variant NAME=PLUGIN:FILE] [--price CALL[:REPEAT],...|all] [--out FILE]`: the side-by-side Envoy benchmark (issue 8). Prints a table, then
 //! as its last line a one-line JSON summary; writes the whole report to `--out`
 //! (default bench/results/latest.json; bench/results/quick.json with --quick).
 
@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use crate::bench::{self, report, Options};
+use crate::bench::{self, price, report, Options};
 
 pub const USAGE: &str = "usage: harness bench [--quick] [--rounds N] [--size-rounds N] [--duration-ms MS] \
 [--warmup-ms MS] [--connections N] [--configs A,N,key-auth,model-allowlist,injection-guard,pii-redact,auth+model,chain] \
-[--rss-requests N] [--adversarial-requests N] [--no-sizes] [--upstream fast|mock] [--envoy-log-level info|warning] [--plugin-config PLUGIN=FILE] [--out FILE]";
+[--rss-requests N] [--adversarial-requests N] [--no-sizes] [--upstream fast|mock] [--envoy-log-level info|warning] [--plugin-config PLUGIN=FILE] [--variant NAME=PLUGIN:FILE] [--price CALL[:REPEAT],...|all] [--out FILE]";
 
 /// Parses the options (`--quick` first sets the quick defaults, later options override).
 pub fn parse(args: &[String]) -> Result<Options> {
@@ -67,6 +67,10 @@ pub fn parse(args: &[String]) -> Result<Options> {
                     other => bail!("--upstream takes fast or mock, not {other}"),
                 }
             }
+            "--variant" => opts
+                .variants
+                .push(bench::configs::Variant::parse(value()?).map_err(anyhow::Error::msg)?),
+            "--price" => opts.price = price::parse(value()?).map_err(anyhow::Error::msg)?,
             "--out" => opts.out = PathBuf::from(value()?),
             "-h" | "--help" => bail!("{USAGE}"),
             other => bail!("unknown option {other}\n{USAGE}"),

@@ -32,6 +32,65 @@ pub enum Mode {
     /// Buffer the request body, then edit ranges of it with `proxy_set_buffer_bytes` (middle,
     /// at the end, beyond the end, at the start) and log the statuses and the result.
     EditRanges,
+    /// Make one kind of host call (`call`) `repeat` times per request: `harness bench --price`
+    /// divides the CPU it adds over the no-op plugin by `repeat` to price that call in Envoy.
+    Price,
+}
+
+/// The host call that mode `price` repeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriceCall {
+    /// Nothing (the no-op, for a check of the method).
+    Nothing,
+    /// `proxy_get_header_map_value` of `user-agent`.
+    HeaderGet,
+    /// `proxy_replace_header_map_value` of `x-price`.
+    HeaderSet,
+    /// `proxy_remove_header_map_value` of an absent header.
+    HeaderRemove,
+    /// `proxy_get_header_map_pairs` of the request headers.
+    HeadersAll,
+    /// `proxy_get_shared_data` of `key`.
+    SharedGet,
+    /// `proxy_get_shared_data` + `proxy_set_shared_data` with its cas.
+    SharedCas,
+    /// `proxy_log` at Info of a ~300-byte line (Envoy writes it at log level info).
+    LogInfo,
+    /// `proxy_log` at Debug of the same line (Envoy drops it at log level info).
+    LogDebug,
+    /// `proxy_increment_metric` of a counter.
+    Counter,
+    /// `proxy_record_metric` of a histogram.
+    Histogram,
+    /// `proxy_get_current_time_nanoseconds`.
+    Time,
+    /// `proxy_get_property` of `request.path`.
+    Property,
+    /// Pause the request body to its end (Envoy buffers it), then read it `repeat` times.
+    BufferBody,
+}
+
+impl PriceCall {
+    pub const ALL: [(&'static str, PriceCall); 14] = [
+        ("nothing", PriceCall::Nothing),
+        ("header_get", PriceCall::HeaderGet),
+        ("header_set", PriceCall::HeaderSet),
+        ("header_remove", PriceCall::HeaderRemove),
+        ("headers_all", PriceCall::HeadersAll),
+        ("shared_get", PriceCall::SharedGet),
+        ("shared_cas", PriceCall::SharedCas),
+        ("log_info", PriceCall::LogInfo),
+        ("log_debug", PriceCall::LogDebug),
+        ("counter", PriceCall::Counter),
+        ("histogram", PriceCall::Histogram),
+        ("time", PriceCall::Time),
+        ("property", PriceCall::Property),
+        ("buffer_body", PriceCall::BufferBody),
+    ];
+
+    fn parse(s: &str) -> Option<PriceCall> {
+        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, c)| *c)
+    }
 }
 
 impl Mode {
@@ -49,6 +108,7 @@ impl Mode {
             "trap" => Mode::Trap,
             "resume_response" => Mode::ResumeResponse,
             "edit_ranges" => Mode::EditRanges,
+            "price" => Mode::Price,
             _ => return None,
         })
     }
@@ -65,6 +125,8 @@ pub struct Config {
     pub key: String,
     pub upstream: String,
     pub tick_ms: u32,
+    pub call: PriceCall,
+    pub repeat: u32,
 }
 
 impl Default for Config {
@@ -78,6 +140,8 @@ impl Default for Config {
             key: "hostcalls_counter".to_string(),
             upstream: "mock".to_string(),
             tick_ms: 1000,
+            call: PriceCall::Nothing,
+            repeat: 1,
         }
     }
 }
@@ -119,11 +183,20 @@ pub fn parse(raw: &[u8]) -> Result<Config, String> {
             "key" => cfg.key = want_str(value)?,
             "upstream" => cfg.upstream = want_str(value)?,
             "tick_ms" => cfg.tick_ms = want_u32(value)?,
+            "call" => {
+                let c = want_str(value)?;
+                cfg.call =
+                    PriceCall::parse(&c).ok_or_else(|| format!("call: unknown variant `{c}`"))?;
+            }
+            "repeat" => cfg.repeat = want_u32(value)?,
             other => return Err(format!("unknown field `{other}`")),
         }
     }
     if !(200..=599).contains(&cfg.status) {
         return Err("status: must be 200..=599".to_string());
+    }
+    if !(1..=10_000).contains(&cfg.repeat) {
+        return Err("repeat: must be 1..=10000".to_string());
     }
     Ok(cfg)
 }
@@ -265,6 +338,15 @@ mod tests {
         assert_eq!(c.status, 451);
         assert_eq!(c.body, "no \"way\"");
         assert_eq!(c.tick_ms, 5);
+        let p = parse(br#"{"mode":"price","call":"shared_cas","repeat":20}"#).unwrap();
+        assert_eq!(
+            (p.mode, p.call, p.repeat),
+            (Mode::Price, PriceCall::SharedCas, 20)
+        );
+        for (name, call) in PriceCall::ALL {
+            let raw = format!(r#"{{"mode":"price","call":"{name}"}}"#);
+            assert_eq!(parse(raw.as_bytes()).unwrap().call, call);
+        }
     }
 
     #[test]
@@ -275,6 +357,8 @@ mod tests {
             (br#"{"status": "x"}"#, "status: expected an integer"),
             (br#"{"status": 99}"#, "status: must be 200..=599"),
             (br#"{"tick_ms": 99999999999}"#, "tick_ms: out of range"),
+            (br#"{"call": "dance"}"#, "call: unknown variant `dance`"),
+            (br#"{"repeat": 0}"#, "repeat: must be 1..=10000"),
             (br#"{"mode":"pass","mode":"log"}"#, "duplicate field `mode`"),
             (br#"{"mode": "pass""#, "invalid JSON"),
             (br#"[1]"#, "invalid JSON"),

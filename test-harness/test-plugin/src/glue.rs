@@ -7,12 +7,13 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 use crate::config::{self, Config, Mode};
+use crate::price::{self, PriceMetrics};
 use crate::raw;
 
 const NAME: &str = "hostcalls-test";
 
 proxy_wasm::main! {{
-    proxy_wasm::set_root_context(|_| Box::new(Root { config: Rc::new(Config::default()), ticks: 0, metrics: None }));
+    proxy_wasm::set_root_context(|_| Box::new(Root { config: Rc::new(Config::default()), ticks: 0, metrics: None, price: None }));
 }}
 
 fn log(level: LogLevel, msg: &str) {
@@ -31,6 +32,7 @@ struct Root {
     config: Rc<Config>,
     ticks: u64,
     metrics: Option<MetricIds>,
+    price: Option<PriceMetrics>,
 }
 
 impl Context for Root {}
@@ -89,6 +91,13 @@ impl RootContext for Root {
                     ),
                 }
             }
+            Mode::Price => match price::define_metrics() {
+                Ok(m) => self.price = Some(m),
+                Err(s) => log(
+                    LogLevel::Warn,
+                    &format!("{NAME}: price metrics refused: status {s}"),
+                ),
+            },
             _ => {}
         }
         log(
@@ -115,6 +124,7 @@ impl RootContext for Root {
         Some(Box::new(Http {
             config: Rc::clone(&self.config),
             metrics: self.metrics,
+            price: self.price,
             echoed: Vec::new(),
         }))
     }
@@ -127,6 +137,7 @@ impl RootContext for Root {
 struct Http {
     config: Rc<Config>,
     metrics: Option<MetricIds>,
+    price: Option<PriceMetrics>,
     echoed: Vec<(String, String)>,
 }
 
@@ -317,6 +328,7 @@ impl HttpContext for Http {
             );
         }
         match self.config.mode {
+            Mode::Price => return price::on_request_headers(&self.config, self.price),
             Mode::Trap => core::arch::wasm32::unreachable(),
             Mode::Block if self.config.needle.is_empty() => return self.block(),
             Mode::EchoHeaders => {
@@ -378,6 +390,9 @@ impl HttpContext for Http {
     }
 
     fn on_http_request_body(&mut self, size: usize, eos: bool) -> Action {
+        if self.config.mode == Mode::Price {
+            return price::on_request_body(&self.config, eos);
+        }
         self.probe("request_body");
         if self.logs() {
             log(

@@ -9,4 +9,6 @@ pub mod config;
 #[cfg(target_arch = "wasm32")]
 mod glue;
 #[cfg(target_arch = "wasm32")]
+mod price;
+#[cfg(target_arch = "wasm32")]
 mod raw;
