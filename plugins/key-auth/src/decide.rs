@@ -4,7 +4,8 @@
 
 use crate::config::{CapabilityPolicy, Settings};
 use crate::credential::{extract, Presented};
-use crate::inject::{admit_plan, strip_plan, HeaderPlan};
+use crate::identity_cache::IdentityCache;
+use crate::inject::{admit_plan, sign_identity, strip_plan, HeaderPlan};
 use crate::key_store::{KeyEntry, Lookup};
 use crate::rate_window::{self, BudgetDecision, CasStore, LimitError, RateDecision};
 use crate::scope::{
@@ -107,6 +108,7 @@ pub fn decide_head(
     header: impl Fn(&str) -> Option<String>,
     now: Option<u64>,
     store: &mut dyn CasStore,
+    identities: &mut IdentityCache,
 ) -> HeadVerdict {
     let mut notes = Notes::default();
     let deny = |refusal: Refusal, notes: Notes| HeadVerdict::Refuse {
@@ -235,12 +237,17 @@ pub fn decide_head(
         }
     }
 
+    let signed_identity = settings.identity_secret.as_deref().map(|secret| {
+        let sign = || sign_identity(key, secret, now);
+        match notes.key_index {
+            Some(index) => identities.signed(index, now.unwrap_or(0), sign),
+            None => sign(),
+        }
+    });
     let plan = admit_plan(
         &settings.key_sources,
         provider,
-        key,
-        settings.identity_secret.as_deref(),
-        now,
+        signed_identity,
         extracted.stripped_path,
     );
     HeadVerdict::Admit {

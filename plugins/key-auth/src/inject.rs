@@ -38,6 +38,11 @@ pub fn identity_of(key: &KeyEntry) -> Identity {
     }
 }
 
+/// `key`'s identity signed with `secret`, issued at `now` (0 without a clock).
+pub fn sign_identity(key: &KeyEntry, secret: &[u8], now: Option<u64>) -> String {
+    identity::sign(&identity_of(key), secret, now.unwrap_or(0))
+}
+
 /// Headers to strip even from requests that are refused (nothing of the client's credential
 /// should travel further, e.g. into an access log of a later filter).
 pub fn strip_plan(sources: &[String]) -> HeaderPlan {
@@ -49,13 +54,11 @@ pub fn strip_plan(sources: &[String]) -> HeaderPlan {
     }
 }
 
-/// The full plan for an admitted request.
+/// The full plan for an admitted request (`signed_identity`: [`sign_identity`] of its key).
 pub fn admit_plan(
     sources: &[String],
     provider: Option<&Provider>,
-    key: &KeyEntry,
-    identity_secret: Option<&[u8]>,
-    now: Option<u64>,
+    signed_identity: Option<String>,
     stripped_path: Option<String>,
 ) -> HeaderPlan {
     let mut plan = strip_plan(sources);
@@ -63,8 +66,7 @@ pub fn admit_plan(
         let (name, value) = p.kind.credential_header(&p.api_key);
         plan.set.push((name.to_string(), value));
     }
-    if let Some(secret) = identity_secret {
-        let signed = identity::sign(&identity_of(key), secret, now.unwrap_or(0));
+    if let Some(signed) = signed_identity {
         plan.set.push((identity::HEADER.to_string(), signed));
     }
     if let Some(path) = stripped_path {
@@ -134,7 +136,7 @@ mod tests {
             (ProviderKind::Azure, "api-key", "sk-provider"),
         ] {
             let p = provider(kind);
-            let plan = admit_plan(&sources(), Some(&p), &key(), None, None, None);
+            let plan = admit_plan(&sources(), Some(&p), None, None);
             assert_eq!(plan.set, vec![(header.to_string(), value.to_string())]);
             // Removal happens first, so the provider header is set on a clean map.
             assert!(plan.remove.iter().any(|r| r == header));
@@ -145,14 +147,8 @@ mod tests {
     #[test]
     fn identity_is_signed_and_verifiable_only_with_the_secret() {
         let secret = b"shared-identity-secret";
-        let plan = admit_plan(
-            &sources(),
-            None,
-            &key(),
-            Some(secret),
-            Some(77),
-            Some("/p".into()),
-        );
+        let signed = sign_identity(&key(), secret, Some(77));
+        let plan = admit_plan(&sources(), None, Some(signed), Some("/p".into()));
         let value = &plan
             .set
             .iter()
@@ -165,7 +161,7 @@ mod tests {
         assert!(identity::verify(value, b"other-secret-value").is_err());
         assert!(plan.set.contains(&(":path".to_string(), "/p".to_string())));
         // Without a secret no identity is set (and the client's is still removed).
-        let plan = admit_plan(&sources(), None, &key(), None, None, None);
+        let plan = admit_plan(&sources(), None, None, None);
         assert!(plan.set.is_empty());
         assert!(plan.remove.iter().any(|r| r == "x-guardrail-identity"));
     }

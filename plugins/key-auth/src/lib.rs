@@ -8,6 +8,7 @@ pub mod config;
 pub mod credential;
 pub mod decide;
 pub mod host_store;
+pub mod identity_cache;
 pub mod inject;
 pub mod key_store;
 pub mod rate_window;
@@ -24,6 +25,7 @@ mod glue {
         decide_body, decide_head, BodyVerdict, HeadVerdict, Notes, Refusal, RequestHead,
     };
     use crate::host_store::HostStore;
+    use crate::identity_cache::IdentityCache;
     use crate::inject::HeaderPlan;
     use crate::rate_window::{self, LimitError};
     use crate::report::{self, PLUGIN};
@@ -36,15 +38,18 @@ mod glue {
     use guardrail_sdk::ApiFormat;
     use proxy_wasm::traits::{Context, HttpContext, RootContext};
     use proxy_wasm::types::{Action, ContextType, LogLevel};
+    use std::cell::RefCell;
     use std::rc::Rc;
 
     proxy_wasm::main! {{
         proxy_wasm::set_log_level(LogLevel::Info);
-        proxy_wasm::set_root_context(|_| Box::new(Root { settings: None }));
+        proxy_wasm::set_root_context(|_| Box::new(Root { settings: None, identities: Rc::default() }));
     }}
 
     struct Root {
         settings: Option<Rc<Settings>>,
+        /// Signed identities of this config's keys, shared by the VM's HTTP contexts.
+        identities: Rc<RefCell<IdentityCache>>,
     }
 
     impl Context for Root {}
@@ -63,6 +68,7 @@ mod glue {
                 return false;
             }
             self.settings = Some(Rc::new(settings));
+            self.identities = Rc::default(); // indexes belong to the config just loaded
             true
         }
 
@@ -73,6 +79,7 @@ mod glue {
             };
             Some(Box::new(Http {
                 settings,
+                identities: Rc::clone(&self.identities),
                 request_id: String::new(),
                 format: ApiFormat::Unknown,
                 content_type: None,
@@ -140,6 +147,7 @@ mod glue {
 
     struct Http {
         settings: Rc<Settings>,
+        identities: Rc<RefCell<IdentityCache>>,
         request_id: String,
         format: ApiFormat,
         content_type: Option<String>,
@@ -177,13 +185,20 @@ mod glue {
                 no_body: end_of_stream,
             };
             let now = host::now_unix(self);
+            // One VM runs one callback at a time, so the cache is never borrowed here; if it
+            // were, a fresh one signs without caching rather than trap.
+            let mut fresh = IdentityCache::new();
+            let mut shared = self.identities.try_borrow_mut().ok();
+            let identities = shared.as_deref_mut().unwrap_or(&mut fresh);
             let verdict = decide_head(
                 &self.settings,
                 &head,
                 host::request_header,
                 now,
                 &mut HostStore,
+                identities,
             );
+            drop(shared);
             match verdict {
                 HeadVerdict::Refuse {
                     refusal,

@@ -79,6 +79,7 @@ fn run_with(
         |n| hs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()),
         now,
         store,
+        &mut IdentityCache::new(),
     )
 }
 
@@ -278,6 +279,7 @@ fn no_body_requests_only_authenticate() {
         |n| (n == "authorization").then(|| "Bearer grw_prod_alpha_good".to_string()),
         Some(NOW),
         &mut MemoryStore::default(),
+        &mut IdentityCache::new(),
     );
     match v {
         HeadVerdict::Admit {
@@ -501,4 +503,32 @@ fn body_model_checks() {
         BodyVerdict::BadBody(e) => assert_eq!(e.status, 413),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_cached_identity_is_the_one_signing_would_give_in_that_second() {
+    let s = settings();
+    let auth = "Bearer grw_prod_alpha_good".to_string();
+    let mut cache = IdentityCache::new();
+    let identity_at = |now: u64, cache: &mut IdentityCache| {
+        let v = decide_head(
+            &s,
+            &head(CHAT, false),
+            |n| (n == "authorization").then(|| auth.clone()),
+            Some(now),
+            &mut MemoryStore::default(),
+            cache,
+        );
+        set_value(plan(&v), "x-guardrail-identity")
+            .unwrap()
+            .to_string()
+    };
+    let first = identity_at(NOW, &mut cache);
+    let cached = identity_at(NOW, &mut cache);
+    let uncached = identity_at(NOW, &mut IdentityCache::new());
+    assert_eq!(first, cached);
+    assert_eq!(first, uncached);
+    let later = identity_at(NOW + 1, &mut cache);
+    let (_, iat) = identity::verify(&later, SECRET.as_bytes()).unwrap();
+    assert_eq!(iat, NOW + 1, "a new second signs anew");
 }
