@@ -702,3 +702,53 @@ fn a_stale_content_length_after_a_body_edit_is_flagged() {
         }
     }
 }
+
+#[test]
+fn price_mode_makes_its_call_repeat_times_and_changes_nothing_else() {
+    // `harness bench --price` divides Envoy CPU by `repeat`: the call must really repeat
+    // (fuel grows with it) and the request must pass unchanged (but for `header_set`).
+    let calls = [
+        "nothing",
+        "header_get",
+        "header_set",
+        "header_remove",
+        "headers_all",
+        "shared_get",
+        "shared_cas",
+        "log_info",
+        "log_debug",
+        "counter",
+        "histogram",
+        "time",
+        "property",
+        "buffer_body",
+    ];
+    for call in calls {
+        let fuel = |repeat: u32| {
+            let h = host(&format!(
+                r#"{{"mode":"price","call":"{call}","repeat":{repeat}}}"#
+            ));
+            let mut total = 0;
+            for chunk in [0, 7] {
+                let out = h.exchange(&exchange(chunk));
+                assert!(out.trap.is_none(), "{call}: {:?}", out.trap);
+                assert_eq!(out.request_body_out, BODY, "{call}");
+                assert_eq!(
+                    header(&out.request_headers_out, "x-price").is_some(),
+                    call == "header_set",
+                    "{call}"
+                );
+                total = out.total_fuel;
+            }
+            total
+        };
+        let (once, many) = (fuel(1), fuel(20));
+        // Each real call costs at least its import's argument setup; `nothing` only loops.
+        let per_call = (many - once) / 19;
+        if call == "nothing" {
+            assert!(per_call <= 16, "nothing: {per_call} fuel per repeat");
+        } else {
+            assert!(per_call > 16, "{call}: fuel x1 {once}, x20 {many}");
+        }
+    }
+}
