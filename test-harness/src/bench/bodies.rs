@@ -249,6 +249,11 @@ pub fn adversarial_set(size: usize) -> Vec<NamedBody> {
             "injection decoders",
             repeated("c291cCBhbmQgYnJlYWQgYW5kIGhvbmV5", size),
         ),
+        nb(
+            "image_openers",
+            "injection markup (markdown image) scanner",
+            repeated("![", size),
+        ),
         nb("deep_json", "JSON parser depth", deep_json(size)),
         nb("many_messages", "body model segments", many_messages(size)),
     ]
