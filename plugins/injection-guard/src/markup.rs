@@ -60,41 +60,67 @@ const WEAK_LABELS: &[&str] = &[
     "### user",
 ];
 
-const HIDDEN_CSS: &[&str] = &[
-    "display:none",
-    "display: none",
-    "font-size:0",
-    "font-size: 0",
-    "visibility:hidden",
-    "visibility: hidden",
-    "opacity:0",
-    "opacity: 0",
-    "color:white",
-    "color: white",
-    "color:#fff",
-    "color: #fff",
+/// A pattern split at its one `:`: (text before, text after).
+type AroundColon = (&'static str, &'static str);
+
+const HIDDEN_CSS: &[AroundColon] = &[
+    ("display", "none"),
+    ("display", " none"),
+    ("font-size", "0"),
+    ("font-size", " 0"),
+    ("visibility", "hidden"),
+    ("visibility", " hidden"),
+    ("opacity", "0"),
+    ("opacity", " 0"),
+    ("color", "white"),
+    ("color", " white"),
+    ("color", "#fff"),
+    ("color", " #fff"),
 ];
 
-const JSON_SYSTEM_ROLE: &[&str] = &["\"role\": \"system\"", "\"role\":\"system\""];
+/// `"role": "system"` and `"role":"system"`.
+const JSON_SYSTEM_ROLE: &[AroundColon] = &[("\"role\"", " \"system\""), ("\"role\"", "\"system\"")];
 
-/// Some pattern of `patterns` occurs in `hay`, where every pattern holds one of the `anchors`
-/// (ASCII punctuation such as `<`, `[`, `:`; asserted in the tests): one pass finds the anchor
-/// bytes and each pattern is compared around them. A substring search per pattern cost ~0.6M
-/// instructions per 4 KB of source code, where `<`, `[` and `:` are everywhere.
-fn occurs(hay: &str, anchors: &[char], patterns: &[&str]) -> bool {
+// Literal patterns are compared around their anchor byte (`<`/`[` opening a template token,
+// the `:` of the others), found with one `memchr` pass: a substring search per pattern cost
+// ~0.6M instructions per 4 KB of source code, where `<`, `[` and `:` are everywhere. The
+// byte next to the anchor is compared before the rest (most candidates differ there), so
+// even text made only of anchors stays cheap.
+
+/// `prefix` is a prefix of `hay`.
+fn has_prefix(hay: &[u8], prefix: &str) -> bool {
+    let p = prefix.as_bytes();
+    p.first().is_none_or(|f| hay.first() == Some(f)) && hay.starts_with(p)
+}
+
+/// `suffix` is a suffix of `hay`.
+fn has_suffix(hay: &[u8], suffix: &str) -> bool {
+    let s = suffix.as_bytes();
+    s.last().is_none_or(|l| hay.last() == Some(l)) && hay.ends_with(s)
+}
+
+/// A token of `tokens` (each opening with `<` or `[`) occurs in `hay`.
+fn has_template_token(hay: &str, tokens: &[&str]) -> bool {
     let bytes = hay.as_bytes();
-    anchors.iter().any(|&anchor| {
-        // `match_indices` of a `char` runs on `memchr`.
-        hay.match_indices(anchor).any(|(at, _)| {
-            patterns.iter().any(|p| {
-                // A match holds the pattern's first `anchor` at `at`.
-                p.find(anchor).is_some_and(|k| {
-                    at.checked_sub(k)
-                        .and_then(|from| bytes.get(from..))
-                        .is_some_and(|h| h.starts_with(p.as_bytes()))
-                })
-            })
+    ['<', '['].iter().any(|&open| {
+        hay.match_indices(open).any(|(at, _)| {
+            let rest = bytes.get(at..).unwrap_or_default();
+            tokens.iter().any(|t| has_prefix(rest, t))
         })
+    })
+}
+
+/// A pattern of `patterns` occurs in `hay` around one of its `:`.
+fn has_around_colon(hay: &str, patterns: &[AroundColon]) -> bool {
+    let bytes = hay.as_bytes();
+    hay.match_indices(':').any(|(at, _)| {
+        let (before, after) = (
+            bytes.get(..at).unwrap_or_default(),
+            bytes.get(at + 1..).unwrap_or_default(),
+        );
+        patterns
+            .iter()
+            .any(|(b, a)| has_suffix(before, b) && has_prefix(after, a))
     })
 }
 
@@ -319,7 +345,7 @@ pub fn signals(clean: &str) -> Vec<Signal> {
     let mut out: Vec<Signal> = Vec::new();
     // Every template token and spelled-out delimiter opens with `<` or `[`.
     if (angle || bracket)
-        && (occurs(&lower, &['<', '['], TEMPLATE_TOKENS) || spelled_template_token(&lower))
+        && (has_template_token(&lower, TEMPLATE_TOKENS) || spelled_template_token(&lower))
     {
         out.push(("delimiter.chat_template", Family::Delimiter, 0.75, 0.85));
     }
@@ -339,7 +365,7 @@ pub fn signals(clean: &str) -> Vec<Signal> {
     if weak >= 2 {
         out.push(("delimiter.transcript", Family::Delimiter, 0.2, 0.45));
     }
-    if quote && colon && occurs(&lower, &[':'], JSON_SYSTEM_ROLE) {
+    if quote && colon && has_around_colon(&lower, JSON_SYSTEM_ROLE) {
         out.push(("delimiter.json_role", Family::Delimiter, 0.5, 0.7));
     }
     // `![`
@@ -353,7 +379,7 @@ pub fn signals(clean: &str) -> Vec<Signal> {
             out.push(("obfuscation.html_comment", Family::Obfuscation, 0.2, 0.35));
         }
     }
-    if colon && occurs(&lower, &[':'], HIDDEN_CSS) {
+    if colon && has_around_colon(&lower, HIDDEN_CSS) {
         out.push(("obfuscation.hidden_css", Family::Obfuscation, 0.1, 0.3));
     }
     if !clean.is_ascii() && (clean.contains('\u{1F513}') || clean.contains('\u{1F512}')) {
@@ -435,19 +461,26 @@ mod tests {
     }
 
     #[test]
-    fn every_literal_pattern_holds_its_anchor() {
-        // `occurs` finds a pattern only around one of its anchor bytes.
+    fn literal_patterns_are_found_around_their_anchor() {
+        // `has_template_token` looks only at `<` and `[`.
         for t in TEMPLATE_TOKENS {
             assert!(t.starts_with(['<', '[']), "{t}");
         }
-        for p in HIDDEN_CSS.iter().chain(JSON_SYSTEM_ROLE) {
-            assert_eq!(p.matches(':').count(), 1, "{p}");
+        for (before, after) in HIDDEN_CSS.iter().chain(JSON_SYSTEM_ROLE) {
+            assert!(
+                !before.contains(':') && !after.contains(':'),
+                "{before}:{after}"
+            );
         }
-        assert!(occurs("a <|im_end|>", &['<', '['], TEMPLATE_TOKENS));
-        assert!(occurs("<<sys>>", &['<', '['], TEMPLATE_TOKENS));
-        assert!(occurs("x{display: none}", &[':'], HIDDEN_CSS));
-        assert!(!occurs("display:: none", &[':'], HIDDEN_CSS));
-        assert!(!occurs(":", &[':'], HIDDEN_CSS));
+        assert!(has_template_token("a <|im_end|>", TEMPLATE_TOKENS));
+        assert!(has_template_token("<<sys>>", TEMPLATE_TOKENS));
+        assert!(has_template_token("[/inst]", TEMPLATE_TOKENS));
+        assert!(!has_template_token("<|im_en", TEMPLATE_TOKENS));
+        assert!(has_around_colon("x{display: none}", HIDDEN_CSS));
+        assert!(has_around_colon("color:#fff", HIDDEN_CSS));
+        assert!(!has_around_colon("display:: none", HIDDEN_CSS));
+        assert!(!has_around_colon(":", HIDDEN_CSS));
+        assert!(!has_around_colon("isplay:none", HIDDEN_CSS));
     }
 
     #[test]

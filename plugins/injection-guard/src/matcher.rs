@@ -40,8 +40,8 @@ pub struct Matcher {
     /// Per pattern: (rule, slot) pairs using it, and whether it is a prefix pattern.
     uses: Vec<(Vec<(u32, u8)>, bool)>,
     rules: Vec<CompiledRule>,
+    /// Leftmost-longest automaton over the lexicon words that split joined letters.
     seg: Option<AhoCorasick>,
-    seg_words: Vec<String>,
 }
 
 /// Why rules could not compile (names the rule).
@@ -141,7 +141,6 @@ impl Matcher {
             uses,
             rules,
             seg,
-            seg_words,
         })
     }
 
@@ -227,13 +226,11 @@ impl Matcher {
 }
 
 impl Segmenter for Matcher {
-    fn segment(&self, squashed: &str) -> Vec<String> {
+    fn segment(&self, squashed: &str) -> Vec<std::ops::Range<usize>> {
         let Some(seg) = &self.seg else {
             return Vec::new();
         };
-        seg.find_iter(squashed)
-            .filter_map(|m| self.seg_words.get(m.pattern().as_usize()).cloned())
-            .collect()
+        seg.find_iter(squashed).map(|m| m.range()).collect()
     }
 }
 

@@ -7,12 +7,15 @@
 //! spaced out by one repeated separator (`i g n o r e`, `i.g.n.o.r.e`) joined and split back
 //! into lexicon words. Obfuscation found on the way is counted as signals.
 
+use std::ops::Range;
+
 use crate::confusables::{fold, Fold};
 
 /// Splits a run of joined letters (`ignoreallprevious`) into the lexicon words it contains.
 pub trait Segmenter {
-    /// The lexicon words found in `squashed`, in order (unknown letters are skipped).
-    fn segment(&self, squashed: &str) -> Vec<String>;
+    /// Byte ranges of the lexicon words found in `squashed`, in order and not overlapping
+    /// (unknown letters are skipped).
+    fn segment(&self, squashed: &str) -> Vec<Range<usize>>;
 }
 
 /// Obfuscation observed while normalising.
@@ -482,31 +485,31 @@ const MAX_SPACED_WORD: usize = 24;
 /// one (`i g n o r e a l l`, word boundaries lost) is split into the lexicon words it contains,
 /// the letters between them kept as tokens so gaps between rule words keep their length.
 fn push_run(out: &mut Words, run: &str, one_word: bool, seg: &dyn Segmenter) {
-    let words = seg.segment(run);
-    let mut parts: Vec<String> = Vec::with_capacity(words.len() * 2 + 1);
+    // Slices of `run`: no allocation per word (a run of 100k spaced letters is 100k words).
+    let mut parts: Vec<&str> = Vec::new();
     let mut covered = true;
     let mut pos = 0usize;
-    for w in words {
-        let Some(at) = run.get(pos..).and_then(|rest| rest.find(w.as_str())) else {
+    for w in seg.segment(run) {
+        let Some(word) = run.get(w.clone()).filter(|_| w.start >= pos) else {
             continue;
         };
-        if at > 0 {
+        if w.start > pos {
             covered = false;
-            if let Some(stretch) = run.get(pos..pos + at) {
-                parts.push(stretch.to_string());
+            if let Some(stretch) = run.get(pos..w.start) {
+                parts.push(stretch);
             }
         }
-        pos += at + w.len();
-        parts.push(w);
+        pos = w.end;
+        parts.push(word);
     }
     if let Some(rest) = run.get(pos..).filter(|r| !r.is_empty()) {
         covered = false;
-        parts.push(rest.to_string());
+        parts.push(rest);
     }
     if (one_word && !covered && run.len() <= MAX_SPACED_WORD) || parts.is_empty() {
         out.push(&[run]);
     } else {
-        for p in &parts {
+        for p in parts {
             out.push(&[p]);
         }
     }
@@ -556,26 +559,26 @@ mod tests {
 
     struct NoSeg;
     impl Segmenter for NoSeg {
-        fn segment(&self, _: &str) -> Vec<String> {
+        fn segment(&self, _: &str) -> Vec<Range<usize>> {
             Vec::new()
         }
     }
 
     struct Words;
     impl Segmenter for Words {
-        fn segment(&self, s: &str) -> Vec<String> {
+        fn segment(&self, s: &str) -> Vec<Range<usize>> {
             let mut out = Vec::new();
-            let mut rest = s;
-            while !rest.is_empty() {
+            let mut at = 0usize;
+            while let Some(rest) = s.get(at..).filter(|r| !r.is_empty()) {
                 let found = ["ignore", "all", "previous", "instructions"]
                     .iter()
                     .find(|w| rest.starts_with(*w));
                 match found {
                     Some(w) => {
-                        out.push(w.to_string());
-                        rest = rest.get(w.len()..).unwrap_or("");
+                        out.push(at..at + w.len());
+                        at += w.len();
                     }
-                    None => rest = rest.get(1..).unwrap_or(""),
+                    None => at += 1,
                 }
             }
             out
