@@ -62,8 +62,9 @@ pub fn bench_config_text(plugin: &str, example: &str) -> Result<String, String> 
     Ok(v.to_string())
 }
 
-/// A named configuration variant (`--variant NAME=PLUGIN:FILE`): PLUGIN alone with the config
-/// in FILE (limits raised as for the example), measured side by side with the rest.
+/// A named variant of one plugin (`--variant NAME=PLUGIN:FILE`), measured side by side with the
+/// rest: PLUGIN alone with the config in FILE (limits raised as for the example), or, when FILE
+/// is a `.wasm`, that build of PLUGIN with its example config (to compare builds of one source).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variant {
     pub name: String,
@@ -88,13 +89,21 @@ impl Variant {
     }
 
     /// The configuration, or why it cannot be built.
-    pub fn config(&self, dist: &Path) -> Result<BenchConfig, String> {
-        let wasm = dist.join(format!("{}.wasm", self.plugin));
+    pub fn config(&self, root: &Path, dist: &Path) -> Result<BenchConfig, String> {
+        let (wasm, config_file) = if self.file.extension().is_some_and(|e| e == "wasm") {
+            let example = root.join(format!("examples/envoy/plugins/{}.json", self.plugin));
+            (self.file.clone(), example)
+        } else {
+            (
+                dist.join(format!("{}.wasm", self.plugin)),
+                self.file.clone(),
+            )
+        };
         if !wasm.is_file() {
             return Err(format!("{} missing (./build.sh)", wasm.display()));
         }
-        let text = std::fs::read_to_string(&self.file)
-            .map_err(|e| format!("{}: {e}", self.file.display()))?;
+        let text = std::fs::read_to_string(&config_file)
+            .map_err(|e| format!("{}: {e}", config_file.display()))?;
         let cfg = bench_config_text(&self.plugin, &text)?;
         Ok(BenchConfig {
             key: self.name.clone(),
@@ -233,6 +242,25 @@ mod tests {
             assert!(Variant::parse(bad).is_err(), "{bad}");
         }
         let missing = Variant::parse("v=key-auth:/nonexistent/ka.json").unwrap();
-        assert!(missing.config(Path::new("/nonexistent")).is_err());
+        assert!(missing
+            .config(Path::new("/nonexistent"), Path::new("/nonexistent"))
+            .is_err());
+    }
+
+    #[test]
+    fn a_wasm_variant_runs_that_module_with_the_example_config() {
+        let dir = std::env::temp_dir().join(format!("variant-wasm-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("examples/envoy/plugins")).unwrap();
+        let ex = r#"{"keys":[{"id":"a","rate_limit_per_minute":600}]}"#;
+        std::fs::write(dir.join("examples/envoy/plugins/key-auth.json"), ex).unwrap();
+        let module = dir.join("key-auth-oz.wasm");
+        std::fs::write(&module, b"\0asm").unwrap();
+        let v = Variant::parse(&format!("oz=key-auth:{}", module.display())).unwrap();
+        let cfg = v.config(&dir, Path::new("/nonexistent")).unwrap();
+        assert_eq!(cfg.key, "oz");
+        assert_eq!(cfg.filters.len(), 1);
+        assert_eq!(cfg.filters[0].wasm, module);
+        assert!(cfg.filters[0].config.contains("1000000000000"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -162,7 +162,7 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
         cfgs.retain(|c| c.key == "A" || only.iter().any(|o| o == &c.key));
     }
     for v in &opts.variants {
-        match v.config(&dist) {
+        match v.config(&root, &dist) {
             Ok(c) => cfgs.push(c),
             Err(e) => notes.push(format!("variant {}: skipped, {e}", v.name)),
         }

@@ -1,7 +1,8 @@
 //! `harness bench [--quick] [--rounds N] [--size-rounds N] [--duration-ms MS] [--warmup-ms MS]
 //! [--connections N] [--configs A,N,key-auth,...] [--rss-requests N] [--adversarial-requests N]
 //! [--no-sizes] [--upstream fast|mock] [--envoy-log-level L] [--plugin-config PLUGIN=FILE] [--variant NAME=PLUGIN:FILE] [--price CALL[:REPEAT],...|all] [--out FILE]`: the side-by-side Envoy benchmark (issue 8). Prints a table, then
-//! as its last line a one-line JSON summary; writes the whole report to `--out`
+//! as its last line a one-line JSON summary (a `--variant` FILE is a plugin config, or a `.wasm` build
+//! of PLUGIN run with its example config); writes the whole report to `--out`
 //! (default bench/results/latest.json; bench/results/quick.json with --quick).
 
 use std::path::PathBuf;
