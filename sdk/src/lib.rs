@@ -9,6 +9,7 @@ pub mod body_error;
 pub mod buffer;
 pub mod config;
 pub mod format;
+pub mod fuzz;
 pub mod glob;
 pub mod hash;
 pub mod identity;

@@ -6,34 +6,13 @@
 //! -p guardrail-sdk --test fuzz_bounded --release`.
 
 use guardrail_sdk::body::{parse_request, parse_response, rewrite_segments};
+use guardrail_sdk::fuzz::{self, Rng};
 use guardrail_sdk::json::{self, Limits};
 use guardrail_sdk::sse::SseParser;
 use guardrail_sdk::{stream, ApiFormat};
 
-/// xorshift64*: tiny, deterministic, good enough to drive mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
-
 fn iters() -> usize {
-    std::env::var("FUZZ_ITERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3000)
+    fuzz::iters(3000)
 }
 
 const TOKENS: &[&[u8]] = &[
@@ -62,32 +41,7 @@ const TOKENS: &[&[u8]] = &[
 ];
 
 fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
-    let mut v = seed.to_vec();
-    for _ in 0..=rng.below(4) {
-        let at = rng.below(v.len() + 1);
-        match rng.below(5) {
-            0 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                v[i] = rng.next() as u8;
-            }
-            1 => {
-                let t = TOKENS[rng.below(TOKENS.len())];
-                v.splice(at..at, t.iter().copied());
-            }
-            2 => v.truncate(at),
-            3 if !v.is_empty() => {
-                let end = (at + rng.below(16)).min(v.len());
-                v.drain(at.min(end)..end);
-            }
-            _ => {
-                let i = rng.below(v.len().max(1));
-                let end = (i + rng.below(32)).min(v.len());
-                let copy: Vec<u8> = v.get(i..end).unwrap_or_default().to_vec();
-                v.splice(at..at, copy);
-            }
-        }
-    }
-    v
+    fuzz::mutate(rng, seed, TOKENS)
 }
 
 const REQUESTS: &[(ApiFormat, &str)] = &[
@@ -115,7 +69,7 @@ const REQUESTS: &[(ApiFormat, &str)] = &[
 
 #[test]
 fn mutated_request_bodies_never_panic_and_rewrites_stay_valid() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let limits = Limits::default();
     let mut parsed = 0usize;
     for _ in 0..iters() {
@@ -146,7 +100,7 @@ fn mutated_request_bodies_never_panic_and_rewrites_stay_valid() {
 
 #[test]
 fn mutated_json_never_panics_and_spans_nest() {
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let limits = Limits {
         max_depth: 16,
         max_bytes: 1 << 16,
@@ -165,7 +119,7 @@ fn mutated_json_never_panics_and_spans_nest() {
 #[test]
 fn mutated_sse_streams_give_the_same_events_at_any_split() {
     let seed = b"event: message_start\ndata: {\"type\":\"message_start\"}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"h\xc3\xa9\"}}]}\r\n\r\n: keep-alive\n\ndata: [DONE]\n\n";
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     for _ in 0..iters() / 3 {
         let raw = mutate(&mut rng, seed);
         let mut whole = SseParser::new(4096);
@@ -210,11 +164,9 @@ fn mutated_configs_are_refused_with_a_reason_never_a_panic() {
         limits: Vec<u32>,
     }
     let seed = br#"{"mode":"block","limits":[1,2,3]}"#;
-    let mut rng = Rng(99);
-    for _ in 0..iters() {
-        let raw = mutate(&mut rng, seed);
-        if let Err(e) = guardrail_sdk::config::parse::<Cfg>(&raw) {
-            assert!(!e.to_string().is_empty());
-        }
-    }
+    let parsed = fuzz::config_mutants(seed, iters(), 99, guardrail_sdk::config::parse::<Cfg>);
+    assert!(
+        parsed > 0,
+        "no mutant parsed: only the first error path was fuzzed"
+    );
 }

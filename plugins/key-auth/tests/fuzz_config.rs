@@ -1,0 +1,17 @@
+//! Bounded config fuzzing (runs in every `./build.sh test`): mutants of the example gateway's
+//! key-auth config load or are refused with a reason, never a panic (a panic in `on_configure`
+//! would trap the VM instead of logging which field is wrong).
+
+use guardrail_sdk::fuzz;
+use key_auth::config::load;
+
+#[test]
+fn mutated_configs_are_refused_with_a_reason_never_a_panic() {
+    let seed = include_bytes!("../../../examples/envoy/plugins/key-auth.json");
+    assert!(load(seed).is_ok(), "the example config itself must load");
+    let parsed = fuzz::config_mutants(seed, fuzz::iters(1000), 0x4E7, load);
+    assert!(
+        parsed > 0,
+        "no mutant parsed: only the first error path was fuzzed"
+    );
+}
