@@ -74,8 +74,8 @@ pub fn mutate(rng: &mut Rng, seed: &[u8], tokens: &[&[u8]]) -> Vec<u8> {
     v
 }
 
-/// JSON-breaking fragments for config mutants.
-pub const CONFIG_TOKENS: &[&[u8]] = &[
+/// JSON-breaking fragments (configs and bodies).
+pub const JSON_TOKENS: &[&[u8]] = &[
     b"\"",
     b"\\",
     b"{",
@@ -109,7 +109,7 @@ pub fn config_mutants<T, E: core::fmt::Display>(
     let mut rng = Rng::new(rng_seed);
     let mut parsed = 0;
     for _ in 0..rounds {
-        let raw = mutate(&mut rng, seed, CONFIG_TOKENS);
+        let raw = mutate(&mut rng, seed, JSON_TOKENS);
         match parse(&raw) {
             Ok(_) => parsed += 1,
             Err(e) => assert!(
