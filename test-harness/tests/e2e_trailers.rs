@@ -1,13 +1,15 @@
 //! A request body that ends with trailers instead of an end-of-stream body callback (the
 //! coraza-proxy-wasm bypass) through the shipped chain in real Envoy: it is still scanned and a
-//! bad request never reaches the upstream. Sent as HTTP/1.1 chunked with trailer fields (the
-//! gateway enables HTTP/1 trailers; HTTP/2 trailers take the same filter path).
+//! bad request never reaches the upstream. Each case is sent three ways: HTTP/1.1 chunked with
+//! trailer fields (the gateway enables HTTP/1 trailers), HTTP/2 (cleartext, prior knowledge:
+//! the listener's `codec_type: AUTO` detects the preface) with a trailers HEADERS frame, and
+//! HTTP/2 ending with END_STREAM on the last DATA frame.
 //! Needs Envoy and dist/*.wasm: run `./build.sh test`.
 
 use std::time::Duration;
 
 use guardrail_harness::envoy::test_chain::start_shipped_chain;
-use guardrail_harness::http_client::send_chunked_with_trailers;
+use guardrail_harness::http_client::{h2, send_chunked_with_trailers, Response};
 use guardrail_harness::mock_upstream::MockUpstream;
 
 #[test]
@@ -18,21 +20,37 @@ fn bodies_ended_by_trailers_are_still_scanned() {
         ("authorization", "Bearer grw_demo_alpha_7f3a9c1e5b2d4068"),
         ("content-type", "application/json"),
     ];
-    let send = |body: &[u8]| {
-        let chunks: Vec<&[u8]> = body.chunks(16).collect();
+    let chunks = |body: &'static [u8]| body.chunks(16).collect::<Vec<&[u8]>>();
+    let trailers = [("x-trailer", "end")];
+    let pause = Duration::from_millis(5);
+    let http1 = |body: &'static [u8]| -> Response {
+        let path = "/v1/chat/completions";
         send_chunked_with_trailers(
             envoy.addr(),
             "POST",
-            "/v1/chat/completions",
+            path,
             &headers,
-            &chunks,
-            &[("x-trailer", "end")],
-            Duration::from_millis(5),
+            &chunks(body),
+            &trailers,
+            pause,
         )
         .and_then(|r| r.into_response())
-        .expect("response")
+        .expect("HTTP/1.1 response")
     };
-    let mut cases: Vec<(&str, &[u8], u16)> = vec![(
+    let http2 = |body: &'static [u8], trailers: &[(&str, &str)]| -> Response {
+        let path = "/v1/chat/completions";
+        h2::send(
+            envoy.addr(),
+            "POST",
+            path,
+            &headers,
+            &chunks(body),
+            trailers,
+            pause,
+        )
+        .expect("HTTP/2 response")
+    };
+    let mut cases: Vec<(&str, &'static [u8], u16)> = vec![(
         "clean",
         br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Plan a trip to Lisbon."}]}"#,
         200,
@@ -67,18 +85,46 @@ fn bodies_ended_by_trailers_are_still_scanned() {
         cases.len() > 1,
         "the chain has body-scanning plugins: {names:?}"
     );
+    let h2_requests = 2 * cases.len() as u64;
     for (name, body, want) in cases {
-        let before = up.request_count();
-        let r = send(body);
-        assert_eq!(r.status, want, "{name}: {}", r.text());
-        if want != 200 {
-            assert_eq!(up.request_count(), before, "{name}: reached the upstream");
-        } else {
+        let transports: [(&str, &dyn Fn() -> Response); 3] = [
+            ("HTTP/1.1 + trailers", &|| http1(body)),
+            ("HTTP/2 + trailers", &|| http2(body, &trailers)),
+            ("HTTP/2", &|| http2(body, &[])),
+        ];
+        for (how, send) in transports {
+            let before = up.request_count();
+            let r = send();
+            assert_eq!(r.status, want, "{name} over {how}: {}", r.text());
+            let forwarded = up.request_count() - before;
             assert_eq!(
-                up.request_count(),
-                before + 1,
-                "{name}: clean request forwarded"
+                forwarded,
+                usize::from(want == 200),
+                "{name} over {how}: upstream saw {forwarded}"
             );
+            if want != 200 {
+                assert!(
+                    r.text().contains("\"error\""),
+                    "{name} over {how}: not a provider error: {}",
+                    r.text()
+                );
+            }
         }
     }
+    // The HTTP/2 cases really were HTTP/2 on the listener (not a fallback to HTTP/1.1).
+    let stats = envoy
+        .admin_get("/stats?filter=downstream_cx_http2_total")
+        .expect("admin");
+    let h2_connections: u64 = stats
+        .text()
+        .lines()
+        .filter(|l| l.starts_with("http.") && l.contains("downstream_cx_http2_total"))
+        .filter_map(|l| l.rsplit(": ").next()?.trim().parse::<u64>().ok())
+        .sum();
+    assert_eq!(
+        h2_connections,
+        h2_requests,
+        "HTTP/2 connections seen by Envoy: {}",
+        stats.text()
+    );
 }
