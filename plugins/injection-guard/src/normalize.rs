@@ -286,7 +286,22 @@ impl Building {
         }
     }
 
+    /// `push` of a lowercase ASCII letter inside a token (`cur` not empty): the only state it
+    /// changes, without the case, camelCase and leetspeak checks of the general path.
+    #[inline(always)]
+    fn extend_lower(&mut self, c: char, origin: Origin) {
+        self.piece_len += 1;
+        self.prev_upper = false;
+        self.has_letter = true;
+        self.mark_origin(origin);
+        self.cur.push(c);
+    }
+
     fn push(&mut self, c: char, origin: Origin) {
+        if c.is_ascii_lowercase() && !self.cur.is_empty() {
+            self.extend_lower(c, origin);
+            return;
+        }
         let upper = c.is_uppercase();
         if self.cur.is_empty() {
             self.bounds.clear();
@@ -311,15 +326,20 @@ impl Building {
         } else if leet(c).is_some() {
             self.has_leet = true;
         }
-        match origin {
-            Origin::Ascii => self.ascii = true,
-            Origin::Foreign => self.foreign = true,
-            _ => {}
-        }
+        self.mark_origin(origin);
         if c.is_ascii() {
             self.cur.push(c.to_ascii_lowercase());
         } else {
             self.cur.extend(c.to_lowercase());
+        }
+    }
+
+    #[inline(always)]
+    fn mark_origin(&mut self, origin: Origin) {
+        match origin {
+            Origin::Ascii => self.ascii = true,
+            Origin::Foreign => self.foreign = true,
+            _ => {}
         }
     }
 
@@ -337,6 +357,18 @@ impl Building {
         }
         let text = self.cur.as_str();
         let split = !self.bounds.is_empty() && self.camel && self.piece_ok();
+        if !split && !fold_leet {
+            // One plain token (most of them): copied as is.
+            let from = toks.text.len();
+            toks.text.push_str(text);
+            toks.list.push(Tok {
+                start: from,
+                end: toks.text.len(),
+                gap,
+            });
+            self.reset();
+            return;
+        }
         let mut start = 0usize;
         let mut gap = gap;
         let ends = self.bounds.iter().copied().filter(|_| split);
@@ -357,6 +389,11 @@ impl Building {
             gap = None;
             start = end;
         }
+        self.reset();
+    }
+
+    /// Ready for the next token (the buffers keep their capacity).
+    fn reset(&mut self) {
         self.cur.clear();
         self.has_letter = false;
         self.has_leet = false;
@@ -377,6 +414,13 @@ fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Toks {
     let mut pending_gap: Option<char> = None;
     let mut i = 0usize;
     while let Some(&(c, origin)) = chars.get(i) {
+        if c.is_ascii_lowercase() && !b.cur.is_empty() {
+            // Most of prose: a lowercase ASCII letter inside a token is a word character that
+            // only extends it (no gap to close, no leetspeak context to read).
+            b.extend_lower(c, origin);
+            i += 1;
+            continue;
+        }
         let next = chars.get(i + 1).map(|p| p.0);
         let prev = i.checked_sub(1).and_then(|j| chars.get(j)).map(|p| p.0);
         let word_char = is_word_char(c)
@@ -424,7 +468,11 @@ fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Toks {
     toks
 }
 
+#[inline]
 fn single(toks: &Toks, t: &Tok) -> Option<char> {
+    if t.end.saturating_sub(t.start) > 4 {
+        return None; // longer than any one char: the common case, decided without decoding
+    }
     let mut it = toks.text(t).chars();
     let c = it.next()?;
     if it.next().is_some() {
@@ -634,6 +682,10 @@ mod tests {
             ("1-g-n-0-r-3 @-l-l", "ignore all"),
             ("i g n o r e   m e", "ignore me"),
             ("Hello! Wow", "hello wow"),
+            // Lowercase letters after capitals take the fast path in `Building`: camelCase
+            // pieces and case mixing must still be told apart.
+            ("getSystemPromptNow", "get system prompt now"),
+            ("ABCdef ghIJ aBc", "abcdef ghij abc"),
         ];
         for (input, want) in cases {
             assert_eq!(words(input), want, "{input:?}");
@@ -648,6 +700,8 @@ mod tests {
         let n = normalize("hello \u{200B} world", &NoSeg);
         assert_eq!(n.signals.invisible_in_word, 0);
         let n = normalize("ignоre", &NoSeg); // Cyrillic o
+        assert_eq!(n.signals.mixed_script_tokens, 1);
+        let n = normalize("оgnore", &NoSeg); // Cyrillic o first, ASCII letters after it
         assert_eq!(n.signals.mixed_script_tokens, 1);
         let n = normalize("привет", &NoSeg);
         assert_eq!(n.signals.mixed_script_tokens, 0);
