@@ -38,17 +38,15 @@ fn bodies_ended_by_trailers_are_still_scanned() {
         .expect("HTTP/1.1 response")
     };
     let http2 = |body: &'static [u8], trailers: &[(&str, &str)]| -> Response {
-        let path = "/v1/chat/completions";
-        h2::send(
-            envoy.addr(),
-            "POST",
-            path,
-            &headers,
-            &chunks(body),
+        let request = h2::Request {
+            method: "POST",
+            path: "/v1/chat/completions",
+            headers: &headers,
+            chunks: &chunks(body),
             trailers,
             pause,
-        )
-        .expect("HTTP/2 response")
+        };
+        h2::send(envoy.addr(), &request).expect("HTTP/2 response")
     };
     let mut cases: Vec<(&str, &'static [u8], u16)> = vec![(
         "clean",

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::hpack;
 use super::wire::invalid;
-use super::{Response, READ_TIMEOUT};
+use super::Response;
 
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -98,27 +98,35 @@ fn content(f: &Frame) -> io::Result<&[u8]> {
         .ok_or_else(|| invalid("h2: padding longer than the frame"))
 }
 
-/// Send one request over HTTP/2 and read the whole answer. `chunks` become DATA frames (split
-/// further at the maximum frame size), `pause` apart; with `trailers` the body is ended by a
-/// trailers HEADERS frame, without them by END_STREAM on the last DATA frame.
-pub fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    chunks: &[&[u8]],
-    trailers: &[(&str, &str)],
-    pause: Duration,
-) -> io::Result<Response> {
+/// One HTTP/2 request: `chunks` become DATA frames (split further at the maximum frame size),
+/// `pause` apart; with `trailers` the body is ended by a trailers HEADERS frame, without them
+/// by END_STREAM on the last DATA frame.
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub chunks: &'a [&'a [u8]],
+    pub trailers: &'a [(&'a str, &'a str)],
+    pub pause: Duration,
+}
+
+/// Send `req` on stream 1 of a new connection and read the whole answer.
+pub fn send(addr: SocketAddr, req: &Request) -> io::Result<Response> {
+    let Request {
+        method,
+        path,
+        headers,
+        chunks,
+        trailers,
+        pause,
+    } = *req;
     let total: usize = chunks.iter().map(|c| c.len()).sum();
     if total > WINDOW {
         return Err(invalid(
             "h2: the test client sends at most 65,535 body bytes",
         ));
     }
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(READ_TIMEOUT))?;
-    stream.set_nodelay(true)?;
+    let mut stream = super::connect(addr)?;
     let authority = addr.to_string();
     let mut fields: Vec<(&str, &str)> = vec![
         (":method", method),

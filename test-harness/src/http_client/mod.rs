@@ -16,6 +16,14 @@ use wire::Head;
 /// hang it).
 pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A test connection: reads time out after `READ_TIMEOUT`, writes go out at once.
+pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(READ_TIMEOUT))?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
 /// A complete response.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -153,9 +161,7 @@ pub fn send(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> io::Result<StreamingResponse> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(READ_TIMEOUT))?;
-    stream.set_nodelay(true)?;
+    let mut stream = connect(addr)?;
     let mut head = format!("{method} {path} HTTP/1.1\r\n");
     let has = |n: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
     if !has("host") {
@@ -204,9 +210,7 @@ pub fn send_chunked_with_trailers(
     trailers: &[(&str, &str)],
     pause: Duration,
 ) -> io::Result<StreamingResponse> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(READ_TIMEOUT))?;
-    stream.set_nodelay(true)?;
+    let mut stream = connect(addr)?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
