@@ -286,8 +286,8 @@ impl Building {
         }
     }
 
-    /// `push` of a lowercase ASCII letter inside a token (`cur` not empty): the only state it
-    /// changes, without the case, camelCase and leetspeak checks of the general path.
+    /// What `push` does with a lowercase ASCII letter inside a token (`cur` not empty), without
+    /// its case, camelCase and leetspeak checks: the tokenizer's path for most of prose.
     #[inline(always)]
     fn extend_lower(&mut self, c: char, origin: Origin) {
         self.piece_len += 1;
@@ -298,10 +298,6 @@ impl Building {
     }
 
     fn push(&mut self, c: char, origin: Origin) {
-        if c.is_ascii_lowercase() && !self.cur.is_empty() {
-            self.extend_lower(c, origin);
-            return;
-        }
         let upper = c.is_uppercase();
         if self.cur.is_empty() {
             self.bounds.clear();
