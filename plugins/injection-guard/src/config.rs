@@ -183,6 +183,14 @@ fn valid_header(name: &str) -> bool {
 }
 
 impl Config {
+    /// Parse the plugin configuration and check the parts serde cannot (what `on_configure`
+    /// does before it builds the detector).
+    pub fn from_json(raw: &[u8]) -> Result<Config, String> {
+        let c: Config = guardrail_sdk::config::parse(raw).map_err(|e| e.to_string())?;
+        c.validate()?;
+        Ok(c)
+    }
+
     /// Check every field; the error names the field.
     pub fn validate(&self) -> Result<(), String> {
         let t = &self.thresholds;

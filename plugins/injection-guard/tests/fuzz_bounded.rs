@@ -6,7 +6,7 @@
 
 use guardrail_sdk::fuzz::{self, Rng};
 use injection_guard::config::Config;
-use injection_guard::detector::{Detector, Trust};
+use injection_guard::detector::Trust;
 
 /// What attackers splice into text: invisibles, bidi, tag characters, look-alikes, styled and
 /// combining letters, leetspeak, spacing, markup, encodings, chat-template tokens.
@@ -48,15 +48,11 @@ const SEEDS: &[&str] = &[
     "fn main() { println!(\"{}\", 1 + 1); } // why does this print 2?",
 ];
 
-fn detector() -> (Config, Detector) {
-    let config = Config::default();
-    let detector = config.detector().expect("the default detector builds");
-    (config, detector)
-}
-
 #[test]
 fn mutated_texts_never_panic_and_keep_the_invariants() {
-    let (_, d) = detector();
+    let d = Config::default()
+        .detector()
+        .expect("the default detector builds");
     let mut rng = Rng::new(0x1D6A4D);
     let trusts = [Trust::Trusted, Trust::User, Trust::Model, Trust::Data];
     for i in 0..fuzz::iters(1500) {
@@ -100,11 +96,8 @@ fn mutated_texts_never_panic_and_keep_the_invariants() {
 #[test]
 fn mutated_configs_are_refused_with_a_reason_never_a_panic() {
     let seed = include_bytes!("../../../examples/envoy/plugins/injection-guard.json");
-    let parse = |raw: &[u8]| -> Result<Detector, String> {
-        let c = guardrail_sdk::config::parse::<Config>(raw).map_err(|e| e.to_string())?;
-        c.validate()?;
-        c.detector()
-    };
+    // What `on_configure` runs on the plugin configuration.
+    let parse = |raw: &[u8]| Config::from_json(raw)?.detector();
     assert!(parse(seed).is_ok(), "the example config itself must load");
     let parsed = fuzz::config_mutants(seed, fuzz::iters(600), 0xC0F16, parse);
     assert!(

@@ -13,7 +13,7 @@ use crate::leak_watch::LeakWatch;
 use guardrail_sdk::buffer::{self, BodyCollector, BodyPolicy};
 use guardrail_sdk::host::{self, Level, Metrics};
 use guardrail_sdk::provider_error::style_for;
-use guardrail_sdk::{body, config, ApiFormat};
+use guardrail_sdk::{body, ApiFormat};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 use std::rc::Rc;
@@ -42,9 +42,7 @@ impl Context for Root {}
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
         let raw = self.get_plugin_configuration().unwrap_or_default();
-        let parsed = config::parse::<Config>(&raw).map_err(|e| e.to_string());
-        let built = parsed.and_then(|c| {
-            c.validate()?;
+        let built = Config::from_json(&raw).and_then(|c| {
             let detector = c.detector()?;
             let fragments = c
                 .canary
