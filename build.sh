@@ -69,6 +69,13 @@ cmd_build() {
     done
     cp "target/$WASM_TARGET/release/hostcalls_test_plugin.wasm" "dist/hostcalls-test.wasm"
     cp "target/$WASM_TARGET/release/template_detector.wasm" "dist/template-detector.wasm"
+    # Keep only the proxy-wasm callbacks each plugin declares (guardrail_sdk::callbacks!): a host
+    # skips an unexported callback without entering the VM. hostcalls-test stays untrimmed: it
+    # is the benchmark's no-op floor with the SDK's default exports, and tests every callback.
+    cargo build --quiet -p wasm-trim
+    local trimmed=()
+    for c in "${PLUGINS[@]}" template-detector; do trimmed+=("dist/$c.wasm"); done
+    target/debug/wasm-trim "${trimmed[@]}" >/dev/null
     printf '%-24s %10s\n' plugin "size (KiB)"
     for c in "${PLUGINS[@]}"; do
         awk -v n="$c.wasm" -v b="$(stat -c %s "dist/$c.wasm")" 'BEGIN { printf "%-24s %10.1f\n", n, b / 1024 }'

@@ -36,12 +36,22 @@ fn module_importing(imports: &[(&str, &str)]) -> Vec<u8> {
     section(&mut out, 2, &body);
     section(&mut out, 3, &[1, 1]);
     section(&mut out, 5, &[1, 0x00, 2]);
-    let marker = "proxy_abi_version_0_2_1";
-    let mut exports = vec![2];
-    exports.extend(leb(marker.len() as u32));
-    exports.extend(marker.as_bytes());
-    exports.push(0x00);
-    exports.extend(leb(imports.len() as u32));
+    // The ABI marker and the lifecycle exports a host requires (Kong refuses a module without
+    // them), all on the one defined function: the audit never runs it.
+    let names = [
+        "proxy_abi_version_0_2_1",
+        "proxy_on_memory_allocate",
+        "proxy_on_context_create",
+        "proxy_on_vm_start",
+        "proxy_on_configure",
+    ];
+    let mut exports = leb(names.len() as u32 + 1);
+    for name in names {
+        exports.extend(leb(name.len() as u32));
+        exports.extend(name.as_bytes());
+        exports.push(0x00);
+        exports.extend(leb(imports.len() as u32));
+    }
     exports.extend([6]);
     exports.extend(b"memory");
     exports.extend([0x02, 0x00]);
@@ -281,6 +291,37 @@ fn istio_kong_and_apisix_examples_carry_the_example_gateway_plugin_configs() {
         assert!(
             apisix.contains(&format!("conf: '{compact}'")),
             "apisix.yaml {plugin}: {stale}"
+        );
+    }
+}
+
+#[test]
+fn shipped_plugins_export_only_their_declared_callbacks() {
+    // build.sh trims every plugin with tools/wasm-trim; this fails if a module in dist/ was
+    // copied without that step or declares a callback it does not export.
+    for plugin in [
+        "key-auth",
+        "model-allowlist",
+        "injection-guard",
+        "pii-redact",
+        "template-detector",
+    ] {
+        let raw = std::fs::read(dist(plugin)).unwrap();
+        let declared = wasm_trim::trim::declared(&raw).unwrap();
+        assert!(declared.iter().any(|d| d == "request_headers"), "{plugin}");
+        for export in wasm_trim::read(&raw).unwrap().exports {
+            let Some(cb) = export.strip_prefix("proxy_on_") else {
+                continue;
+            };
+            assert!(
+                wasm_trim::trim::LIFECYCLE.contains(&export.as_str())
+                    || declared.iter().any(|d| d == cb),
+                "{plugin} exports {export} but does not declare it"
+            );
+        }
+        assert!(
+            wasm_trim::trim(&raw).unwrap().dropped.is_empty(),
+            "{plugin}"
         );
     }
 }

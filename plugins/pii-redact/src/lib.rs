@@ -39,6 +39,16 @@ mod glue {
         proxy_wasm::set_root_context(|_| Box::new(Root { settings: None }));
     }}
 
+    // The callbacks below; build.sh drops the dispatcher's other exports (see the SDK's `callbacks`).
+    guardrail_sdk::callbacks!(
+        request_headers,
+        request_body,
+        request_trailers,
+        response_headers,
+        response_body,
+        response_trailers
+    );
+
     struct Root {
         settings: Option<Rc<Settings>>,
     }

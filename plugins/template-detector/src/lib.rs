@@ -27,6 +27,14 @@ proxy_wasm::main! {{
     proxy_wasm::set_root_context(|_| Box::new(Root { config: Rc::new(Config::default()) }));
 }}
 
+// The callbacks below; build.sh drops the dispatcher's other exports (see the SDK's `callbacks`).
+guardrail_sdk::callbacks!(
+    request_headers,
+    request_body,
+    request_trailers,
+    http_call_response
+);
+
 struct Root {
     config: Rc<Config>,
 }

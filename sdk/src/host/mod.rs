@@ -5,6 +5,7 @@
 mod abi;
 mod body;
 mod call;
+pub mod callbacks;
 mod clock;
 mod metrics;
 mod random;

@@ -4,7 +4,6 @@
 pub mod hosts;
 pub mod plugins;
 pub mod report;
-pub mod wasm_module;
 
 pub use hosts::{Capability, Host, Support};
 pub use report::{PluginReport, Status};
@@ -24,7 +23,9 @@ pub fn audit_file(path: &Path) -> Result<PluginReport> {
 
 /// Audits module bytes named `file` whose plugin name is `stem`.
 pub fn audit_bytes(file: &str, stem: &str, raw: &[u8]) -> Result<PluginReport> {
-    let facts = wasm_module::read(raw).with_context(|| format!("parsing {file}"))?;
+    let facts = wasm_trim::read(raw)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("parsing {file}"))?;
     let profile = plugins::profile(stem);
     Ok(report::build(file, stem, &facts, raw, &profile))
 }

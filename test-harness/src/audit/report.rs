@@ -2,9 +2,9 @@
 
 use super::hosts::{support, Capability, Host, Support};
 use super::plugins::{generic_effect, PluginProfile};
-use super::wasm_module::{contains_bytes, Import, ModuleFacts};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use wasm_trim::{Import, ModuleFacts};
 
 /// The verdict for one plugin on one host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,6 +142,12 @@ fn host_report(host: Host, facts: &ModuleFacts, raw: &[u8], profile: &PluginProf
                 .to_string(),
         })
         .collect();
+    missing.extend(
+        required_exports(host)
+            .iter()
+            .filter(|name| !exports(facts, name))
+            .map(|name| format!("export {name}")),
+    );
     let notes = callback_notes(host, facts, raw, profile);
     let status = if !missing.is_empty() {
         Status::Missing
@@ -158,6 +164,29 @@ fn host_report(host: Host, facts: &ModuleFacts, raw: &[u8], profile: &PluginProf
         notes,
         linked_only,
     }
+}
+
+/// Exports without which a host refuses the module. Kong: ngx_wasm_module's filter load
+/// (`ngx_proxy_wasm.c`) fails on a missing allocator or one of context create, vm start and
+/// plugin start (`proxy_on_configure` in ABI 0.2.1). Envoy's proxy-wasm-cpp-host and APISIX
+/// treat the callbacks as optional, but without an allocator no data reaches the module.
+/// `wasm-trim` always keeps all of these.
+fn required_exports(host: Host) -> &'static [&'static str] {
+    match host {
+        Host::Kong => &[
+            "proxy_on_memory_allocate",
+            "proxy_on_context_create",
+            "proxy_on_vm_start",
+            "proxy_on_configure",
+        ],
+        Host::Envoy | Host::Apisix => &["proxy_on_memory_allocate"],
+    }
+}
+
+/// True when `needle` occurs anywhere in the module bytes (used to spot string constants such
+/// as APISIX's `wasm_process_req_body` property name in a data segment).
+fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn exports(facts: &ModuleFacts, name: &str) -> bool {
@@ -329,4 +358,43 @@ pub fn to_json(report: &PluginReport) -> serde_json::Value {
         "unprovided": report.unprovided,
         "hosts": hosts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_byte_strings() {
+        assert!(contains_bytes(
+            b"..wasm_process_req_body..",
+            b"wasm_process_req_body"
+        ));
+        assert!(!contains_bytes(b"wasm_process", b"wasm_process_req_body"));
+        assert!(!contains_bytes(b"abc", b""));
+    }
+
+    #[test]
+    fn kong_refuses_a_module_without_its_lifecycle_exports() {
+        let mut facts = ModuleFacts {
+            exports: vec![
+                "proxy_on_memory_allocate".into(),
+                "proxy_on_context_create".into(),
+                "proxy_on_configure".into(),
+            ],
+            ..ModuleFacts::default()
+        };
+        let profile = crate::audit::plugins::profile("model-allowlist");
+        let kong = host_report(Host::Kong, &facts, b"", &profile);
+        assert_eq!(kong.status, Status::Missing);
+        assert_eq!(kong.missing, vec!["export proxy_on_vm_start"]);
+        assert_eq!(
+            host_report(Host::Envoy, &facts, b"", &profile).status,
+            Status::Ok
+        );
+        facts.exports.push("proxy_on_vm_start".into());
+        assert!(host_report(Host::Kong, &facts, b"", &profile)
+            .missing
+            .is_empty());
+    }
 }

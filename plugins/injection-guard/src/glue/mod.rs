@@ -25,6 +25,17 @@ proxy_wasm::main! {{
     proxy_wasm::set_root_context(|_| Box::new(Root { state: None }));
 }}
 
+// The callbacks below; build.sh drops the dispatcher's other exports (see the SDK's `callbacks`).
+guardrail_sdk::callbacks!(
+    request_headers,
+    request_body,
+    request_trailers,
+    response_headers,
+    response_body,
+    response_trailers,
+    http_call_response
+);
+
 pub(crate) struct State {
     pub config: Config,
     pub detector: Detector,

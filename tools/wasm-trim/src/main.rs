@@ -1,0 +1,33 @@
+//! wasm-trim CLI: `wasm-trim FILE.wasm...` trims each module in place (see `trim`) and prints
+//! what it dropped; exits non-zero, leaving the file as it was, on any error.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let files: Vec<String> = std::env::args().skip(1).collect();
+    if files.is_empty() {
+        eprintln!("usage: wasm-trim FILE.wasm...");
+        return ExitCode::from(2);
+    }
+    for file in &files {
+        let result = std::fs::read(file)
+            .map_err(|e| e.to_string())
+            .and_then(|raw| wasm_trim::trim(&raw))
+            .and_then(|t| {
+                std::fs::write(file, &t.bytes).map_err(|e| e.to_string())?;
+                Ok(t)
+            });
+        match result {
+            Ok(t) => println!(
+                "{file}: callbacks {}; dropped {} exports",
+                t.declared.join(" "),
+                t.dropped.len()
+            ),
+            Err(e) => {
+                eprintln!("wasm-trim: {file}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
