@@ -3,6 +3,7 @@
 //! character (0-9 or X).
 
 use super::chars::{at, before, is_alnum};
+use super::skip::next_digit;
 use crate::entity::Span;
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -16,8 +17,12 @@ const PROVINCES: &[u32] = &[
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
-    while i + 18 <= b.len() {
-        if at(b, i).is_ascii_digit() && !is_alnum(before(b, i)) {
+    loop {
+        i = next_digit(b, i);
+        if i + 18 > b.len() {
+            break;
+        }
+        if !is_alnum(before(b, i)) {
             if let Some(id) = b.get(i..i + 18) {
                 if !is_alnum(at(b, i + 18)) && valid(id) {
                     out.push(Span {
@@ -29,7 +34,11 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
                 }
             }
         }
+        // No start inside the rest of this digit run (a digit before each).
         i += 1;
+        while at(b, i).is_ascii_digit() {
+            i += 1;
+        }
     }
 }
 

@@ -2,58 +2,129 @@
 //! issuer prefix (IIN) for that length and a valid Luhn check digit.
 
 use super::chars::{at, before, is_alnum, is_digit, keyword_before, luhn_ok};
+use super::skip::next_digit;
 use crate::entity::Span;
 
 /// Words that make a digit run a product/book code, not a card.
 const VETO: &[&str] = &["isbn", "ean", "upc", "gtin", "imei"];
 
 /// Every card number in `text`.
+///
+/// A long run of groups (`4111 1111 1111 1112 4111 ...`) is walked once: when the groups from
+/// one start hold more than 19 digits, every later group start of the same run but the last
+/// sees the same groups to the same end (same separator), so it is refused from the count of
+/// digits left instead of being parsed again.
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
+    // (start of the run's last group, digits from the next group start to the run's end)
+    let mut long_run: Option<(usize, usize)> = None;
     let mut i = 0;
-    while i < b.len() {
-        if !is_digit(at(b, i)) {
-            i += 1;
-            continue;
+    loop {
+        i = next_digit(b, i);
+        if i >= b.len() {
+            break;
         }
-        let next = match candidate(b, i) {
-            Some(end) => {
-                out.push(Span { start: i, end });
-                end
-            }
-            None => i + 1,
+        // `i` starts a digit run: the previous byte is not a digit.
+        let run_end = i
+            + 1
+            + b.get(i + 1..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+        let outcome = match long_run {
+            Some((last, left)) if i < last && left > 19 => Outcome::NoCard,
+            _ => candidate(b, i),
         };
-        // Never restart inside a digit run.
-        i = next;
-        while i < b.len() && is_digit(at(b, i)) && is_digit(before(b, i)) {
-            i += 1;
+        match outcome {
+            Outcome::Card(end) => {
+                out.push(Span { start: i, end });
+                long_run = None;
+                i = end;
+                continue;
+            }
+            Outcome::TooLong => {
+                let (last, total) = groups_from(b, i);
+                long_run = Some((last, total.saturating_sub(run_end - i)));
+            }
+            Outcome::NoCard => {
+                if let Some((_, left)) = long_run.as_mut() {
+                    *left = left.saturating_sub(run_end - i);
+                }
+            }
         }
+        // Never restart inside a digit run.
+        i = run_end;
     }
 }
 
-fn candidate(b: &[u8], start: usize) -> Option<usize> {
+enum Outcome {
+    Card(usize),
+    NoCard,
+    /// More than 19 digits in the groups from this start.
+    TooLong,
+}
+
+/// The groups `candidate` walks from `start`, without its digit limit: (start of the last
+/// group, number of digits).
+fn groups_from(b: &[u8], start: usize) -> (usize, usize) {
+    let mut sep: Option<u8> = None;
+    let mut j = start;
+    let mut digits = 0;
+    loop {
+        let gs = j;
+        while is_digit(at(b, j)) {
+            j += 1;
+        }
+        digits += j - gs;
+        let c = at(b, j);
+        if (c == b' ' || c == b'-') && is_digit(at(b, j + 1)) && sep.is_none_or(|s| s == c) {
+            sep = Some(c);
+            j += 1;
+            continue;
+        }
+        return (gs, digits);
+    }
+}
+
+fn candidate(b: &[u8], start: usize) -> Outcome {
     let p = before(b, start);
     if is_alnum(p)
         || p == b'_'
         || p == b'.'
         || ((p == b'-' || p == b',') && is_alnum(before(b, start - 1)))
     {
-        return None;
+        return Outcome::NoCard;
     }
-    let mut digits: Vec<u8> = Vec::with_capacity(19);
-    let mut groups: Vec<usize> = Vec::new();
+    match groups(b, start) {
+        Ok(Some(end)) => Outcome::Card(end),
+        Ok(None) => Outcome::NoCard,
+        Err(TooLong) => Outcome::TooLong,
+    }
+}
+
+struct TooLong;
+
+/// The card whose digits start at `start` (look-behind already checked).
+fn groups(b: &[u8], start: usize) -> Result<Option<usize>, TooLong> {
+    let mut digits = [0u8; 19];
+    let mut n = 0usize;
+    let mut n_groups = 0usize;
+    let mut odd_group = false;
     let mut sep: Option<u8> = None;
     let mut j = start;
     loop {
         let gs = j;
-        while is_digit(at(b, j)) {
-            digits.push(at(b, j));
-            j += 1;
-            if digits.len() > 19 {
-                return None;
+        while let Some(&c) = b.get(j).filter(|c| c.is_ascii_digit()) {
+            match digits.get_mut(n) {
+                Some(slot) => *slot = c,
+                None => return Err(TooLong),
             }
+            n += 1;
+            j += 1;
         }
-        groups.push(j - gs);
+        n_groups += 1;
+        odd_group |= !(3..=6).contains(&(j - gs));
         let c = at(b, j);
         if (c == b' ' || c == b'-') && is_digit(at(b, j + 1)) && sep.is_none_or(|s| s == c) {
             sep = Some(c);
@@ -67,18 +138,19 @@ fn candidate(b: &[u8], start: usize) -> Option<usize> {
         || next == b'_'
         || (matches!(next, b'.' | b',' | b'-' | b'/') && is_digit(at(b, j + 1)))
     {
-        return None;
+        return Ok(None);
     }
-    if groups.len() > 1 && groups.iter().any(|&g| !(3..=6).contains(&g)) {
-        return None;
+    if n_groups > 1 && odd_group {
+        return Ok(None);
     }
-    if !(12..=19).contains(&digits.len()) || !iin_ok(&digits) || !luhn_ok(&digits) {
-        return None;
+    let digits = digits.get(..n).unwrap_or_default();
+    if !(12..=19).contains(&digits.len()) || !iin_ok(digits) || !luhn_ok(digits) {
+        return Ok(None);
     }
     if keyword_before(b, start, 16, VETO) {
-        return None;
+        return Ok(None);
     }
-    Some(j)
+    Ok(Some(j))
 }
 
 fn prefix(d: &[u8], n: usize) -> u32 {

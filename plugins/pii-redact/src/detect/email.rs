@@ -1,6 +1,7 @@
 //! email: `local@domain.tld` found around each `@` (RFC 5322-ish dot-atom, no quoted locals).
 
 use super::chars::{at, before, is_alnum};
+use super::skip::next_byte;
 use crate::entity::Span;
 
 fn is_local(c: u8) -> bool {
@@ -15,10 +16,10 @@ fn is_label(c: u8) -> bool {
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
-    while i < b.len() {
-        if at(b, i) != b'@' {
-            i += 1;
-            continue;
+    loop {
+        i = next_byte(b, i, b'@');
+        if i >= b.len() {
+            break;
         }
         match at_sign(b, i) {
             Some(span) => {

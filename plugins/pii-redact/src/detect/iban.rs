@@ -2,6 +2,7 @@
 //! groups of four; ISO 13616 mod-97 must equal 1.
 
 use super::chars::{at, before, is_alnum};
+use super::skip::next_upper;
 use crate::entity::Span;
 
 /// Registry lengths per country (ISO 13616 / SWIFT IBAN registry).
@@ -96,6 +97,36 @@ const LENGTHS: &[(&[u8; 2], usize)] = &[
     (b"YE", 30),
 ];
 
+/// Up to 40 compact IBAN characters without a heap allocation.
+struct Compact {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl Default for Compact {
+    fn default() -> Self {
+        Compact {
+            bytes: [0; 40],
+            len: 0,
+        }
+    }
+}
+
+impl Compact {
+    fn push(&mut self, c: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = c;
+            self.len += 1;
+        }
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
 fn registry_len(cc: &[u8]) -> Option<usize> {
     LENGTHS
         .iter()
@@ -111,7 +142,12 @@ fn is_bban(c: u8) -> bool {
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
-    while i + 4 < b.len() {
+    loop {
+        // A start is an upper-case letter: jump to the next one.
+        i = next_upper(b, i);
+        if i + 4 >= b.len() {
+            break;
+        }
         let c = at(b, i);
         if c.is_ascii_uppercase() && !is_alnum(before(b, i)) {
             if let Some(end) = candidate(b, i) {
@@ -133,9 +169,17 @@ fn candidate(b: &[u8], start: usize) -> Option<usize> {
         return None;
     }
     let expected = registry_len(cc)?;
-    // Collect compact characters and the byte end after each group boundary.
-    let mut compact: Vec<u8> = Vec::with_capacity(34);
-    let mut ends: Vec<(usize, usize)> = Vec::new(); // (compact length, byte end) at group ends
+    // Collect compact characters and the byte end after each group boundary (fixed arrays: at
+    // most 36 characters are ever pushed, in at most 9 groups).
+    let mut compact = Compact::default();
+    let mut ends = [(0usize, 0usize); 12]; // (compact length, byte end) at group ends
+    let mut n_ends = 0usize;
+    let mut push_end = |e: (usize, usize)| {
+        if let Some(slot) = ends.get_mut(n_ends) {
+            *slot = e;
+            n_ends += 1;
+        }
+    };
     let mut j = start;
     let spaced = at(b, start + 4) == b' ';
     if spaced {
@@ -150,7 +194,7 @@ fn candidate(b: &[u8], start: usize) -> Option<usize> {
                 // A group glued to more text: the IBAN ended at the previous boundary.
                 break;
             }
-            ends.push((compact.len(), j));
+            push_end((compact.len(), j));
             if g == 4 && at(b, j) == b' ' && is_bban(at(b, j + 1)) && compact.len() < 34 {
                 j += 1;
                 continue;
@@ -168,8 +212,10 @@ fn candidate(b: &[u8], start: usize) -> Option<usize> {
         if is_alnum(at(b, j)) {
             return None;
         }
-        ends.push((compact.len(), j));
+        push_end((compact.len(), j));
     }
+    let ends = ends.get(..n_ends).unwrap_or_default();
+    let compact = compact.as_slice();
     // Longest group boundary that passes mod-97, registry length preferred.
     let valid = |n: usize| (15..=34).contains(&n) && compact.get(..n).is_some_and(mod97_is_one);
     if let Some(&(_, end)) = ends.iter().find(|&&(n, _)| n == expected && valid(n)) {

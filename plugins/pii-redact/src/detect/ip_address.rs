@@ -9,23 +9,57 @@ const VETO: &[&str] = &[
     "version", "release", "bump", "upgrade", "build", "firmware", "patch",
 ];
 
+/// Bytes after which no address starts: `[A-Za-z0-9.:_-]`.
+const GLUED: [bool; 256] = glued();
+
+const fn glued() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'_' | b'-');
+        c += 1;
+    }
+    t
+}
+
+fn is_glued(c: u8) -> bool {
+    GLUED[usize::from(c)]
+}
+
 /// Every IP address in `text`.
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
-    while i < b.len() {
-        let c = at(b, i);
-        let p = before(b, i);
-        let boundary = !is_alnum(p) && !matches!(p, b'.' | b':' | b'_' | b'-');
-        if boundary && (c.is_ascii_hexdigit() || (c == b':' && at(b, i + 1) == b':')) {
-            if let Some(end) = ipv6(b, i).or_else(|| ipv4(b, i)) {
+    while let Some(&c) = b.get(i) {
+        if !is_glued(before(b, i)) && (c.is_ascii_hexdigit() || (c == b':' && at(b, i + 1) == b':'))
+        {
+            if let Some(end) = may_start(b, i)
+                .then(|| ipv6(b, i).or_else(|| ipv4(b, i)))
+                .flatten()
+            {
                 out.push(Span { start: i, end });
                 i = end;
                 continue;
             }
         }
+        // No address starts right after a glued byte: skip the rest of the run.
         i += 1;
+        while b.get(i.wrapping_sub(1)).is_some_and(|&p| is_glued(p)) && i < b.len() {
+            i += 1;
+        }
     }
+}
+
+/// Quick exact pre-check at a hex digit or `::`: an address has a `:` or `.` right after its
+/// first run of at most four hex digits (`1234 `, `apple` and `12345` fail both parsers
+/// below).
+fn may_start(b: &[u8], i: usize) -> bool {
+    let mut n = 0;
+    while n < 5 && at(b, i + n).is_ascii_hexdigit() {
+        n += 1;
+    }
+    n < 5 && matches!(at(b, i + n), b':' | b'.')
 }
 
 /// One octet at `i`: (value, end).

@@ -9,6 +9,7 @@ pub mod iban;
 pub mod ip_address;
 pub mod phone;
 pub mod secret;
+pub mod skip;
 pub mod us_ssn;
 
 use crate::entity::{EntityType, Match, Span};
@@ -43,14 +44,26 @@ pub fn find_type(t: EntityType, text: &str, out: &mut Vec<Span>) {
     }
 }
 
+/// Whether `t` can match a text holding `p`: every type but `SECRET` needs a digit (an IPv6
+/// address too: the scanner wants one), `EMAIL` an `@`.
+fn possible(t: EntityType, p: skip::Present) -> bool {
+    match t {
+        EntityType::Secret => true,
+        EntityType::Email => p.at,
+        _ => p.digit,
+    }
+}
+
 /// All non-overlapping matches in `text`, sorted by start. Offsets are byte offsets on char
 /// boundaries (every pattern is ASCII). Overlaps go to the type that comes first in
 /// [`EntityType::ALL`]. Linear in the number of matches per type (merge of sorted lists).
+/// Types that cannot match (no digit, no `@` in the text) are not run.
 pub fn scan(text: &str, enabled: &Enabled) -> Vec<Match> {
     let mut kept: Vec<Match> = Vec::new();
     let mut spans = Vec::new();
+    let present = skip::present(text.as_bytes());
     for t in EntityType::ALL {
-        if !enabled.has(t) {
+        if !enabled.has(t) || !possible(t, present) {
             continue;
         }
         spans.clear();

@@ -3,6 +3,7 @@
 //! rejected.
 
 use super::chars::{at, before, is_alnum, is_digit, keyword_before};
+use super::skip::next_digit_or;
 use crate::entity::Span;
 
 /// Words that make a bare or loosely formatted digit run a phone number.
@@ -46,10 +47,37 @@ const VETO: &[&str] = &[
     "isbn", "ean", "upc", "gtin", "sku", "order", "invoice", "version",
 ];
 
+/// A list of at most 16 items without a heap allocation (a number has at most 16 groups: a
+/// 16th group of one digit already exceeds 15 digits and ends the parse).
+#[derive(Default)]
+struct Few<T> {
+    items: [T; 16],
+    len: usize,
+}
+
+impl<T: Copy> Few<T> {
+    fn push(&mut self, v: T) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = v;
+            self.len += 1;
+        }
+    }
+    fn as_slice(&self) -> &[T] {
+        self.items.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl<T: Copy> std::ops::Deref for Few<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
 #[derive(Default)]
 struct Shape {
-    groups: Vec<(usize, bool)>, // (digit count, inside parentheses)
-    seps: Vec<u8>,              // separator byte between groups (' ', '-', '.', ')' for none)
+    groups: Few<(usize, bool)>, // (digit count, inside parentheses)
+    seps: Few<u8>,              // separator byte between groups (' ', '-', '.', ')' for none)
     plus: bool,
     digits: usize,
     end: usize,
@@ -59,7 +87,12 @@ struct Shape {
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
-    while i < b.len() {
+    loop {
+        // Only a digit, `+` or `(` can start a number.
+        i = next_digit_or(b, i, b'+', b'(');
+        if i >= b.len() {
+            break;
+        }
         let c = at(b, i);
         let starts = (c == b'+' && (is_digit(at(b, i + 1)) || at(b, i + 1) == b'('))
             || (c == b'(' && (is_digit(at(b, i + 1)) || at(b, i + 1) == b'+'))
@@ -187,12 +220,14 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
     if next == b'/' || next == b'%' {
         return false;
     }
-    if keyword_before(b, start, 16, VETO) {
-        return false;
-    }
-    // Computed only where needed: the context look-up is the costly part.
+    // Computed only where needed: the keyword look-ups are the costly part (the veto is
+    // checked last, only for a number that would otherwise be accepted).
+    let veto = || keyword_before(b, start, 16, VETO);
     let context = || keyword_before(b, start, 40, CONTEXT);
-    let lens: Vec<usize> = s.groups.iter().map(|g| g.0).collect();
+    let mut lens = Few::<usize>::default();
+    for g in s.groups.iter() {
+        lens.push(g.0);
+    }
     let any_paren = s.groups.iter().any(|g| g.1);
     // Dates: 2024-01-31, 31.01.2024, 2024.01.31.
     if !s.plus && !any_paren && lens.len() == 3 {
@@ -249,16 +284,17 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
     }
     if s.plus {
         // E.164: the `+` makes it a phone number whatever the grouping (`+44117 4960357`).
-        return true;
+        return !veto();
     }
     let single_group = lens.len() == 1;
     if single_group {
         // Bare digits: a phone only with a phone word before it (or a national trunk 0).
         return (8..=12).contains(&s.digits)
-            && (context() || (first_digit == b'0' && s.digits >= 10));
+            && (context() || (first_digit == b'0' && s.digits >= 10))
+            && !veto();
     }
     let nanp = matches!(lens.as_slice(), [3, 3, 4] | [1, 3, 3, 4]);
-    any_paren || first_digit == b'0' || nanp || context()
+    (any_paren || first_digit == b'0' || nanp || context()) && !veto()
 }
 
 /// `x123`, ` x123`, `ext. 123`, `ext123` right after the number.

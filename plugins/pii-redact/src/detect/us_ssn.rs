@@ -2,6 +2,7 @@
 //! (area 000/666/900-999, group 00, serial 0000); nine bare digits only after an SSN word.
 
 use super::chars::{at, before, is_alnum, is_digit, keyword_before};
+use super::skip::next_digit;
 use crate::entity::Span;
 
 const CONTEXT: &[&str] = &[
@@ -18,15 +19,23 @@ const CONTEXT: &[&str] = &[
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
-    while i < b.len() {
-        if is_digit(at(b, i)) && !is_digit(before(b, i)) {
+    loop {
+        i = next_digit(b, i);
+        if i >= b.len() {
+            break;
+        }
+        if !is_digit(before(b, i)) {
             if let Some(end) = candidate(b, i) {
                 out.push(Span { start: i, end });
                 i = end;
                 continue;
             }
         }
+        // No start inside the rest of this digit run (a digit before each).
         i += 1;
+        while is_digit(at(b, i)) {
+            i += 1;
+        }
     }
 }
 

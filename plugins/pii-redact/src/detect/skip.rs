@@ -1,0 +1,157 @@
+//! skip: word-at-a-time (SWAR, 8 bytes per step) searches for the next byte a scanner can start
+//! at, and the one-pass check of which start bytes a text holds at all. Exact per byte: every
+//! mask below is computed without carries between bytes.
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes at `i` (little-endian: byte `i` is the lowest), or `None` near the end.
+fn word(b: &[u8], i: usize) -> Option<u64> {
+    let s: [u8; 8] = b.get(i..i.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(s))
+}
+
+/// High bit of each byte of `x` that is an ASCII digit.
+fn digits(x: u64) -> u64 {
+    let t = x & !HI;
+    let ge_0 = t + LO * (0x80 - u64::from(b'0'));
+    let gt_9 = t + LO * (0x80 - u64::from(b'9') - 1);
+    ge_0 & !gt_9 & !x & HI
+}
+
+/// High bit of each byte of `x` that is an ASCII upper-case letter.
+fn uppers(x: u64) -> u64 {
+    let t = x & !HI;
+    let ge_a = t + LO * (0x80 - u64::from(b'A'));
+    let gt_z = t + LO * (0x80 - u64::from(b'Z') - 1);
+    ge_a & !gt_z & !x & HI
+}
+
+/// High bit of each byte of `x` equal to `c`.
+fn equal(x: u64, c: u8) -> u64 {
+    let v = x ^ (LO * u64::from(c));
+    !(((v & !HI) + !HI) | v) & HI
+}
+
+/// First position >= `from` whose byte is flagged by `mask` (per word) / `one` (per byte), or
+/// `b.len()`.
+fn next(b: &[u8], from: usize, mask: impl Fn(u64) -> u64, one: impl Fn(u8) -> bool) -> usize {
+    let mut i = from;
+    while let Some(w) = word(b, i) {
+        let m = mask(w);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if one(c) {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// First ASCII digit at or after `from`, or `b.len()`.
+pub fn next_digit(b: &[u8], from: usize) -> usize {
+    next(b, from, digits, |c| c.is_ascii_digit())
+}
+
+/// First ASCII upper-case letter at or after `from`, or `b.len()`.
+pub fn next_upper(b: &[u8], from: usize) -> usize {
+    next(b, from, uppers, |c| c.is_ascii_uppercase())
+}
+
+/// First `c` at or after `from`, or `b.len()`.
+pub fn next_byte(b: &[u8], from: usize, c: u8) -> usize {
+    next(b, from, |w| equal(w, c), |x| x == c)
+}
+
+/// First digit, `x` or `y` at or after `from`, or `b.len()`.
+pub fn next_digit_or(b: &[u8], from: usize, x: u8, y: u8) -> usize {
+    next(
+        b,
+        from,
+        |w| digits(w) | equal(w, x) | equal(w, y),
+        |c| c.is_ascii_digit() || c == x || c == y,
+    )
+}
+
+/// Which start bytes a text holds: every type but `SECRET` needs a digit, `EMAIL` an `@`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Present {
+    pub digit: bool,
+    pub at: bool,
+}
+
+/// One pass over `b` (stops once both are seen).
+pub fn present(b: &[u8]) -> Present {
+    let mut p = Present {
+        digit: false,
+        at: false,
+    };
+    let mut i = 0;
+    while let Some(w) = word(b, i) {
+        p.digit |= digits(w) != 0;
+        p.at |= equal(w, b'@') != 0;
+        if p.digit && p.at {
+            return p;
+        }
+        i += 8;
+    }
+    for &c in b.get(i..).unwrap_or_default() {
+        p.digit |= c.is_ascii_digit();
+        p.at |= c == b'@';
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_agree_with_the_byte_tests_for_every_byte() {
+        for c in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = c;
+                let x = u64::from_le_bytes(w);
+                assert_eq!(digits(x) != 0, c.is_ascii_digit(), "{c}");
+                assert_eq!(equal(x, b'@') != 0, c == b'@', "{c}");
+                assert_eq!(uppers(x) != 0, c.is_ascii_uppercase(), "{c}");
+                let mut all = [c; 8];
+                all[7 - pos] = b'@';
+                let y = u64::from_le_bytes(all);
+                assert_eq!(digits(y).count_ones() == 7, c.is_ascii_digit(), "{c}");
+            }
+        }
+    }
+
+    #[test]
+    fn searches_find_the_first_hit() {
+        let t = b"abcdefghijklmnop7qrs@tu+";
+        assert_eq!(next_digit(t, 0), 16);
+        assert_eq!(next_digit(t, 17), t.len());
+        assert_eq!(next_byte(t, 0, b'@'), 20);
+        assert_eq!(next_digit_or(t, 17, b'+', b'('), 23);
+        assert_eq!(next_digit(t, 99), t.len());
+        assert_eq!(next_upper(b"abcdefghijK", 0), 10);
+        assert_eq!(next_byte(b"", 0, b'@'), 0);
+        assert_eq!(
+            present(b"abcdefghijklmnopq1"),
+            Present {
+                digit: true,
+                at: false
+            }
+        );
+        assert_eq!(
+            present("é@".as_bytes()),
+            Present {
+                digit: false,
+                at: true
+            }
+        );
+    }
+}
