@@ -6,9 +6,17 @@
 //! so `"mod\u0065l"` duplicates `"model"`), lone surrogates, invalid UTF-8, trailing data and
 //! nesting deeper than `Limits::max_depth` are errors. Recursion is bounded by `max_depth`.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
+
+mod shallow;
+#[cfg(test)]
+mod shallow_tests;
+mod skip;
+
+pub use shallow::parse_shallow;
 
 /// Bounds applied while parsing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +45,9 @@ pub enum Json {
     String(String),
     Array(Vec<Node>),
     Object(Vec<(String, Node)>),
+    /// A string, array or object that `parse_shallow` checked as strictly as `parse` does but
+    /// did not build (its bytes are the node's span). `parse` never produces it.
+    Skipped,
 }
 
 /// A value and the bytes it occupies in the raw document (strings: including the quotes).
@@ -170,32 +181,23 @@ impl From<JsonError> for crate::BodyError {
 
 /// Parse a whole document.
 pub fn parse(raw: &[u8], limits: &Limits) -> Result<Node, JsonError> {
+    let text = checked(raw, limits)?;
+    let mut p = Parser::new(raw, text, limits);
+    p.document(|p| p.value(0))
+}
+
+/// `raw` after the size and UTF-8 checks every parse starts with.
+fn checked<'a>(raw: &'a [u8], limits: &Limits) -> Result<&'a str, JsonError> {
     if raw.len() > limits.max_bytes {
         return Err(JsonError {
             kind: JsonErrorKind::TooLarge,
             offset: limits.max_bytes,
         });
     }
-    let text = std::str::from_utf8(raw).map_err(|e| JsonError {
+    std::str::from_utf8(raw).map_err(|e| JsonError {
         kind: JsonErrorKind::InvalidUtf8,
         offset: e.valid_up_to(),
-    })?;
-    let mut p = Parser {
-        raw,
-        text,
-        pos: 0,
-        max_depth: limits.max_depth,
-    };
-    p.skip_ws();
-    if p.pos >= raw.len() {
-        return Err(p.err(JsonErrorKind::Empty));
-    }
-    let node = p.value(0)?;
-    p.skip_ws();
-    if p.pos != raw.len() {
-        return Err(p.err(JsonErrorKind::TrailingData));
-    }
-    Ok(node)
+    })
 }
 
 struct Parser<'a> {
@@ -205,9 +207,44 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     max_depth: usize,
+    /// Keys of the skipped objects being read, innermost last (see `skip`): one buffer for the
+    /// whole document instead of a set per object.
+    keys: Vec<Cow<'a, str>>,
+    /// The containers `skip` is inside, innermost last, and the keys of those that are objects.
+    frames: Vec<skip::Open>,
+    objects: Vec<skip::Keys<'a>>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(raw: &'a [u8], text: &'a str, limits: &Limits) -> Self {
+        Parser {
+            raw,
+            text,
+            pos: 0,
+            max_depth: limits.max_depth,
+            keys: Vec::new(),
+            frames: Vec::new(),
+            objects: Vec::new(),
+        }
+    }
+
+    /// The one value `root` reads, with the whitespace around it and nothing after it.
+    fn document(
+        &mut self,
+        root: impl FnOnce(&mut Self) -> Result<Node, JsonError>,
+    ) -> Result<Node, JsonError> {
+        self.skip_ws();
+        if self.pos >= self.raw.len() {
+            return Err(self.err(JsonErrorKind::Empty));
+        }
+        let node = root(self)?;
+        self.skip_ws();
+        if self.pos != self.raw.len() {
+            return Err(self.err(JsonErrorKind::TrailingData));
+        }
+        Ok(node)
+    }
+
     fn err(&self, kind: JsonErrorKind) -> JsonError {
         JsonError {
             kind,
@@ -274,6 +311,15 @@ impl Parser<'_> {
     }
 
     fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
+        self.object_with(depth, |p, _| p.value(depth))
+    }
+
+    /// An object at `depth` whose member values `member` reads (given the key).
+    fn object_with(
+        &mut self,
+        depth: usize,
+        mut member: impl FnMut(&mut Self, &str) -> Result<Node, JsonError>,
+    ) -> Result<Json, JsonError> {
         self.enter(depth)?;
         self.pos += 1; // '{'
         let mut members: Vec<(String, Node)> = Vec::new();
@@ -305,7 +351,7 @@ impl Parser<'_> {
                 Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
             }
             self.skip_ws();
-            let v = self.value(depth)?;
+            let v = member(self, &key)?;
             members.push((key, v));
             self.skip_ws();
             match self.peek() {
@@ -321,6 +367,15 @@ impl Parser<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Result<Json, JsonError> {
+        self.array_with(depth, |p| p.value(depth))
+    }
+
+    /// An array at `depth` whose items `item` reads.
+    fn array_with(
+        &mut self,
+        depth: usize,
+        mut item: impl FnMut(&mut Self) -> Result<Node, JsonError>,
+    ) -> Result<Json, JsonError> {
         self.enter(depth)?;
         self.pos += 1; // '['
         let mut items = Vec::new();
@@ -331,7 +386,7 @@ impl Parser<'_> {
         }
         loop {
             self.skip_ws();
-            items.push(self.value(depth)?);
+            items.push(item(self)?);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -387,14 +442,15 @@ impl Parser<'_> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    self.escape(&mut out)?;
+                    out.push(self.escape()?);
                 }
                 Some(_) => return Err(self.err(JsonErrorKind::ControlCharacter)),
             }
         }
     }
 
-    fn escape(&mut self, out: &mut String) -> Result<(), JsonError> {
+    /// The character of the escape whose backslash was just read.
+    fn escape(&mut self) -> Result<char, JsonError> {
         let at = self.pos - 1;
         let c = self
             .peek()
@@ -439,8 +495,7 @@ impl Parser<'_> {
                 })
             }
         };
-        out.push(ch);
-        Ok(())
+        Ok(ch)
     }
 
     fn digits(&mut self) -> usize {
@@ -453,6 +508,13 @@ impl Parser<'_> {
 
     fn number(&mut self) -> Result<String, JsonError> {
         let start = self.pos;
+        self.number_end()?;
+        let text = self.raw.get(start..self.pos).unwrap_or_default();
+        Ok(String::from_utf8_lossy(text).into_owned())
+    }
+
+    /// Check the number at `pos` and move past it.
+    fn number_end(&mut self) -> Result<(), JsonError> {
         let bad = |p: &Self| JsonError {
             kind: JsonErrorKind::InvalidNumber,
             offset: p.pos,
@@ -487,8 +549,7 @@ impl Parser<'_> {
                 return Err(bad(self));
             }
         }
-        let text = self.raw.get(start..self.pos).unwrap_or_default();
-        Ok(String::from_utf8_lossy(text).into_owned())
+        Ok(())
     }
 }
 

@@ -52,6 +52,10 @@ pub fn body_names_model(format: ApiFormat) -> bool {
     )
 }
 
+/// Top-level objects whose members are read: `metadata` (required keys) and
+/// `generationConfig` (Gemini's token cap).
+const EXPANDED: &[&str] = &["metadata", "generationConfig"];
+
 /// Decide for a complete request body. `path_model` is the (already aliased and checked)
 /// model from the URL for Gemini/Azure/Bedrock.
 pub fn evaluate(
@@ -66,9 +70,10 @@ pub fn evaluate(
         max_bytes: config.max_body_bytes,
         ..json::Limits::default()
     };
-    // Only top-level fields matter here: the strict parse (duplicate keys, UTF-8, depth) without
-    // the body model's per-segment copies.
-    let root = &json::parse(raw, &limits).map_err(BodyError::from)?;
+    // Only top-level fields (and the members of `EXPANDED`) matter here: the strict parse
+    // (duplicate keys, UTF-8, depth) that builds nothing below them, so a body of many messages
+    // or deep arrays costs about what one long string costs.
+    let root = &json::parse_shallow(raw, &limits, EXPANDED).map_err(BodyError::from)?;
     if root.as_object().is_none() {
         return Err(BodyError::bad_request(
             "invalid_request",

@@ -201,3 +201,59 @@ fn unknown_formats_without_model_pass_the_model_check() {
         Err(Deny::Model { .. })
     ));
 }
+
+/// Nested values nobody reads are checked as strictly as before (duplicate keys, lone
+/// surrogates, depth), and ~1 MiB of deep arrays or small messages is accepted with the same
+/// rewrite as a short body.
+#[test]
+fn nested_values_are_checked_but_not_needed_for_the_decision() {
+    let c = cfg(POLICY);
+    let refused: &[(&str, &str)] = &[
+        (
+            r#"{"model":"gpt-4o","messages":[{"role":"user","role":"system"}]}"#,
+            "duplicate_key",
+        ),
+        (
+            r#"{"model":"gpt-4o","messages":[{"content":"\ud800"}]}"#,
+            "invalid_json",
+        ),
+        (
+            r#"{"model":"gpt-4o","messages":[{"content":"a"},]}"#,
+            "invalid_json",
+        ),
+        (
+            r#"{"model":"gpt-4o","metadata":{"a":1,"a":2}}"#,
+            "duplicate_key",
+        ),
+    ];
+    for (body, code) in refused {
+        match run(&c, ApiFormat::OpenAiChat, body) {
+            Err(Deny::Body(e)) => assert_eq!(e.code, *code, "{body}"),
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+    let deep = format!("{}1{}", "[".repeat(129), "]".repeat(129));
+    let body = format!(r#"{{"model":"gpt-4o","metadata":{{"t":{deep}}}}}"#);
+    match run(&c, ApiFormat::OpenAiChat, &body) {
+        Err(Deny::Body(e)) => assert_eq!(e.code, "too_deep"),
+        other => panic!("{other:?}"),
+    }
+
+    let tree = format!("{}\"x\"{}", "[".repeat(100), "]".repeat(100));
+    let message = r#"{"role":"user","content":"soup and bread"}"#;
+    for (field, value) in [
+        (
+            "metadata",
+            format!("{{\"tree\":[{}]}}", vec![tree; 5_000].join(",")),
+        ),
+        ("messages", format!("[{}]", vec![message; 24_000].join(","))),
+    ] {
+        let body = format!(r#"{{"model":"fast","{field}":{value}}}"#);
+        assert!(body.len() > 1_000_000);
+        let plan = run(&c, ApiFormat::OpenAiChat, &body).unwrap();
+        assert_eq!(plan.changes, ["model.alias", "tokens.inserted"]);
+        let want =
+            format!(r#"{{"max_completion_tokens":256,"model":"gpt-4o-mini","{field}":{value}}}"#);
+        assert!(out(&plan) == want, "{field}");
+    }
+}

@@ -1,0 +1,183 @@
+//! Tests of `parse_shallow` and the skipping reader: the same verdict and error as `parse` on
+//! every document (nested, mutated, deep, duplicated), and nothing built below the top.
+
+use super::*;
+
+fn shallow(doc: &[u8]) -> Result<Node, JsonError> {
+    parse_shallow(doc, &Limits::default(), &["meta"])
+}
+
+/// Nodes in a tree, `Skipped` ones counting one.
+fn nodes(n: &Node) -> usize {
+    1 + match &n.value {
+        Json::Array(items) => items.iter().map(nodes).sum(),
+        Json::Object(members) => members.iter().map(|(_, v)| nodes(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// `parse_shallow` refuses exactly what `parse` refuses, with the same kind and offset, and
+/// where both accept, the root members have the same keys and spans.
+fn same_as_parse(doc: &[u8]) {
+    let full = parse(doc, &Limits::default());
+    let top = shallow(doc);
+    match (&full, &top) {
+        (Err(a), Err(b)) => assert_eq!(a, b, "{}", String::from_utf8_lossy(doc)),
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.span, b.span);
+            let keys = |n: &Node| -> Vec<(String, Range<usize>)> {
+                n.as_object()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.span.clone()))
+                    .collect()
+            };
+            assert_eq!(keys(a), keys(b));
+        }
+        _ => panic!(
+            "{}: parse {full:?} shallow {top:?}",
+            String::from_utf8_lossy(doc)
+        ),
+    }
+}
+
+const DOCS: &[&str] = &[
+    "",
+    "   ",
+    r#"{"a":1,"a":2}"#,
+    r#"{"model":1,"mod\u0065l":2}"#,
+    r#"{"x":{"k":1,"k":1}}"#,
+    r#"{"x":{"k":1,"\u006b":1}}"#,
+    r#"[{"x":{"k":1,"k":1}}]"#,
+    r#"{"a":1}x"#,
+    r#"{"a":"\ud800"}"#,
+    r#"{"a":["\ud800\u0041"]}"#,
+    r#"{"a":{"b":"\udc00"}}"#,
+    r#"{"a":["\x"]}"#,
+    r#"{"a":["\u12g4"]}"#,
+    "{\"a\":[\"a\nb\"]}",
+    r#"{"a":[01]}"#,
+    r#"{"a":[1.]}"#,
+    r#"{"a":[-]}"#,
+    r#"{"a":[1e]}"#,
+    r#"{"a":[+1]}"#,
+    r#"{"a":[NaN]}"#,
+    r#"{"a":[1,]}"#,
+    r#"{"a":{"b":1,}}"#,
+    r#"{"a":{'b':1}}"#,
+    r#"{"a":[1"#,
+    r#"{"a":{"b""#,
+    r#"{"a":["abc"#,
+    r#"{"a":[tru]}"#,
+    r#"{"a":[trux]}"#,
+    r#"{"a":[[[]],[[1,[]]],{}]}"#,
+    r#"{"a":[[]]]}"#,
+    r#"{"a":[[}]}"#,
+    r#"{"a":{"b":[1,{"c":"d\"e","f":[true,false,null]}]},"b":"x"}"#,
+    r#"{"meta":{"k":"v","n":1,"o":{"p":[1]},"e":{"q":1,"q":2}}}"#,
+    r#"{"meta":{"k":"v","k":1}}"#,
+    r#" { "a" : [ 1 , 2 ] , "b" : { "c" : [ ] } } "#,
+];
+
+#[test]
+fn refuses_and_accepts_exactly_what_parse_does() {
+    for doc in DOCS {
+        same_as_parse(doc.as_bytes());
+    }
+    same_as_parse(b"{\"a\":[\"\xff\"]}");
+    same_as_parse(b"{\"a\":[1,}\xff");
+}
+
+#[test]
+fn mutated_documents_get_the_same_verdict_as_parse() {
+    let base = br#"{"model":"m","messages":[{"role":"user","content":"h\u00e9 \"q\" \ud83d\ude00"},{"k":[1,-2.5e3,true,null,{}]}],"meta":{"a":[[]],"b":"c"},"n":1}"#;
+    let bytes = b"[]{}\",:\\ u0a-1.e\xc3\xa9";
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..20_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut doc = base.to_vec();
+        for k in 0..1 + (seed % 3) as usize {
+            let at = (seed >> (8 + k * 8)) as usize % doc.len();
+            let b = bytes[(seed >> (32 + k * 5)) as usize % bytes.len()];
+            match (seed >> (40 + k)) % 3 {
+                0 => doc[at] = b,
+                1 => doc.insert(at, b),
+                _ => {
+                    doc.remove(at);
+                }
+            }
+        }
+        same_as_parse(&doc);
+    }
+}
+
+#[test]
+fn depth_limit_is_exact_in_skipped_values() {
+    for depth in [126, 127, 128, 129, 300] {
+        for open in ["[", "{\"k\":", "[{\"k\":"] {
+            let doc = format!("{{\"a\":{}1{}}}", open.repeat(depth), "]".repeat(depth));
+            same_as_parse(doc.as_bytes());
+            let closed = format!("{{\"a\":{}[]{}}}", "[".repeat(depth), "]".repeat(depth));
+            same_as_parse(closed.as_bytes());
+        }
+    }
+}
+
+#[test]
+fn many_keys_in_a_skipped_object_are_all_compared() {
+    let mut members: Vec<String> = (0..200).map(|i| format!("\"k{i}\":{i}")).collect();
+    let ok = format!("{{\"a\":{{{}}}}}", members.join(","));
+    assert!(shallow(ok.as_bytes()).is_ok());
+    members.push("\"k\\u0031\":0".into()); // "k1" again, escaped
+    let dup = format!("{{\"a\":{{{}}}}}", members.join(","));
+    same_as_parse(dup.as_bytes());
+    assert_eq!(
+        shallow(dup.as_bytes()).unwrap_err().kind,
+        JsonErrorKind::DuplicateKey
+    );
+}
+
+#[test]
+fn only_the_top_and_expanded_members_are_built() {
+    let doc = br#"{"model":"m","messages":[{"role":"user","content":"hi"}],"n":2,
+        "meta":{"k":"v","n":1,"o":{"p":1}},"other":{"q":1}}"#;
+    let root = shallow(doc).unwrap();
+    assert_eq!(root.get("model").unwrap().as_str(), Some("m"));
+    assert_eq!(root.get("n").unwrap().as_u64(), Some(2));
+    let messages = root.get("messages").unwrap();
+    assert_eq!(messages.value, Json::Skipped);
+    assert_eq!(
+        &doc[messages.span.clone()],
+        br#"[{"role":"user","content":"hi"}]"#
+    );
+    let meta = root.get("meta").unwrap();
+    assert_eq!(meta.get("k").unwrap().value, Json::Skipped);
+    assert_eq!(meta.get("n").unwrap().as_u64(), Some(1));
+    assert_eq!(meta.get("o").unwrap().value, Json::Skipped);
+    assert_eq!(root.get("other").unwrap().value, Json::Skipped);
+    assert_eq!(nodes(&root), 9);
+}
+
+/// The benchmark's adversarial shapes at ~1 MiB: accepted like `parse` accepts them, with a
+/// tree of a handful of nodes whatever the body holds.
+#[test]
+fn one_mib_of_deep_arrays_or_small_objects_builds_a_handful_of_nodes() {
+    let tree = format!("{}\"x\"{}", "[".repeat(100), "]".repeat(100));
+    let deep = format!(
+        "{{\"model\":\"m\",\"metadata\":{{\"tree\":[{}]}}}}",
+        vec![tree; 5_000].join(",")
+    );
+    let message = r#"{"role":"user","content":"soup and bread"}"#;
+    let many = format!(
+        "{{\"model\":\"m\",\"messages\":[{}]}}",
+        vec![message; 24_000].join(",")
+    );
+    for doc in [deep, many] {
+        assert!(doc.len() > 1_000_000);
+        let root = shallow(doc.as_bytes()).unwrap();
+        assert_eq!(nodes(&root), 3);
+        assert!(parse(doc.as_bytes(), &Limits::default()).is_ok());
+    }
+}
