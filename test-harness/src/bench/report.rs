@@ -77,11 +77,28 @@ pub fn summary(report: &Value) -> Value {
         "rss_requests": report.pointer("/rss/requests").cloned().unwrap_or(Value::Null),
         "adversarial_max_ratio": report.pointer("/adversarial/max_ratio").cloned().unwrap_or(Value::Null),
         "adversarial_max_added_ratio": report.pointer("/adversarial/max_added_ratio").cloned().unwrap_or(Value::Null),
+        "adversarial_worst_plugin_fuel_ratio": worst_plugin_fuel_ratio(report).map_or(Value::Null, |w| w.1.into()),
+        "adversarial_worst_plugin": worst_plugin_fuel_ratio(report).map_or(Value::Null, |w| w.0.into()),
         "chain_fuel_4k": chain_fuel,
         "v8_body_mb_s": report.get("v8_body_mb_s").cloned().unwrap_or(Value::Null),
         "rps_ratios": plugin_ratios,
         "sizes": sizes,
     })
+}
+
+/// The single plugin whose crafted 1 MiB body costs most in-VM fuel relative to its benign
+/// 1 MiB body: `(config, ratio)`. The end-to-end figure goes through the chain, whose benign
+/// cost is the detectors' full scan; alone, a cheap plugin such as model-allowlist can be
+/// amplified far more (38.95x on deep JSON before its fix), so each plugin is held to 3x too.
+fn worst_plugin_fuel_ratio(report: &Value) -> Option<(String, f64)> {
+    report
+        .pointer("/fuel/adversarial_1m")?
+        .as_array()?
+        .iter()
+        .filter_map(|a| Some((a.get("config")?.as_str()?, a.get("max_ratio")?.as_f64()?)))
+        .filter(|(config, _)| !matches!(*config, "N" | "chain" | "auth+model"))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(config, ratio)| (config.to_string(), ratio))
 }
 
 fn target(name: &str, goal: &str, value: Value, met: Option<bool>) -> Value {
@@ -135,6 +152,18 @@ pub fn targets(report: &Value) -> Value {
             adv.clone(),
             num(&adv).map(|x| x <= 3.0),
         ),
+        {
+            let worst = worst_plugin_fuel_ratio(report);
+            target(
+                &format!(
+                    "adversarial / benign 1 MiB, in-VM fuel, worst plugin alone ({})",
+                    worst.as_ref().map_or("-", |w| w.0.as_str())
+                ),
+                "<= 3",
+                worst.as_ref().map_or(Value::Null, |w| w.1.into()),
+                worst.map(|w| w.1 <= 3.0),
+            )
+        },
         // RSS "~ 0": allow a few MiB of allocator noise.
         target(
             "Envoy RSS growth over the run (MiB)",
@@ -455,7 +484,11 @@ mod tests {
     fn summary_and_targets_read_the_report() {
         let r = json!({"configs": [{"key": "A", "rps": 100.0, "rps_ratio": 1.0},
                                     {"key": "chain", "rps_ratio": 0.85, "added_p50_us": 90, "added_p99_us": 600}],
-                       "sizes": {"key-auth": {"kib": 120.0, "target_kib": 150}}});
+                       "sizes": {"key-auth": {"kib": 120.0, "target_kib": 150}},
+                       "fuel": {"adversarial_1m": [{"config": "N", "max_ratio": 9.0},
+                                                   {"config": "model-allowlist", "max_ratio": 3.5},
+                                                   {"config": "pii-redact", "max_ratio": 1.2},
+                                                   {"config": "chain", "max_ratio": 5.0}]}});
         let s = summary(&r);
         assert_eq!(s["chain_rps_ratio"], 0.85);
         assert_eq!(s["auth_model_rps_ratio"], Value::Null);
@@ -473,6 +506,9 @@ mod tests {
         assert_eq!(status("chain added p99"), "missed");
         assert_eq!(status("key-auth + model"), "not measured");
         assert_eq!(status("key-auth.wasm"), "met");
+        assert_eq!(status("adversarial / benign 1 MiB, in-VM fuel"), "missed");
+        assert_eq!(s["adversarial_worst_plugin"], "model-allowlist");
+        assert_eq!(s["adversarial_worst_plugin_fuel_ratio"], 3.5);
         assert!(table(&r).contains("chain"));
     }
 }
