@@ -6,7 +6,6 @@
 //! so `"mod\u0065l"` duplicates `"model"`), lone surrogates, invalid UTF-8, trailing data and
 //! nesting deeper than `Limits::max_depth` are errors. Recursion is bounded by `max_depth`.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
@@ -15,6 +14,9 @@ mod shallow;
 #[cfg(test)]
 mod shallow_tests;
 mod skip;
+pub mod utf8;
+#[cfg(test)]
+mod utf8_tests;
 
 pub use shallow::parse_shallow;
 
@@ -194,9 +196,9 @@ fn checked<'a>(raw: &'a [u8], limits: &Limits) -> Result<&'a str, JsonError> {
             offset: limits.max_bytes,
         });
     }
-    std::str::from_utf8(raw).map_err(|e| JsonError {
+    utf8::from_utf8(raw).map_err(|valid_up_to| JsonError {
         kind: JsonErrorKind::InvalidUtf8,
-        offset: e.valid_up_to(),
+        offset: valid_up_to,
     })
 }
 
@@ -209,9 +211,10 @@ struct Parser<'a> {
     max_depth: usize,
     /// Keys of the skipped objects being read, innermost last (see `skip`): one buffer for the
     /// whole document instead of a set per object.
-    keys: Vec<Cow<'a, str>>,
-    /// The containers `skip` is inside, innermost last, and the keys of those that are objects.
-    frames: Vec<skip::Open>,
+    keys: Vec<skip::Key>,
+    /// The keys with escapes among them, decoded.
+    decoded: String,
+    /// The objects `skip` is inside, innermost last.
     objects: Vec<skip::Keys<'a>>,
 }
 
@@ -223,7 +226,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             max_depth: limits.max_depth,
             keys: Vec::new(),
-            frames: Vec::new(),
+            decoded: String::new(),
             objects: Vec::new(),
         }
     }
