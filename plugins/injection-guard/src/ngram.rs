@@ -37,12 +37,6 @@ fn bucket(x: u64) -> usize {
     (mix(x) >> (64 - DIM_BITS)) as usize
 }
 
-fn fnv(s: &[u8]) -> u64 {
-    s.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
 /// Features of silent prior added to every text's count: the feature vector is
 /// `counts / (n + PRIOR_FEATURES)`, so a short text (a greeting has ~60 features) stays near
 /// the model's bias instead of being judged on a handful of n-grams, while a long jailbreak
@@ -55,23 +49,15 @@ pub fn evidence(n: usize) -> usize {
 }
 
 /// Call `f` with the bucket of every feature of `words` (the normaliser's `" tok tok "`
-/// stream); returns how many features there were. Word unigrams and bigrams, then character
-/// 3-, 4- and 5-grams over the bytes of the stream (spaces included, so word edges count).
+/// stream); returns how many features there were. Word unigrams and bigrams (a token is a
+/// maximal run of non-space bytes) and character 3-, 4- and 5-grams over the bytes of the
+/// stream (spaces included, so word edges count). One pass over the bytes computes both: the
+/// order of the calls is not part of the contract (the logit and the trainer sum them).
 pub fn for_each_feature(words: &str, mut f: impl FnMut(usize)) -> usize {
-    let mut n = 0usize;
-    let mut prev: Option<u64> = None;
-    for tok in words.split(' ').filter(|t| !t.is_empty()) {
-        let h = fnv(tok.as_bytes());
-        f(bucket(h ^ SEED_WORD));
-        n += 1;
-        if let Some(p) = prev {
-            f(bucket(p.rotate_left(23) ^ h ^ SEED_BIGRAM));
-            n += 1;
-        }
-        prev = Some(h);
-    }
     let bytes = words.as_bytes();
     let (head, tail) = bytes.split_at(bytes.len().min(4));
+    let mut words = WordFeatures::default();
+    let mut n = 0usize;
     let mut win = 0u64;
     for (i, &b) in head.iter().enumerate() {
         win = (win << 8) | u64::from(b);
@@ -81,6 +67,7 @@ pub fn for_each_feature(words: &str, mut f: impl FnMut(usize)) -> usize {
                 n += 1;
             }
         }
+        n += words.push(b, &mut f);
     }
     // From the fifth byte on all three windows are full.
     for &b in tail {
@@ -88,8 +75,59 @@ pub fn for_each_feature(words: &str, mut f: impl FnMut(usize)) -> usize {
         f(char_bucket(win, 3));
         f(char_bucket(win, 4));
         f(char_bucket(win, 5));
+        n += 3 + words.push(b, &mut f);
     }
-    n + 3 * tail.len()
+    n + words.finish(&mut f)
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x100_0000_01b3;
+
+/// The word unigram/bigram half of [`for_each_feature`], fed one byte at a time: FNV-1a of the
+/// current token, and the previous token's hash for the bigram.
+struct WordFeatures {
+    hash: u64,
+    in_token: bool,
+    prev: Option<u64>,
+}
+
+impl Default for WordFeatures {
+    fn default() -> Self {
+        WordFeatures {
+            hash: FNV_OFFSET,
+            in_token: false,
+            prev: None,
+        }
+    }
+}
+
+impl WordFeatures {
+    /// Feeds one byte; returns the number of features emitted (a space ends a token).
+    #[inline(always)]
+    fn push(&mut self, b: u8, f: &mut impl FnMut(usize)) -> usize {
+        if b != b' ' {
+            self.hash = (self.hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+            self.in_token = true;
+            return 0;
+        }
+        self.finish(f)
+    }
+
+    /// Ends the current token, if any: its unigram and, after another token, the bigram.
+    fn finish(&mut self, f: &mut impl FnMut(usize)) -> usize {
+        if !self.in_token {
+            return 0;
+        }
+        let h = self.hash;
+        self.hash = FNV_OFFSET;
+        self.in_token = false;
+        f(bucket(h ^ SEED_WORD));
+        let bigram = self
+            .prev
+            .map(|p| f(bucket(p.rotate_left(23) ^ h ^ SEED_BIGRAM)));
+        self.prev = Some(h);
+        1 + usize::from(bigram.is_some())
+    }
 }
 
 /// The bucket of the character `len`-gram ending the rolling window `win`.
@@ -105,7 +143,7 @@ pub struct Model<'a> {
     scale: f32,
     bias: f32,
     /// `DIM` int8 weights, kept as the file's bytes (read with `i8::from_le_bytes`).
-    weights: &'a [u8],
+    weights: &'a [u8; DIM],
 }
 
 fn f32_at(bytes: &[u8], at: usize) -> Option<f32> {
@@ -122,7 +160,7 @@ impl<'a> Model<'a> {
         }
         let scale = f32_at(bytes, 4)?;
         let bias = f32_at(bytes, 8)?;
-        let weights = bytes.get(HEADER..)?;
+        let weights = bytes.get(HEADER..)?.try_into().ok()?;
         Some(Model {
             scale,
             bias,
@@ -139,7 +177,8 @@ impl<'a> Model<'a> {
     pub fn logit(&self, words: &str) -> Option<f32> {
         let mut sum = 0i64;
         let n = for_each_feature(words, |i| {
-            sum += i64::from(self.weights.get(i).map_or(0, |&b| i8::from_le_bytes([b])));
+            // `i < DIM` by construction; the mask keeps the index in bounds without a check.
+            sum += i64::from(i8::from_le_bytes([self.weights[i & (DIM - 1)]]));
         });
         if n == 0 {
             return None;
@@ -195,6 +234,68 @@ mod tests {
         assert_eq!(seen.len(), n);
         assert!(seen.iter().all(|&i| i < DIM));
         assert_eq!(for_each_feature("", |_| {}), 0);
+    }
+
+    /// The two-pass definition the one-pass [`for_each_feature`] must match: tokens from
+    /// `split(' ')`, then the character windows.
+    fn reference_features(words: &str) -> Vec<usize> {
+        let fnv = |s: &[u8]| {
+            s.iter().fold(FNV_OFFSET, |h, &b| {
+                (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+            })
+        };
+        let mut out = Vec::new();
+        let mut prev: Option<u64> = None;
+        for tok in words.split(' ').filter(|t| !t.is_empty()) {
+            let h = fnv(tok.as_bytes());
+            out.push(bucket(h ^ SEED_WORD));
+            if let Some(p) = prev {
+                out.push(bucket(p.rotate_left(23) ^ h ^ SEED_BIGRAM));
+            }
+            prev = Some(h);
+        }
+        let bytes = words.as_bytes();
+        for end in 1..=bytes.len() {
+            for len in 3..=5usize {
+                if end >= len {
+                    let win = bytes[end - len..end]
+                        .iter()
+                        .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+                    out.push(char_bucket(win, len));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn one_pass_features_equal_the_two_pass_definition() {
+        let mut rng = guardrail_sdk::fuzz::Rng::new(0x6e67_7261_6d21);
+        let alphabet: &[&str] = &[
+            " ", "  ", "a", "b", "ign", "ore", "é", "ß", "\u{200b}", "1", "-",
+        ];
+        let mut texts: Vec<String> = [
+            "", " ", "  ", "a", " a", "ab", "abc ", " ab cd ", "abcd", "abcde",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        for _ in 0..guardrail_sdk::fuzz::iters(20_000) {
+            let len = rng.below(24);
+            texts.push(
+                (0..len)
+                    .filter_map(|_| rng.pick(alphabet).copied())
+                    .collect(),
+            );
+        }
+        for t in &texts {
+            let mut got = Vec::new();
+            let n = for_each_feature(t, |i| got.push(i));
+            got.sort_unstable();
+            assert_eq!(n, got.len(), "{t:?}");
+            assert_eq!(got, reference_features(t), "{t:?}");
+        }
     }
 
     #[test]
