@@ -3,7 +3,7 @@
 //! character (0-9 or X).
 
 use super::chars::{at, before, is_alnum};
-use super::skip::next_digit;
+use super::skip::next_long_digit_run;
 use crate::entity::Span;
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -13,32 +13,27 @@ const PROVINCES: &[u32] = &[
     53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
-/// Every resident id in `text`.
+/// Every resident id in `text`. An id is 17 digits and a check character: only a digit run of
+/// 17 or more can start one (found a word at a time), and only at its first digit.
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
-    loop {
-        i = next_digit(b, i);
-        if i + 18 > b.len() {
+    while let Some((s, e)) = next_long_digit_run(b, i, 17) {
+        if s + 18 > b.len() {
             break;
         }
-        if !is_alnum(before(b, i)) {
-            if let Some(id) = b.get(i..i + 18) {
-                if !is_alnum(at(b, i + 18)) && valid(id) {
-                    out.push(Span {
-                        start: i,
-                        end: i + 18,
-                    });
-                    i += 18;
-                    continue;
-                }
+        if !is_alnum(before(b, s)) && !is_alnum(at(b, s + 18)) {
+            if let Some(id) = b.get(s..s + 18).filter(|id| valid(id)) {
+                out.push(Span {
+                    start: s,
+                    end: s + id.len(),
+                });
+                i = s + 18;
+                continue;
             }
         }
         // No start inside the rest of this digit run (a digit before each).
-        i += 1;
-        while at(b, i).is_ascii_digit() {
-            i += 1;
-        }
+        i = e;
     }
 }
 

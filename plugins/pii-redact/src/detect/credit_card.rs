@@ -2,7 +2,7 @@
 //! issuer prefix (IIN) for that length and a valid Luhn check digit.
 
 use super::chars::{at, before, is_alnum, is_digit, keyword_before, luhn_ok};
-use super::skip::next_digit;
+use super::skip::{next_digit, run_end_digits};
 use crate::entity::Span;
 
 /// Words that make a digit run a product/book code, not a card.
@@ -13,7 +13,8 @@ const VETO: &[&str] = &["isbn", "ean", "upc", "gtin", "imei"];
 /// A long run of groups (`4111 1111 1111 1112 4111 ...`) is walked once: when the groups from
 /// one start hold more than 19 digits, every later group start of the same run but the last
 /// sees the same groups to the same end (same separator), so it is refused from the count of
-/// digits left instead of being parsed again.
+/// digits left: the scan jumps straight to the first later group start with at most 19 digits
+/// left (or the last group) instead of visiting each group.
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     // (start of the run's last group, digits from the next group start to the run's end)
@@ -25,13 +26,7 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
             break;
         }
         // `i` starts a digit run: the previous byte is not a digit.
-        let run_end = i
-            + 1
-            + b.get(i + 1..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count();
+        let run_end = run_end_digits(b, i + 1);
         let outcome = match long_run {
             Some((last, left)) if i < last && left > 19 => Outcome::NoCard,
             _ => candidate(b, i),
@@ -44,8 +39,13 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
                 continue;
             }
             Outcome::TooLong => {
-                let (last, total) = groups_from(b, i);
-                long_run = Some((last, total.saturating_sub(run_end - i)));
+                let run = LongRun::from(b, i);
+                if let Some((next, left)) = run.next {
+                    long_run = Some((run.last, left));
+                    i = next;
+                    continue;
+                }
+                long_run = Some((run.last, run.digits.saturating_sub(run_end - i)));
             }
             Outcome::NoCard => {
                 if let Some((_, left)) = long_run.as_mut() {
@@ -65,25 +65,64 @@ enum Outcome {
     TooLong,
 }
 
-/// The groups `candidate` walks from `start`, without its digit limit: (start of the last
-/// group, number of digits).
-fn groups_from(b: &[u8], start: usize) -> (usize, usize) {
-    let mut sep: Option<u8> = None;
-    let mut j = start;
-    let mut digits = 0;
-    loop {
-        let gs = j;
-        while is_digit(at(b, j)) {
-            j += 1;
+/// The groups `candidate` walks from a start, without its digit limit.
+struct LongRun {
+    /// Start of the last group.
+    last: usize,
+    /// Digits in all the groups.
+    digits: usize,
+    /// The first later group start with at most 19 digits from it to the end, else the last
+    /// group's start (when later than the start), with the digits from there to the end.
+    next: Option<(usize, usize)>,
+}
+
+impl LongRun {
+    fn from(b: &[u8], start: usize) -> LongRun {
+        let mut sep: Option<u8> = None;
+        let mut j = start;
+        let mut digits = 0;
+        loop {
+            let gs = j;
+            j = run_end_digits(b, j);
+            digits += j - gs;
+            let c = at(b, j);
+            if (c == b' ' || c == b'-') && is_digit(at(b, j + 1)) && sep.is_none_or(|s| s == c) {
+                sep = Some(c);
+                j += 1;
+                continue;
+            }
+            return LongRun {
+                last: gs,
+                digits,
+                next: Self::first_short_tail(b, start, gs, j),
+            };
         }
-        digits += j - gs;
-        let c = at(b, j);
-        if (c == b' ' || c == b'-') && is_digit(at(b, j + 1)) && sep.is_none_or(|s| s == c) {
-            sep = Some(c);
-            j += 1;
-            continue;
+    }
+
+    /// Walks back from the run's end (`end`, last group at `last`) over the groups after
+    /// `start` while at most 19 digits are behind them; one separator byte between groups.
+    fn first_short_tail(b: &[u8], start: usize, last: usize, end: usize) -> Option<(usize, usize)> {
+        if last <= start {
+            return None;
         }
-        return (gs, digits);
+        let mut found = (last, end - last);
+        let mut after = end - last; // digits from group `g` to the end
+        let mut g = last;
+        while after <= 19 {
+            found = (g, after);
+            // The previous group ends right before the separator at `g - 1`.
+            let prev_end = g - 1;
+            let mut ps = prev_end;
+            while ps > start && is_digit(at(b, ps - 1)) {
+                ps -= 1;
+            }
+            if ps <= start {
+                break;
+            }
+            after += prev_end - ps;
+            g = ps;
+        }
+        Some(found)
     }
 }
 

@@ -97,41 +97,27 @@ const LENGTHS: &[(&[u8; 2], usize)] = &[
     (b"YE", 30),
 ];
 
-/// Up to 40 compact IBAN characters without a heap allocation.
-struct Compact {
-    bytes: [u8; 40],
-    len: usize,
+/// Registry length per country code, indexed `(c0 - b'A') * 26 + (c1 - b'A')` (0: none).
+const BY_CODE: [u8; 676] = by_code();
+
+const fn by_code() -> [u8; 676] {
+    let mut t = [0u8; 676];
+    let mut k = 0;
+    while k < LENGTHS.len() {
+        let (cc, n) = LENGTHS[k];
+        t[(cc[0] - b'A') as usize * 26 + (cc[1] - b'A') as usize] = n as u8;
+        k += 1;
+    }
+    t
 }
 
-impl Default for Compact {
-    fn default() -> Self {
-        Compact {
-            bytes: [0; 40],
-            len: 0,
-        }
-    }
-}
-
-impl Compact {
-    fn push(&mut self, c: u8) {
-        if let Some(slot) = self.bytes.get_mut(self.len) {
-            *slot = c;
-            self.len += 1;
-        }
-    }
-    fn len(&self) -> usize {
-        self.len
-    }
-    fn as_slice(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or_default()
-    }
-}
-
-fn registry_len(cc: &[u8]) -> Option<usize> {
-    LENGTHS
-        .iter()
-        .find(|(c, _)| c.as_slice() == cc)
-        .map(|&(_, n)| n)
+/// Registry length of the country code `c0 c1` (both upper-case letters).
+fn registry_len(c0: u8, c1: u8) -> Option<usize> {
+    let k = usize::from(c0.wrapping_sub(b'A')) * 26 + usize::from(c1.wrapping_sub(b'A'));
+    BY_CODE
+        .get(k)
+        .filter(|&&n| n > 0 && c0.is_ascii_uppercase() && c1.is_ascii_uppercase())
+        .map(|&n| usize::from(n))
 }
 
 fn is_bban(c: u8) -> bool {
@@ -148,83 +134,119 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         if i + 4 >= b.len() {
             break;
         }
-        let c = at(b, i);
-        if c.is_ascii_uppercase() && !is_alnum(before(b, i)) {
+        if !is_alnum(before(b, i)) {
             if let Some(end) = candidate(b, i) {
                 out.push(Span { start: i, end });
                 i = end;
                 continue;
             }
         }
+        // No start inside the rest of this word (a letter or digit before each): skip its
+        // upper-case letters and digits here, lower case by `next_upper`.
         i += 1;
+        while is_bban(at(b, i)) {
+            i += 1;
+        }
+    }
+}
+
+/// Value of an IBAN character in the mod-97 number (letters 10..35) and its decimal width.
+fn value(c: u8) -> (u32, u32) {
+    if c.is_ascii_digit() {
+        (u32::from(c - b'0'), 10)
+    } else {
+        (u32::from(c.wrapping_sub(b'A')) + 10, 100)
+    }
+}
+
+/// The mod-97 check, computed as the characters are read: `rem` is the BBAN read so far mod
+/// 97; moving the first four characters (two letters, two digits: six decimal digits, `head`)
+/// to the end gives `rem * 10^6 + head`.
+struct Checked {
+    head: u32,
+    rem: u32,
+    /// Characters read, the first four included.
+    n: usize,
+    expected: usize,
+    /// End of the registry-length prefix that passes, and of the longest that passes.
+    registry: Option<usize>,
+    longest: Option<usize>,
+}
+
+impl Checked {
+    fn push(&mut self, c: u8) {
+        let (v, width) = value(c);
+        self.rem = (self.rem * width + v) % 97;
+        self.n += 1;
+    }
+    /// A group boundary at byte `end`: the characters so far may be the IBAN.
+    fn boundary(&mut self, end: usize) {
+        if (15..=34).contains(&self.n) && (self.rem * 1_000_000 + self.head) % 97 == 1 {
+            if self.n == self.expected {
+                self.registry = Some(end);
+            }
+            self.longest = Some(end);
+        }
+    }
+    /// Registry length preferred, else the longest boundary that passes.
+    fn result(&self) -> Option<usize> {
+        self.registry.or(self.longest)
     }
 }
 
 fn candidate(b: &[u8], start: usize) -> Option<usize> {
-    let cc = b.get(start..start + 2)?;
-    if !cc.iter().all(u8::is_ascii_uppercase)
-        || !at(b, start + 2).is_ascii_digit()
-        || !at(b, start + 3).is_ascii_digit()
-    {
+    let (c0, c1, d0, d1) = (
+        at(b, start),
+        at(b, start + 1),
+        at(b, start + 2),
+        at(b, start + 3),
+    );
+    if !d0.is_ascii_digit() || !d1.is_ascii_digit() {
         return None;
     }
-    let expected = registry_len(cc)?;
-    // Collect compact characters and the byte end after each group boundary (fixed arrays: at
-    // most 36 characters are ever pushed, in at most 9 groups).
-    let mut compact = Compact::default();
-    let mut ends = [(0usize, 0usize); 12]; // (compact length, byte end) at group ends
-    let mut n_ends = 0usize;
-    let mut push_end = |e: (usize, usize)| {
-        if let Some(slot) = ends.get_mut(n_ends) {
-            *slot = e;
-            n_ends += 1;
-        }
+    let expected = registry_len(c0, c1)?;
+    let head = (value(c0).0 * 100 + value(c1).0) * 100 + value(d0).0 * 10 + value(d1).0;
+    let mut ck = Checked {
+        head,
+        rem: 0,
+        n: 4,
+        expected,
+        registry: None,
+        longest: None,
     };
-    let mut j = start;
-    let spaced = at(b, start + 4) == b' ';
-    if spaced {
-        loop {
+    let mut j = start + 4;
+    if at(b, j) == b' ' {
+        // Groups of four: the first (country, check digits) is read; each boundary may end it.
+        while at(b, j) == b' ' && is_bban(at(b, j + 1)) && ck.n < 34 {
+            j += 1;
             let gs = j;
             while is_bban(at(b, j)) && j - gs < 4 {
-                compact.push(at(b, j));
+                ck.push(at(b, j));
                 j += 1;
             }
-            let g = j - gs;
-            if g == 0 || is_alnum(at(b, j)) {
+            if is_alnum(at(b, j)) {
                 // A group glued to more text: the IBAN ended at the previous boundary.
                 break;
             }
-            push_end((compact.len(), j));
-            if g == 4 && at(b, j) == b' ' && is_bban(at(b, j + 1)) && compact.len() < 34 {
-                j += 1;
-                continue;
+            ck.boundary(j);
+            if j - gs != 4 {
+                break;
             }
-            break;
         }
     } else {
         while is_bban(at(b, j)) {
-            compact.push(at(b, j));
+            ck.push(at(b, j));
             j += 1;
-            if compact.len() > 34 {
+            if ck.n > 34 {
                 return None;
             }
         }
         if is_alnum(at(b, j)) {
             return None;
         }
-        push_end((compact.len(), j));
+        ck.boundary(j);
     }
-    let ends = ends.get(..n_ends).unwrap_or_default();
-    let compact = compact.as_slice();
-    // Longest group boundary that passes mod-97, registry length preferred.
-    let valid = |n: usize| (15..=34).contains(&n) && compact.get(..n).is_some_and(mod97_is_one);
-    if let Some(&(_, end)) = ends.iter().find(|&&(n, _)| n == expected && valid(n)) {
-        return Some(end);
-    }
-    ends.iter()
-        .rev()
-        .find(|&&(n, _)| valid(n))
-        .map(|&(_, end)| end)
+    ck.result()
 }
 
 /// ISO 13616: move the first four characters to the end, letters -> 10..35, mod 97 == 1.

@@ -2,6 +2,7 @@
 //! number such as a version `1.2.3.4.5`) and IPv6 (full, `::`-compressed, IPv4-suffixed).
 
 use super::chars::{at, before, is_alnum, is_digit, keyword_before};
+use super::skip::next_dot_or_colon;
 use crate::entity::Span;
 
 /// Words that make a dotted quad a version number.
@@ -28,38 +29,44 @@ fn is_glued(c: u8) -> bool {
 }
 
 /// Every IP address in `text`.
+///
+/// An address has a `:` or `.` right after its first run of at most four hex digits (or starts
+/// with `::`), and starts after a byte that is not glued (`[A-Za-z0-9.:_-]`). So the scan
+/// jumps from one `.`/`:` to the next (a word at a time) and looks back at most five bytes for
+/// the start that owns it: each start owns one such byte, in the same order.
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if !is_glued(before(b, i)) && (c.is_ascii_hexdigit() || (c == b':' && at(b, i + 1) == b':'))
-        {
-            if let Some(end) = may_start(b, i)
-                .then(|| ipv6(b, i).or_else(|| ipv4(b, i)))
-                .flatten()
-            {
-                out.push(Span { start: i, end });
-                i = end;
-                continue;
-            }
+    let mut from = 0; // no address starts before this
+    let mut k = 0;
+    loop {
+        k = next_dot_or_colon(b, k);
+        if k >= b.len() {
+            break;
         }
-        // No address starts right after a glued byte: skip the rest of the run.
-        i += 1;
-        while b.get(i.wrapping_sub(1)).is_some_and(|&p| is_glued(p)) && i < b.len() {
-            i += 1;
+        let i = owner(b, k);
+        k += 1;
+        let Some(i) = i.filter(|&i| i >= from && !is_glued(before(b, i))) else {
+            continue;
+        };
+        if let Some(end) = ipv6(b, i).or_else(|| ipv4(b, i)) {
+            out.push(Span { start: i, end });
+            from = end;
+            k = end;
         }
     }
 }
 
-/// Quick exact pre-check at a hex digit or `::`: an address has a `:` or `.` right after its
-/// first run of at most four hex digits (`1234 `, `apple` and `12345` fail both parsers
-/// below).
-fn may_start(b: &[u8], i: usize) -> bool {
-    let mut n = 0;
-    while n < 5 && at(b, i + n).is_ascii_hexdigit() {
-        n += 1;
+/// The start whose first `.`/`:` is at `k`: the hex run of at most four digits right before
+/// it, or `k` itself for `::`.
+fn owner(b: &[u8], k: usize) -> Option<usize> {
+    let mut i = k;
+    while i > 0 && b.get(i - 1).is_some_and(u8::is_ascii_hexdigit) {
+        if k - i == 4 {
+            return None;
+        }
+        i -= 1;
     }
-    n < 5 && matches!(at(b, i + n), b':' | b'.')
+    (i < k || (at(b, k) == b':' && at(b, k + 1) == b':')).then_some(i)
 }
 
 /// One octet at `i`: (value, end).

@@ -185,6 +185,43 @@ mod tests {
 mod adversarial {
     use super::*;
 
+    /// The near-miss bodies of the benchmark are walked with shared work (a card-like run
+    /// walked once, digit runs gated by length, IP starts found from their `.`/`:`): values
+    /// after or inside such runs are still found.
+    #[test]
+    fn values_after_near_miss_runs_are_found() {
+        let found = |text: &str| -> Vec<(EntityType, String)> {
+            scan(text, &Enabled::all())
+                .into_iter()
+                .map(|m| (m.kind, text[m.start..m.end].to_string()))
+                .collect()
+        };
+        let cards = format!("{}4111 1111 1111 1111 ok", "1234 ".repeat(40));
+        assert_eq!(
+            found(&cards),
+            vec![(EntityType::CreditCard, "4111 1111 1111 1111".to_string())]
+        );
+        let near = "DE00 1234 ABCD 999.888.777.666 ".repeat(20);
+        let text = format!(
+            "{near}IBAN DE89 3704 0044 0532 0130 00, host 10.0.0.1, ref 1234-45-6789, \
+             ID 11010519491231002X, SSN 123-45-6789, call 0146267304, 12345678901234567890123"
+        );
+        let kinds: Vec<EntityType> = found(&text).into_iter().map(|f| f.0).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                EntityType::Iban,
+                EntityType::IpAddress,
+                EntityType::CnResidentId,
+                EntityType::UsSsn,
+                EntityType::Phone
+            ]
+        );
+        let ips = "ip 999.888.777.666 fe80::1 and ::ffff:192.0.2.1; v1.2.3.4 x";
+        let got: Vec<String> = found(ips).into_iter().map(|f| f.1).collect();
+        assert_eq!(got, vec!["fe80::1", "::ffff:192.0.2.1"]);
+    }
+
     /// Inputs built to make a careless scanner quadratic: each must finish quickly (the
     /// assertion is on the result; a quadratic scanner would make this test take minutes).
     #[test]

@@ -3,7 +3,7 @@
 //! rejected.
 
 use super::chars::{at, before, is_alnum, is_digit, keyword_before};
-use super::skip::next_digit_or;
+use super::skip::{next_digit_or, run_end_digits};
 use crate::entity::Span;
 
 /// Words that make a bare or loosely formatted digit run a phone number.
@@ -47,46 +47,54 @@ const VETO: &[&str] = &[
     "isbn", "ean", "upc", "gtin", "sku", "order", "invoice", "version",
 ];
 
-/// A list of at most 16 items without a heap allocation (a number has at most 16 groups: a
+/// A list of at most 16 bytes without a heap allocation (a number has at most 16 groups: a
 /// 16th group of one digit already exceeds 15 digits and ends the parse).
-#[derive(Default)]
-struct Few<T> {
-    items: [T; 16],
-    len: usize,
+#[derive(Default, Clone, Copy)]
+struct Few {
+    items: [u8; 16],
+    len: u8,
 }
 
-impl<T: Copy> Few<T> {
-    fn push(&mut self, v: T) {
-        if let Some(slot) = self.items.get_mut(self.len) {
+impl Few {
+    fn push(&mut self, v: u8) {
+        if let Some(slot) = self.items.get_mut(usize::from(self.len)) {
             *slot = v;
             self.len += 1;
         }
     }
-    fn as_slice(&self) -> &[T] {
-        self.items.get(..self.len).unwrap_or_default()
+    fn as_slice(&self) -> &[u8] {
+        self.items.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 
-impl<T: Copy> std::ops::Deref for Few<T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
+impl std::ops::Deref for Few {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
         self.as_slice()
     }
 }
 
 #[derive(Default)]
 struct Shape {
-    groups: Few<(usize, bool)>, // (digit count, inside parentheses)
-    seps: Few<u8>,              // separator byte between groups (' ', '-', '.', ')' for none)
+    lens: Few,   // digit count of each group (at most 15)
+    parens: u16, // bit k: group k is inside parentheses
+    seps: Few,   // separator byte between groups (' ', '-', '.', ')' for none)
     plus: bool,
     digits: usize,
     end: usize,
+}
+
+impl Shape {
+    fn paren(&self, k: usize) -> bool {
+        k < 16 && self.parens & (1 << k) != 0
+    }
 }
 
 /// Every phone number in `text`.
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
+    let mut s = Shape::default();
     loop {
         // Only a digit, `+` or `(` can start a number.
         i = next_digit_or(b, i, b'+', b'(');
@@ -97,30 +105,28 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         let starts = (c == b'+' && (is_digit(at(b, i + 1)) || at(b, i + 1) == b'('))
             || (c == b'(' && (is_digit(at(b, i + 1)) || at(b, i + 1) == b'+'))
             || is_digit(c);
-        if !starts || !left_ok(b, i) {
-            i = skip_run(b, i);
-            continue;
-        }
-        let found = parse(b, i)
-            .map(|s| (extension(b, s.end), s))
-            .filter(|(end, s)| accept(b, i, s, *end));
-        match found {
-            Some((end, _)) => {
+        if starts && left_ok(b, i) && parse(b, i, &mut s) {
+            let end = extension(b, s.end);
+            if accept(b, i, &s, end) {
                 out.push(Span { start: i, end });
                 i = end;
+                continue;
             }
-            None => i = skip_run(b, i),
         }
+        i = skip_run(b, i);
     }
 }
 
-/// Next start position: past the digit run at `i` (never start inside one), else `i + 1`.
+/// Next start position: past the digit run at `i` (never start inside one), else `i + 1`;
+/// then past every digit run glued to it by one of ` -.:,/` (`left_ok` refuses their starts:
+/// `4111 1111 ...`, `999.888.777`).
 fn skip_run(b: &[u8], i: usize) -> usize {
-    let mut j = i + 1;
-    if is_digit(at(b, i)) {
-        while j < b.len() && is_digit(at(b, j)) {
-            j += 1;
-        }
+    if !is_digit(at(b, i)) {
+        return i + 1;
+    }
+    let mut j = run_end_digits(b, i + 1);
+    while matches!(at(b, j), b' ' | b'-' | b'.' | b':' | b',' | b'/') && is_digit(at(b, j + 1)) {
+        j = run_end_digits(b, j + 2);
     }
     j
 }
@@ -146,8 +152,15 @@ fn left_ok(b: &[u8], i: usize) -> bool {
     true
 }
 
-fn parse(b: &[u8], start: usize) -> Option<Shape> {
-    let mut s = Shape::default();
+/// Reads the groups at `start` into `s` (reused across starts: no copy of a shape per
+/// candidate); `false` when no number can start here.
+fn parse(b: &[u8], start: usize, s: &mut Shape) -> bool {
+    s.lens.len = 0;
+    s.seps.len = 0;
+    s.parens = 0;
+    s.plus = false;
+    s.digits = 0;
+    s.end = start;
     let mut j = start;
     if at(b, j) == b'+' {
         s.plus = true;
@@ -164,19 +177,22 @@ fn parse(b: &[u8], start: usize) -> Option<Shape> {
         }
         let n = j - gs;
         if n == 0 {
-            return None;
+            return false;
         }
         if paren {
             if at(b, j) != b')' {
-                return None;
+                return false;
             }
             j += 1;
         }
-        s.groups.push((n, paren));
+        if paren && s.lens.len() < 16 {
+            s.parens |= 1 << s.lens.len();
+        }
+        s.lens.push(u8::try_from(n).unwrap_or(u8::MAX));
         s.digits += n;
         s.end = j;
         if s.digits > 15 {
-            return None;
+            return false;
         }
         // Separator: one of ' ', '-', '.', or ") " / ")-" (handled by the paren), or none
         // after a closing parenthesis.
@@ -195,14 +211,14 @@ fn parse(b: &[u8], start: usize) -> Option<Shape> {
             s.seps.push(b')');
             continue;
         }
-        if c == b'(' && is_digit(at(b, j + 1)) && s.plus && s.groups.len() == 1 {
+        if c == b'(' && is_digit(at(b, j + 1)) && s.plus && s.lens.len() == 1 {
             // `+49(0)30...`
             s.seps.push(b')');
             continue;
         }
         break;
     }
-    Some(s)
+    true
 }
 
 fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
@@ -224,11 +240,8 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
     // checked last, only for a number that would otherwise be accepted).
     let veto = || keyword_before(b, start, 16, VETO);
     let context = || keyword_before(b, start, 40, CONTEXT);
-    let mut lens = Few::<usize>::default();
-    for g in s.groups.iter() {
-        lens.push(g.0);
-    }
-    let any_paren = s.groups.iter().any(|g| g.1);
+    let lens = &s.lens;
+    let any_paren = s.parens != 0;
     // Dates: 2024-01-31, 31.01.2024, 2024.01.31.
     if !s.plus && !any_paren && lens.len() == 3 {
         let date = matches!(lens.as_slice(), [4, 1..=2, 1..=2] | [1..=2, 1..=2, 4]);
@@ -257,8 +270,8 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
     // trunk/country `1`/`8` (`1-858-...`, `8 762 ...`), in parentheses, or once space-separated
     // (FR mobile `06 ...`). Never dash-separated elsewhere (ISBN `978-0-...`).
     let mut loose_singles = 0;
-    for (k, &(n, paren)) in s.groups.iter().enumerate() {
-        if n != 1 || paren || (s.plus && k <= 1) {
+    for (k, &n) in lens.iter().enumerate() {
+        if n != 1 || s.paren(k) || (s.plus && k <= 1) {
             continue;
         }
         if k == 0 {

@@ -78,6 +78,56 @@ pub fn next_digit_or(b: &[u8], from: usize, x: u8, y: u8) -> usize {
     )
 }
 
+/// First byte at or after `from` that is not an ASCII digit (the end of the digit run at
+/// `from`), or `b.len()`.
+pub fn run_end_digits(b: &[u8], from: usize) -> usize {
+    next(b, from, |w| HI & !digits(w), |c| !c.is_ascii_digit())
+}
+
+/// First `.` or `:` at or after `from`, or `b.len()`.
+pub fn next_dot_or_colon(b: &[u8], from: usize) -> usize {
+    next(
+        b,
+        from,
+        |w| equal(w, b'.') | equal(w, b':'),
+        |c| c == b'.' || c == b':',
+    )
+}
+
+/// The first maximal run of ASCII digits at least `min` long (`min` >= 15) that starts at or
+/// after `from`: (start, end). Such a run covers a whole 8-byte word at a multiple of 8 (from
+/// `from`), so only those words are tested until one is all digits.
+pub fn next_long_digit_run(b: &[u8], from: usize, min: usize) -> Option<(usize, usize)> {
+    let mut k = from;
+    while let Some(w) = word(b, k) {
+        if digits(w) == HI {
+            // Back to the start of this run (not before `from`), then to its end.
+            let mut s = k;
+            while s > from && b.get(s - 1).is_some_and(u8::is_ascii_digit) {
+                s -= 1;
+            }
+            let e = run_end_digits(b, k + 8);
+            if e - s >= min {
+                return Some((s, e));
+            }
+            k = e;
+            continue;
+        }
+        k += 8;
+    }
+    // The tail shorter than a word: runs there are found byte by byte.
+    let mut s = k;
+    while s < b.len() {
+        s = next_digit(b, s);
+        let e = run_end_digits(b, s);
+        if e - s >= min {
+            return Some((s, e));
+        }
+        s = e;
+    }
+    None
+}
+
 /// Which start bytes a text holds: every type but `SECRET` needs a digit, `EMAIL` an `@`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Present {
@@ -126,6 +176,29 @@ mod tests {
                 let y = u64::from_le_bytes(all);
                 assert_eq!(digits(y).count_ones() == 7, c.is_ascii_digit(), "{c}");
             }
+        }
+    }
+
+    #[test]
+    fn runs_and_long_runs() {
+        assert_eq!(run_end_digits(b"123456789012x", 0), 12);
+        assert_eq!(run_end_digits(b"12", 0), 2);
+        assert_eq!(run_end_digits(b"a1", 0), 0);
+        assert_eq!(next_dot_or_colon(b"abcdefghij:k.", 0), 10);
+        assert_eq!(next_dot_or_colon(b"abc", 0), 3);
+        // Runs of 16 digits (no aligned word would be missed) but only the 17-digit one counts.
+        let t = b"x1234567890123456 ab 12345678901234567 c 1";
+        assert_eq!(next_long_digit_run(t, 0, 17), Some((21, 38)));
+        assert_eq!(next_long_digit_run(t, 0, 16), Some((1, 17)));
+        assert_eq!(next_long_digit_run(t, 38, 17), None);
+        assert_eq!(
+            next_long_digit_run(b"123456789012345678", 0, 17),
+            Some((0, 18))
+        );
+        for k in 0..24 {
+            let mut v = vec![b' '; k];
+            v.extend_from_slice(b"12345678901234567 ");
+            assert_eq!(next_long_digit_run(&v, 0, 17), Some((k, k + 17)), "{k}");
         }
     }
 

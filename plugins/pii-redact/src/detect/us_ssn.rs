@@ -2,7 +2,7 @@
 //! (area 000/666/900-999, group 00, serial 0000); nine bare digits only after an SSN word.
 
 use super::chars::{at, before, is_alnum, is_digit, keyword_before};
-use super::skip::next_digit;
+use super::skip::{next_digit, run_end_digits};
 use crate::entity::Span;
 
 const CONTEXT: &[&str] = &[
@@ -15,7 +15,8 @@ const CONTEXT: &[&str] = &[
     "taxpayer",
 ];
 
-/// Every SSN in `text`.
+/// Every SSN in `text`. A number starts a digit run of exactly 3 (`AAA-`, `AAA `) or 9 (bare)
+/// digits: other runs are passed over without parsing.
 pub fn find(text: &str, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
@@ -24,7 +25,8 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         if i >= b.len() {
             break;
         }
-        if !is_digit(before(b, i)) {
+        let run_end = run_end_digits(b, i);
+        if matches!(run_end - i, 3 | 9) && !is_digit(before(b, i)) {
             if let Some(end) = candidate(b, i) {
                 out.push(Span { start: i, end });
                 i = end;
@@ -32,10 +34,7 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
             }
         }
         // No start inside the rest of this digit run (a digit before each).
-        i += 1;
-        while is_digit(at(b, i)) {
-            i += 1;
-        }
+        i = run_end;
     }
 }
 
