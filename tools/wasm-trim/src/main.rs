@@ -14,7 +14,11 @@ fn main() -> ExitCode {
             .map_err(|e| e.to_string())
             .and_then(|raw| wasm_trim::trim(&raw))
             .and_then(|t| {
-                std::fs::write(file, &t.bytes).map_err(|e| e.to_string())?;
+                // Write beside, then rename: a reader never sees a half-written module.
+                let tmp = format!("{file}.trim-tmp");
+                std::fs::write(&tmp, &t.bytes)
+                    .and_then(|()| std::fs::rename(&tmp, file))
+                    .map_err(|e| e.to_string())?;
                 Ok(t)
             });
         match result {
