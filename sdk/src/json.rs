@@ -6,10 +6,12 @@
 //! so `"mod\u0065l"` duplicates `"model"`), lone surrogates, invalid UTF-8, trailing data and
 //! nesting deeper than `Limits::max_depth` are errors. Recursion is bounded by `max_depth`.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
 
+mod build;
+#[cfg(test)]
+mod build_tests;
 mod shallow;
 #[cfg(test)]
 mod shallow_tests;
@@ -216,6 +218,11 @@ struct Parser<'a> {
     decoded: String,
     /// The objects `skip` is inside, innermost last.
     objects: Vec<skip::Keys<'a>>,
+    /// The arrays and objects `build` is inside, innermost last, and the children they have
+    /// so far (see `build`).
+    open: Vec<build::Open>,
+    items: Vec<Node>,
+    members: Vec<(String, Node)>,
 }
 
 impl<'a> Parser<'a> {
@@ -228,6 +235,9 @@ impl<'a> Parser<'a> {
             keys: Vec::new(),
             decoded: String::new(),
             objects: Vec::new(),
+            open: Vec::new(),
+            items: Vec::new(),
+            members: Vec::new(),
         }
     }
 
@@ -277,44 +287,12 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Node, JsonError> {
-        let start = self.pos;
-        let value = match self.peek() {
-            None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
-            Some(b'{') => self.object(depth + 1)?,
-            Some(b'[') => self.array(depth + 1)?,
-            Some(b'"') => Json::String(self.string()?),
-            Some(b't') => {
-                self.expect_literal(b"true")?;
-                Json::Bool(true)
-            }
-            Some(b'f') => {
-                self.expect_literal(b"false")?;
-                Json::Bool(false)
-            }
-            Some(b'n') => {
-                self.expect_literal(b"null")?;
-                Json::Null
-            }
-            Some(b'-' | b'0'..=b'9') => Json::Number(self.number()?),
-            Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
-        };
-        Ok(Node {
-            value,
-            span: start..self.pos,
-        })
-    }
-
     fn enter(&self, depth: usize) -> Result<(), JsonError> {
         if depth > self.max_depth {
             Err(self.err(JsonErrorKind::TooDeep))
         } else {
             Ok(())
         }
-    }
-
-    fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
-        self.object_with(depth, |p, _| p.value(depth))
     }
 
     /// An object at `depth` whose member values `member` reads (given the key).
@@ -326,7 +304,7 @@ impl<'a> Parser<'a> {
         self.enter(depth)?;
         self.pos += 1; // '{'
         let mut members: Vec<(String, Node)> = Vec::new();
-        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut set = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -341,7 +319,7 @@ impl<'a> Parser<'a> {
                 Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
             }
             let key = self.string()?;
-            if !seen.insert(key.clone()) {
+            if !build::fresh_key(&members, &mut set, &key) {
                 return Err(JsonError {
                     kind: JsonErrorKind::DuplicateKey,
                     offset: key_at,
@@ -367,10 +345,6 @@ impl<'a> Parser<'a> {
                 Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
             }
         }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Json, JsonError> {
-        self.array_with(depth, |p| p.value(depth))
     }
 
     /// An array at `depth` whose items `item` reads.

@@ -220,6 +220,11 @@ impl<'a> Parser<'a> {
             return true;
         };
         let base = object.base;
+        if object.set.is_none() && self.keys.len() == base {
+            // The first key of an object: nothing to compare with.
+            self.keys.push(key);
+            return true;
+        }
         let new = self.key_bytes(key);
         if let Some(set) = &object.set {
             if set.contains(new) {
