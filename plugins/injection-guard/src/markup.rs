@@ -100,13 +100,29 @@ fn has_suffix(hay: &[u8], suffix: &str) -> bool {
 }
 
 /// A token of `tokens` (each opening with `<` or `[`) occurs in `hay`.
+///
+/// Each opener is compared only with the tokens that start with it, second byte first: a text
+/// made of `[` (a run of markdown-image openers) cost two `memcmp` calls and twenty first-byte
+/// checks per `[` before.
 fn has_template_token(hay: &str, tokens: &[&str]) -> bool {
     let bytes = hay.as_bytes();
-    ['<', '['].iter().any(|&open| {
-        hay.match_indices(open).any(|(at, _)| {
-            let rest = bytes.get(at..).unwrap_or_default();
-            tokens.iter().any(|t| has_prefix(rest, t))
-        })
+    [b'<', b'['].iter().any(|&open| {
+        let group: Vec<&[u8]> = tokens
+            .iter()
+            .map(|t| t.as_bytes())
+            .filter(|t| t.first() == Some(&open))
+            .collect();
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == open)
+            .any(|(at, _)| {
+                let rest = bytes.get(at..).unwrap_or_default();
+                let second = rest.get(1);
+                group
+                    .iter()
+                    .any(|t| t.get(1) == second && rest.starts_with(t))
+            })
     })
 }
 
@@ -267,6 +283,20 @@ fn url_end(bytes: &[u8], from: usize) -> usize {
     i
 }
 
+/// The first `](` at or after `from` (a byte search for `]`, then one compare: cheaper than a
+/// substring search for a two-byte needle).
+fn find_close(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let k = bytes.get(at..)?.iter().position(|&b| b == b']')?;
+        at += k;
+        if bytes.get(at + 1) == Some(&b'(') {
+            return Some(at);
+        }
+        at += 1;
+    }
+}
+
 /// Markdown images `![..](url)` whose URL carries a query or a template slot.
 ///
 /// Linear in the text, whatever it holds: the `](` after each `![` is found by one forward
@@ -281,7 +311,7 @@ fn markdown_image(lower: &str) -> Option<Signal> {
     let mut read: Option<usize> = None;
     for (pos, _) in lower.match_indices("![") {
         if close.is_none_or(|c| c < pos) {
-            close = lower.get(pos..).and_then(|r| r.find("](")).map(|i| pos + i);
+            close = find_close(bytes, pos);
         }
         let Some(c) = close else {
             break;
@@ -476,6 +506,13 @@ mod tests {
         assert!(has_template_token("<<sys>>", TEMPLATE_TOKENS));
         assert!(has_template_token("[/inst]", TEMPLATE_TOKENS));
         assert!(!has_template_token("<|im_en", TEMPLATE_TOKENS));
+        // Openers in runs: each one is checked against its own group, second byte first.
+        assert!(has_template_token("![![[[[/inst]", TEMPLATE_TOKENS));
+        assert!(has_template_token("<<<<<|im_start|>", TEMPLATE_TOKENS));
+        assert!(!has_template_token(&"![".repeat(1000), TEMPLATE_TOKENS));
+        assert_eq!(find_close(b"![a]b](x", 0), Some(5));
+        assert_eq!(find_close(b"]]]](", 1), Some(3));
+        assert_eq!(find_close(b"![a]", 0), None);
         assert!(has_around_colon("x{display: none}", HIDDEN_CSS));
         assert!(has_around_colon("color:#fff", HIDDEN_CSS));
         assert!(!has_around_colon("display:: none", HIDDEN_CSS));
