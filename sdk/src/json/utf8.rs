@@ -43,6 +43,8 @@ const FAIL: u64 = 0xFF << 32;
 /// sequence).
 pub fn from_utf8(raw: &[u8]) -> Result<&str, usize> {
     validate(raw)?;
+    // Every debug build (all native and fuzz tests) cross-checks the verdict with core's.
+    debug_assert!(std::str::from_utf8(raw).is_ok());
     // SAFETY: `validate` returned Ok, so `raw` is well-formed UTF-8: every byte is ASCII or
     // part of a complete sequence whose lead byte, second-byte range and continuation bytes
     // are those of Unicode Table 3-7 (the tables `FAST` and `one` encode). utf8_tests checks `validate`
