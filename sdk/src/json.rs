@@ -265,6 +265,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The next byte must be `b`: otherwise an error at the current offset (end or wrong byte).
+    fn require(&self, b: u8) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(c) if c == b => Ok(()),
+            None => Err(self.err(JsonErrorKind::UnexpectedEnd)),
+            Some(_) => Err(self.err(JsonErrorKind::UnexpectedByte)),
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.raw.get(self.pos).copied()
     }
@@ -313,11 +322,7 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_ws();
             let key_at = self.pos;
-            match self.peek() {
-                Some(b'"') => {}
-                None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
-                Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
-            }
+            self.require(b'"')?;
             let key = self.string()?;
             if !build::fresh_key(&members, &mut set, &key) {
                 return Err(JsonError {
@@ -326,11 +331,8 @@ impl<'a> Parser<'a> {
                 });
             }
             self.skip_ws();
-            match self.peek() {
-                Some(b':') => self.pos += 1,
-                None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
-                Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
-            }
+            self.require(b':')?;
+            self.pos += 1;
             self.skip_ws();
             let v = member(self, &key)?;
             members.push((key, v));

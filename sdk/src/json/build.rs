@@ -159,11 +159,7 @@ impl Parser<'_> {
     fn member_key_built(&mut self) -> Result<(), JsonError> {
         self.skip_ws();
         let key_at = self.pos;
-        match self.peek() {
-            Some(b'"') => {}
-            None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
-            Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
-        }
+        self.require(b'"')?;
         let key = self.string()?;
         let Some(open) = self.open.last_mut() else {
             return Err(self.err(JsonErrorKind::UnexpectedByte));
@@ -177,11 +173,8 @@ impl Parser<'_> {
         }
         open.key = key;
         self.skip_ws();
-        match self.peek() {
-            Some(b':') => self.pos += 1,
-            None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
-            Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
-        }
+        self.require(b':')?;
+        self.pos += 1;
         self.skip_ws();
         Ok(())
     }

@@ -192,24 +192,14 @@ fn mutated_documents_get_the_same_tree_or_error() {
         br#"[[["x"]],[[{"a":[{"b":{"c":[]}}],"d":{}}]],{"e":[1,[2,[3]]]}]"#,
         br#" { "a" : [ 1 , 2 ] , "b" : { "c" : [ ] , "d" : "\n" } } "#,
     ];
-    let bytes = b"[]{}\",:\\ u0a-1.e\xc3\xa9";
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    for round in 0..30_000 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let mut doc = bases[round % bases.len()].to_vec();
-        for k in 0..1 + (seed % 3) as usize {
-            let at = (seed >> (8 + k * 8)) as usize % doc.len();
-            let b = bytes[(seed >> (32 + k * 5)) as usize % bytes.len()];
-            match (seed >> (40 + k)) % 3 {
-                0 => doc[at] = b,
-                1 => doc.insert(at, b),
-                _ => {
-                    doc.remove(at);
-                }
-            }
-        }
+    // The SDK's deterministic mutator (flips, JSON tokens, truncations, cut and repeated ranges).
+    let mut rng = crate::fuzz::Rng::new(0x9e37_79b9_7f4a_7c15);
+    for round in 0..crate::fuzz::iters(30_000) {
+        let doc = crate::fuzz::mutate(
+            &mut rng,
+            bases[round % bases.len()],
+            crate::fuzz::JSON_TOKENS,
+        );
         same_as_recursive(&doc);
     }
 }

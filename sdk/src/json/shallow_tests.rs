@@ -100,24 +100,10 @@ fn refuses_and_accepts_exactly_what_parse_does() {
 #[test]
 fn mutated_documents_get_the_same_verdict_as_parse() {
     let base = br#"{"model":"m","messages":[{"role":"user","content":"h\u00e9 \"q\" \ud83d\ude00"},{"k":[1,-2.5e3,true,null,{}]}],"meta":{"a":[[]],"b":"c"},"n":1}"#;
-    let bytes = b"[]{}\",:\\ u0a-1.e\xc3\xa9";
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    for _ in 0..20_000 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let mut doc = base.to_vec();
-        for k in 0..1 + (seed % 3) as usize {
-            let at = (seed >> (8 + k * 8)) as usize % doc.len();
-            let b = bytes[(seed >> (32 + k * 5)) as usize % bytes.len()];
-            match (seed >> (40 + k)) % 3 {
-                0 => doc[at] = b,
-                1 => doc.insert(at, b),
-                _ => {
-                    doc.remove(at);
-                }
-            }
-        }
+    // The SDK's deterministic mutator (flips, JSON tokens, truncations, cut and repeated ranges).
+    let mut rng = crate::fuzz::Rng::new(0x2545_f491_4f6c_dd1d);
+    for _ in 0..crate::fuzz::iters(20_000) {
+        let doc = crate::fuzz::mutate(&mut rng, base, crate::fuzz::JSON_TOKENS);
         same_as_parse(&doc);
     }
 }

@@ -158,11 +158,7 @@ impl<'a> Parser<'a> {
     fn member_key(&mut self) -> Result<(), JsonError> {
         self.skip_ws();
         let key_at = self.pos;
-        match self.peek() {
-            Some(b'"') => {}
-            None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
-            Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
-        }
+        self.require(b'"')?;
         let key = self.key()?;
         let fresh = self.remember(key);
         if !fresh {
@@ -172,11 +168,8 @@ impl<'a> Parser<'a> {
             });
         }
         self.skip_ws();
-        match self.peek() {
-            Some(b':') => self.pos += 1,
-            None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
-            Some(_) => return Err(self.err(JsonErrorKind::UnexpectedByte)),
-        }
+        self.require(b':')?;
+        self.pos += 1;
         self.skip_ws();
         Ok(())
     }
