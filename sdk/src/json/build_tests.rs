@@ -238,6 +238,8 @@ fn containers_are_allocated_at_their_exact_size() {
 }
 
 /// No call per nested value: a document at the depth limit is read on a small stack.
+/// Native only: wasm32-wasip1 has no threads (`./build.sh test` also runs these tests as wasm).
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn deep_documents_do_not_need_a_deep_stack() {
     let limits = Limits {
