@@ -164,6 +164,16 @@ pub struct JsonError {
     pub offset: usize,
 }
 
+impl JsonError {
+    /// A key already seen in its object, at the key's opening quote.
+    fn duplicate_key(offset: usize) -> JsonError {
+        JsonError {
+            kind: JsonErrorKind::DuplicateKey,
+            offset,
+        }
+    }
+}
+
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} at byte {}", self.kind.describe(), self.offset)
@@ -265,6 +275,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// After a key: whitespace, the `:`, whitespace up to the value.
+    fn colon(&mut self) -> Result<(), JsonError> {
+        self.skip_ws();
+        self.require(b':')?;
+        self.pos += 1;
+        self.skip_ws();
+        Ok(())
+    }
+
     /// The next byte must be `b`: otherwise an error at the current offset (end or wrong byte).
     fn require(&self, b: u8) -> Result<(), JsonError> {
         match self.peek() {
@@ -325,15 +344,9 @@ impl<'a> Parser<'a> {
             self.require(b'"')?;
             let key = self.string()?;
             if !build::fresh_key(&members, &mut set, &key) {
-                return Err(JsonError {
-                    kind: JsonErrorKind::DuplicateKey,
-                    offset: key_at,
-                });
+                return Err(JsonError::duplicate_key(key_at));
             }
-            self.skip_ws();
-            self.require(b':')?;
-            self.pos += 1;
-            self.skip_ws();
+            self.colon()?;
             let v = member(self, &key)?;
             members.push((key, v));
             self.skip_ws();

@@ -166,16 +166,10 @@ impl Parser<'_> {
         };
         let seen = self.members.get(open.base..).unwrap_or_default();
         if !fresh_key(seen, &mut open.set, &key) {
-            return Err(JsonError {
-                kind: JsonErrorKind::DuplicateKey,
-                offset: key_at,
-            });
+            return Err(JsonError::duplicate_key(key_at));
         }
         open.key = key;
-        self.skip_ws();
-        self.require(b':')?;
-        self.pos += 1;
-        self.skip_ws();
+        self.colon()?;
         Ok(())
     }
 }

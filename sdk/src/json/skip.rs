@@ -162,15 +162,9 @@ impl<'a> Parser<'a> {
         let key = self.key()?;
         let fresh = self.remember(key);
         if !fresh {
-            return Err(JsonError {
-                kind: JsonErrorKind::DuplicateKey,
-                offset: key_at,
-            });
+            return Err(JsonError::duplicate_key(key_at));
         }
-        self.skip_ws();
-        self.require(b':')?;
-        self.pos += 1;
-        self.skip_ws();
+        self.colon()?;
         Ok(())
     }
 
