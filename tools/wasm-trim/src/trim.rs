@@ -121,12 +121,9 @@ pub fn trim(bytes: &[u8]) -> Result<Trimmed, String> {
         last = s.end;
     }
     out.extend_from_slice(bytes.get(last..).unwrap_or_default());
+    let exported = read(&out)?.exports;
     for cb in &declared {
-        if !read(&out)?
-            .exports
-            .iter()
-            .any(|e| *e == format!("proxy_on_{cb}"))
-        {
+        if !exported.iter().any(|e| *e == format!("proxy_on_{cb}")) {
             return Err(format!("declares `{cb}` but does not export proxy_on_{cb}"));
         }
     }
