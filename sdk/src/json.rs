@@ -550,29 +550,18 @@ impl<'a> Parser<'a> {
 /// the classic has-zero-byte / has-less-than bit tricks on a u64); bytes >= 0x80 (UTF-8
 /// continuation and lead bytes) never match. The lowest flagged byte is always a true match.
 fn special_byte_from(raw: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let mut i = from;
-    while let Some(chunk) = raw.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        let hits = has_zero(w ^ (ONES * u64::from(b'"')))
-            | has_zero(w ^ (ONES * u64::from(b'\\')))
-            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&b) = raw.get(i) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            return i;
-        }
-        i += 1;
-    }
-    raw.len()
+    use crate::swar::{next, HI, LO};
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    next(
+        raw,
+        from,
+        |w| {
+            has_zero(w ^ (LO * u64::from(b'"')))
+                | has_zero(w ^ (LO * u64::from(b'\\')))
+                | (w.wrapping_sub(LO * 0x20) & !w & HI)
+        },
+        |b| b == b'"' || b == b'\\' || b < 0x20,
+    )
 }
 
 /// `s` as a JSON string literal (with quotes); non-ASCII is kept as UTF-8.

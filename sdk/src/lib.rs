@@ -20,6 +20,7 @@ pub mod response_plan;
 pub mod review;
 pub mod sse;
 pub mod stream;
+pub mod swar;
 pub mod verdict;
 pub mod verdict_log;
 pub mod webhook;

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use guardrail_harness::audit::{self, Capability, Host, Status};
 use guardrail_harness::envoy::{paths, Envoy, EnvoyError, Filter};
 use guardrail_harness::mock_upstream::MockUpstream;
+use wasm_trim::module::leb128;
 
 fn dist(name: &str) -> PathBuf {
     let p = paths::dist_dir().join(format!("{name}.wasm"));
@@ -25,11 +26,11 @@ fn dist(name: &str) -> PathBuf {
 fn module_importing(imports: &[(&str, &str)]) -> Vec<u8> {
     let mut out = b"\0asm\x01\0\0\0".to_vec();
     section(&mut out, 1, &[2, 0x60, 0, 1, 0x7f, 0x60, 0, 0]);
-    let mut body = leb(imports.len() as u32);
+    let mut body = leb128(imports.len() as u32);
     for (m, n) in imports {
-        body.extend(leb(m.len() as u32));
+        body.extend(leb128(m.len() as u32));
         body.extend(m.as_bytes());
-        body.extend(leb(n.len() as u32));
+        body.extend(leb128(n.len() as u32));
         body.extend(n.as_bytes());
         body.extend([0x00, 0x00]);
     }
@@ -45,12 +46,12 @@ fn module_importing(imports: &[(&str, &str)]) -> Vec<u8> {
         "proxy_on_vm_start",
         "proxy_on_configure",
     ];
-    let mut exports = leb(names.len() as u32 + 1);
+    let mut exports = leb128(names.len() as u32 + 1);
     for name in names {
-        exports.extend(leb(name.len() as u32));
+        exports.extend(leb128(name.len() as u32));
         exports.extend(name.as_bytes());
         exports.push(0x00);
-        exports.extend(leb(imports.len() as u32));
+        exports.extend(leb128(imports.len() as u32));
     }
     exports.extend([6]);
     exports.extend(b"memory");
@@ -62,21 +63,8 @@ fn module_importing(imports: &[(&str, &str)]) -> Vec<u8> {
 
 fn section(out: &mut Vec<u8>, id: u8, body: &[u8]) {
     out.push(id);
-    out.extend(leb(body.len() as u32));
+    out.extend(leb128(body.len() as u32));
     out.extend_from_slice(body);
-}
-
-fn leb(mut v: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return out;
-        }
-        out.push(b | 0x80);
-    }
 }
 
 fn temp_wasm(name: &str, bytes: &[u8]) -> PathBuf {

@@ -5,8 +5,7 @@
 //! multi-byte text and costs about twenty times its ASCII rate there (CJK, Cyrillic, emoji,
 //! zero-width runs).
 
-/// Bit 7 of every byte of a word: set only in non-ASCII bytes.
-const HIGH: u64 = 0x8080_8080_8080_8080;
+use crate::swar::HI;
 
 /// Per byte 0x80..=0xFF (indexed by its low seven bits) as a lead byte: `expect | mask << 32`
 /// for the sequence's little-endian word of four bytes (lead byte lowest). `mask` selects the
@@ -152,9 +151,5 @@ fn one(raw: &[u8], i: usize) -> Result<usize, usize> {
 
 /// The high bits (non-ASCII bytes) of the first eight bytes of `bytes` (which holds eight).
 fn word(bytes: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    if let Some(head) = bytes.get(..8) {
-        w.copy_from_slice(head);
-    }
-    u64::from_le_bytes(w) & HIGH
+    crate::swar::word(bytes, 0).map_or(0, |w| w & HI)
 }

@@ -2,14 +2,7 @@
 //! at, and the one-pass check of which start bytes a text holds at all. Exact per byte: every
 //! mask below is computed without carries between bytes.
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Eight bytes at `i` (little-endian: byte `i` is the lowest), or `None` near the end.
-fn word(b: &[u8], i: usize) -> Option<u64> {
-    let s: [u8; 8] = b.get(i..i.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_le_bytes(s))
-}
+use guardrail_sdk::swar::{equal, next, word, HI, LO};
 
 /// High bit of each byte of `x` that is an ASCII digit.
 fn digits(x: u64) -> u64 {
@@ -25,32 +18,6 @@ fn uppers(x: u64) -> u64 {
     let ge_a = t + LO * (0x80 - u64::from(b'A'));
     let gt_z = t + LO * (0x80 - u64::from(b'Z') - 1);
     ge_a & !gt_z & !x & HI
-}
-
-/// High bit of each byte of `x` equal to `c`.
-fn equal(x: u64, c: u8) -> u64 {
-    let v = x ^ (LO * u64::from(c));
-    !(((v & !HI) + !HI) | v) & HI
-}
-
-/// First position >= `from` whose byte is flagged by `mask` (per word) / `one` (per byte), or
-/// `b.len()`.
-fn next(b: &[u8], from: usize, mask: impl Fn(u64) -> u64, one: impl Fn(u8) -> bool) -> usize {
-    let mut i = from;
-    while let Some(w) = word(b, i) {
-        let m = mask(w);
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if one(c) {
-            return i;
-        }
-        i += 1;
-    }
-    b.len()
 }
 
 /// First ASCII digit at or after `from`, or `b.len()`.
