@@ -284,7 +284,7 @@ fn istio_kong_and_apisix_examples_carry_the_example_gateway_plugin_configs() {
 }
 
 #[test]
-fn shipped_plugins_export_only_their_declared_callbacks() {
+fn shipped_plugins_export_only_their_declared_callbacks_and_stub_the_rest() {
     // build.sh trims every plugin with tools/wasm-trim; this fails if a module in dist/ was
     // copied without that step or declares a callback it does not export.
     for plugin in [
@@ -311,5 +311,8 @@ fn shipped_plugins_export_only_their_declared_callbacks() {
             wasm_trim::trim(&raw).unwrap().dropped.is_empty(),
             "{plugin}"
         );
+        // Every plugin drops at least the four gRPC callbacks; their bodies are stubs.
+        let stubs = wasm_trim::stub::stub_count(&raw).unwrap();
+        assert!(stubs >= 4, "{plugin}: {stubs} stubbed bodies");
     }
 }

@@ -3,6 +3,7 @@
 //! proxy-wasm callbacks a plugin declares with `guardrail_sdk::callbacks!`.
 
 pub mod module;
+pub mod stub;
 pub mod trim;
 
 pub use module::{read, Import, ModuleFacts};

@@ -23,9 +23,10 @@ fn main() -> ExitCode {
             });
         match result {
             Ok(t) => println!(
-                "{file}: callbacks {}; dropped {} exports",
+                "{file}: callbacks {}; dropped {} exports, {} bytes of their code",
                 t.declared.join(" "),
-                t.dropped.len()
+                t.dropped.len(),
+                t.stubbed_bytes
             ),
             Err(e) => {
                 eprintln!("wasm-trim: {file}: {e}");

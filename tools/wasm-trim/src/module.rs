@@ -106,12 +106,28 @@ pub fn sections(bytes: &[u8]) -> Result<Vec<Section>, String> {
 }
 
 fn read_imports(s: &mut Reader<'_>) -> Result<Vec<Import>, String> {
+    Ok(read_import_entries(s)?
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect())
+}
+
+/// The kind byte of each import (0 function, 1 table, 2 memory, 3 global, 4 tag), in order.
+pub fn read_import_kinds(s: &mut Reader<'_>) -> Result<Vec<u8>, String> {
+    Ok(read_import_entries(s)?
+        .into_iter()
+        .map(|(_, k)| k)
+        .collect())
+}
+
+fn read_import_entries(s: &mut Reader<'_>) -> Result<Vec<(Import, u8)>, String> {
     let count = s.u32()?;
     let mut out = Vec::new();
     for _ in 0..count {
         let module = s.name()?;
         let name = s.name()?;
-        match s.byte()? {
+        let kind = s.byte()?;
+        match kind {
             0x00 => {
                 s.u32()?; // function type index
             }
@@ -134,7 +150,7 @@ fn read_imports(s: &mut Reader<'_>) -> Result<Vec<Import>, String> {
                 ))
             }
         }
-        out.push(Import { module, name });
+        out.push((Import { module, name }, kind));
     }
     Ok(out)
 }
@@ -177,6 +193,11 @@ impl<'a> Reader<'a> {
         Reader { bytes, pos: 0 }
     }
 
+    /// How many bytes have been read.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     fn at_end(&self) -> bool {
         self.pos >= self.bytes.len()
     }
@@ -191,7 +212,7 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
         let end = self.pos.checked_add(n).ok_or("length overflow")?;
         let out = self
             .bytes
@@ -202,13 +223,41 @@ impl<'a> Reader<'a> {
     }
 
     /// Unsigned LEB128, at most 5 bytes.
-    fn u32(&mut self) -> Result<u32, String> {
+    pub fn u32(&mut self) -> Result<u32, String> {
         let mut result: u32 = 0;
         for i in 0..5 {
             let b = self.byte()?;
             result |= u32::from(b & 0x7f) << (7 * i);
             if b & 0x80 == 0 {
                 return Ok(result);
+            }
+        }
+        Err("LEB128 integer too long".into())
+    }
+
+    /// A constant expression as element segments and globals hold: `i32.const`, `i64.const`,
+    /// `global.get`, `ref.null` or `ref.func`, then `end`.
+    pub fn skip_const_expr(&mut self) -> Result<(), String> {
+        loop {
+            match self.byte()? {
+                0x0b => return Ok(()),
+                0x41 | 0x42 => self.skip_leb()?,
+                0x23 | 0xd2 => {
+                    self.u32()?;
+                }
+                0xd0 => {
+                    self.byte()?;
+                }
+                op => return Err(format!("unsupported constant expression opcode 0x{op:02x}")),
+            }
+        }
+    }
+
+    /// A signed or unsigned LEB128 of up to 10 bytes, value not needed.
+    fn skip_leb(&mut self) -> Result<(), String> {
+        for _ in 0..10 {
+            if self.byte()? & 0x80 == 0 {
+                return Ok(());
             }
         }
         Err("LEB128 integer too long".into())

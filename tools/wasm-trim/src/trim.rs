@@ -6,7 +6,9 @@
 //! `CHECK_FAIL`) returns Continue without a VM call when the export is absent, and Kong's
 //! ngx_wasm_module looks each one up by name and requires only `proxy_on_context_create`,
 //! `proxy_on_vm_start` and `proxy_on_configure`. Dropping the exports a plugin never
-//! implements saves those calls on every request; the code stays (the module is not relinked).
+//! implements saves those calls on every request. The dropped callbacks' bodies, which
+//! nothing can call any more, then become 3-byte stubs (`stub`): indices stay, so the module
+//! is not relinked.
 
 use crate::module::{leb128, read, read_exports, sections, Reader, SECTION_EXPORT};
 
@@ -57,6 +59,8 @@ pub struct Trimmed {
     pub declared: Vec<String>,
     /// The `proxy_on_*` exports removed.
     pub dropped: Vec<String>,
+    /// Code bytes saved by stubbing the removed callbacks' bodies.
+    pub stubbed_bytes: usize,
 }
 
 /// The declared callbacks of a module, checked against [`CALLBACKS`].
@@ -92,6 +96,7 @@ pub fn trim(bytes: &[u8]) -> Result<Trimmed, String> {
     };
     let mut out = Vec::with_capacity(bytes.len());
     let mut dropped = Vec::new();
+    let mut dropped_functions = Vec::new();
     let mut last = 0;
     for s in sections(bytes)? {
         if s.id != SECTION_EXPORT {
@@ -108,12 +113,12 @@ pub fn trim(bytes: &[u8]) -> Result<Trimmed, String> {
             new_body.push(e.kind);
             new_body.extend(leb128(e.index));
         }
-        dropped.extend(
-            exports
-                .iter()
-                .filter(|e| !keep(&e.name))
-                .map(|e| e.name.clone()),
-        );
+        for e in exports.iter().filter(|e| !keep(&e.name)) {
+            dropped.push(e.name.clone());
+            if e.kind == 0 {
+                dropped_functions.push(e.index);
+            }
+        }
         out.extend_from_slice(bytes.get(last..s.header).unwrap_or_default());
         out.push(SECTION_EXPORT);
         out.extend(leb128(new_body.len() as u32));
@@ -127,10 +132,12 @@ pub fn trim(bytes: &[u8]) -> Result<Trimmed, String> {
             return Err(format!("declares `{cb}` but does not export proxy_on_{cb}"));
         }
     }
+    let stubbed = crate::stub::stub_unreferenced(&out, &dropped_functions)?;
     Ok(Trimmed {
-        bytes: out,
+        bytes: stubbed.bytes,
         declared,
         dropped,
+        stubbed_bytes: stubbed.saved_bytes,
     })
 }
 
