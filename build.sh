@@ -82,6 +82,21 @@ cmd_build() {
     done
 }
 
+build_scan_bench() {
+    # tools/scan-bench: the detectors' pure scanners natively (release binary) and in wasm, for
+    # the bench's throughput table. One wasm module per plugin crate: a module cannot link two
+    # plugins' proxy-wasm entry points. Kept out of dist/ (not shipped).
+    log "building tools/scan-bench (native release + $WASM_TARGET per plugin)"
+    cargo build --quiet --release -p scan-bench --bin scan-bench
+    mkdir -p target/scan-bench
+    local f
+    for f in pii ig; do
+        cargo build --quiet --release --target "$WASM_TARGET" -p scan-bench --lib \
+            --no-default-features --features "$f"
+        cp "target/$WASM_TARGET/release/scan_bench.wasm" "target/scan-bench/$f.wasm"
+    done
+}
+
 harness() {
     # The dev profile shares its build with `cargo test` (wasmtime is compiled once, not again
     # with LTO); the plugins it runs are the release .wasm files, so figures are unaffected.
@@ -100,6 +115,7 @@ cmd_test() {
     mapfile -t crates < <(wasm_crates_args)
     cargo clippy --quiet --target "$WASM_TARGET" -p guardrail-sdk "${crates[@]}" -- -D warnings
     cmd_build
+    build_scan_bench
     log "native unit tests, harness tests on dist/*.wasm, Envoy end-to-end tests"
     # Envoy run directories are kept under target/e2e-runs so their logs can be audited below.
     local runs="$ROOT/target/e2e-runs"
@@ -144,7 +160,7 @@ test) shift; cmd_test "$@" ;;
 serve) shift; cmd_serve "$@" ;;
 demo) shift; cmd_demo "$@" ;;
 eval) shift; ensure_venv; cmd_build >/dev/null; harness eval "$@" ;;
-bench) shift; ensure_venv; cmd_build; harness bench "$@" ;;
+bench) shift; ensure_venv; cmd_build; build_scan_bench; harness bench "$@" ;;
 train) shift; harness train "$@" ;;
 *) echo "usage: ./build.sh [build|test|serve|demo|eval|bench|train]" >&2; exit 2 ;;
 esac

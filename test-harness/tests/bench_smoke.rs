@@ -72,6 +72,29 @@ fn quick_bench_prints_a_table_and_a_json_summary_last() {
         }
         assert!(c["sizes"]["1m"].is_object(), "{key}: {c}");
     }
+    // Every detector's scanner ran in wasm and natively (tools/scan-bench, built by
+    // ./build.sh test), with the same findings in both.
+    let rows = report["scan_throughput"]["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no scan throughput: {}", report["notes"]));
+    for detector in ["pii-redact:all", "pii-redact:SECRET", "injection-guard"] {
+        for text in ["prose", "pii-dev"] {
+            let row = rows
+                .iter()
+                .find(|r| r["detector"] == detector && r["text"] == text)
+                .unwrap_or_else(|| panic!("no {detector} on {text}: {rows:?}"));
+            for k in ["wasm_mb_s", "native_mb_s"] {
+                assert!(row[k].as_f64().is_some_and(|x| x > 0.0), "{row}");
+            }
+        }
+    }
+    let notes = report["notes"].as_array().expect("notes");
+    assert!(
+        !notes
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.starts_with("scan throughput"))),
+        "{notes:?}"
+    );
     assert!(
         report["rss"]["requests"].as_u64().is_some_and(|n| n > 0),
         "{}",

@@ -5,7 +5,8 @@
 //! the wasmtime host, `.wasm` sizes. It reports; it never fails on noise.
 //!
 //! Modules: [`loadgen`] (HTTP client load), [`bodies`] (request bodies), [`configs`] (what is
-//! compared), [`price`] (host call prices), [`phases`] (the measurements), [`fuel`] (wasmtime host), [`rss`], [`stats`], [`upstream`],
+//! compared), [`price`] (host call prices), [`phases`] (the measurements), [`fuel`] (wasmtime host),
+//! [`scan`] (detector throughput, wasm next to native), [`rss`], [`stats`], [`upstream`],
 //! [`report`] (table and JSON summary).
 
 pub mod bodies;
@@ -16,6 +17,7 @@ pub mod phases;
 pub mod price;
 pub mod report;
 pub mod rss;
+pub mod scan;
 pub mod stats;
 pub mod upstream;
 

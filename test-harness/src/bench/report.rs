@@ -81,9 +81,31 @@ pub fn summary(report: &Value) -> Value {
         "adversarial_worst_plugin": worst_plugin_fuel_ratio(report).map_or(Value::Null, |w| w.0.into()),
         "chain_fuel_4k": chain_fuel,
         "v8_body_mb_s": report.get("v8_body_mb_s").cloned().unwrap_or(Value::Null),
+        "scan_wasm_over_native": scan_ratios(report),
         "rps_ratios": plugin_ratios,
         "sizes": sizes,
     })
+}
+
+/// Per detector, its wasm / native scan throughput on the busiest text (the last one
+/// scanned: the PII development texts when present, else prose).
+fn scan_ratios(report: &Value) -> Value {
+    let Some(rows) = report
+        .pointer("/scan_throughput/rows")
+        .and_then(Value::as_array)
+    else {
+        return Value::Null;
+    };
+    let mut out = serde_json::Map::new();
+    for r in rows {
+        if let (Some(d), Some(x)) = (
+            r.get("detector").and_then(Value::as_str),
+            r.get("wasm_over_native"),
+        ) {
+            out.insert(d.to_string(), x.clone());
+        }
+    }
+    Value::Object(out)
 }
 
 /// The single plugin whose crafted 1 MiB body costs most in-VM fuel relative to its benign
@@ -389,6 +411,31 @@ pub fn table(report: &Value) -> String {
                 .unwrap_or_default(),
             cell(report.pointer("/fuel/scan_mb_s_native")),
         );
+    }
+    if let Some(rows) = report
+        .pointer("/scan_throughput/rows")
+        .and_then(Value::as_array)
+    {
+        let _ = writeln!(
+            t,
+            "\nscan throughput, each detector alone (MB/s; wasm = wasmtime, native = release build):"
+        );
+        let _ = writeln!(
+            t,
+            "  {:<8} {:<26} {:>10} {:>10} {:>8}",
+            "text", "detector", "wasm", "native", "w/n"
+        );
+        for r in rows {
+            let _ = writeln!(
+                t,
+                "  {:<8} {:<26} {:>10} {:>10} {:>8}",
+                r.get("text").and_then(Value::as_str).unwrap_or("?"),
+                r.get("detector").and_then(Value::as_str).unwrap_or("?"),
+                cell(r.get("wasm_mb_s")),
+                cell(r.get("native_mb_s")),
+                cell(r.get("wasm_over_native")),
+            );
+        }
     }
     if let Some(s) = report.get("sizes").and_then(Value::as_object) {
         let parts: Vec<String> = s
