@@ -62,8 +62,8 @@ impl<'a> Value<'a> {
             .ok_or_else(|| self.expected("a boolean"))
     }
 
-    /// A whole number in `min..=max`, written without sign, fraction or exponent (`min` may
-    /// only be above 0).
+    /// A whole number in `min..=max`, written without fraction or exponent (a negative number
+    /// is out of range).
     pub fn integer(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
         let Json::Number(text) = &self.node.value else {
             return Err(self.expected("an integer"));
