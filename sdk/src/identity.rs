@@ -1,10 +1,11 @@
 //! Signed caller identity passed between chained plugins in one header:
 //! `base64url(JSON payload) "." base64url(HMAC-SHA-256(secret, first part))`.
 
+use crate::config::{self, ConfigError, FromConfig, Value};
 use crate::hash::{ct_eq, hmac_sha256};
+use crate::write::{key, list, push_u64, string};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The request header that carries the signed identity. key-auth strips any client-sent copy
@@ -15,37 +16,61 @@ pub const HEADER: &str = "x-guardrail-identity";
 pub const MAX_HEADER_BYTES: usize = 4096;
 
 /// Who is calling, as established by key-auth. Empty strings/lists mean "not set".
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Identity {
     /// Stable, non-secret key id (safe to log), never the key itself.
     pub key_id: String,
-    #[serde(default)]
     pub team: String,
-    #[serde(default)]
     pub env: String,
-    #[serde(default)]
     pub app: String,
     /// Providers this key may reach (empty: no restriction from the key).
-    #[serde(default)]
     pub providers: Vec<String>,
     /// Model globs this key may use (empty: no restriction from the key).
-    #[serde(default)]
     pub models: Vec<String>,
 }
 
-/// The signed JSON payload: the identity plus when it was issued. (Not `#[serde(flatten)]`:
-/// serde does not support it together with `deny_unknown_fields`.)
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Payload {
-    key_id: String,
-    team: String,
-    env: String,
-    app: String,
-    providers: Vec<String>,
-    models: Vec<String>,
-    iat: u64,
+/// The signed JSON payload: the identity plus when it was issued, every field present, in
+/// this order: `{"key_id","team","env","app","providers","models","iat"}`.
+const PAYLOAD_FIELDS: &[&str] = &["key_id", "team", "env", "app", "providers", "models", "iat"];
+
+fn payload_json(id: &Identity, iat: u64) -> String {
+    let mut out = String::with_capacity(128);
+    out.push('{');
+    for (name, value) in [
+        ("key_id", &id.key_id),
+        ("team", &id.team),
+        ("env", &id.env),
+        ("app", &id.app),
+    ] {
+        key(&mut out, name);
+        string(&mut out, value);
+    }
+    key(&mut out, "providers");
+    list(&mut out, &id.providers);
+    key(&mut out, "models");
+    list(&mut out, &id.models);
+    key(&mut out, "iat");
+    push_u64(&mut out, iat);
+    out.push('}');
+    out
+}
+
+/// The payload read back: the identity and its issue time.
+struct Payload(Identity, u64);
+
+impl FromConfig for Payload {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        let o = v.object(PAYLOAD_FIELDS)?;
+        let id = Identity {
+            key_id: o.required("key_id")?,
+            team: o.required("team")?,
+            env: o.required("env")?,
+            app: o.required("app")?,
+            providers: o.required("providers")?,
+            models: o.required("models")?,
+        };
+        Ok(Payload(id, o.required("iat")?))
+    }
 }
 
 /// Why a header value is not a valid identity. Treat every variant as "no identity".
@@ -71,18 +96,7 @@ impl std::error::Error for IdentityError {}
 
 /// Sign `id` (issued at `issued_at_unix` seconds) with `secret`.
 pub fn sign(id: &Identity, secret: &[u8], issued_at_unix: u64) -> String {
-    let payload = Payload {
-        key_id: id.key_id.clone(),
-        team: id.team.clone(),
-        env: id.env.clone(),
-        app: id.app.clone(),
-        providers: id.providers.clone(),
-        models: id.models.clone(),
-        iat: issued_at_unix,
-    };
-    // Serialising plain strings, lists and an integer cannot fail; an empty payload would
-    // simply fail verification.
-    let json = serde_json::to_vec(&payload).unwrap_or_default();
+    let json = payload_json(id, issued_at_unix);
     let encoded = URL_SAFE_NO_PAD.encode(json);
     let mac = hmac_sha256(secret, encoded.as_bytes());
     format!("{encoded}.{}", URL_SAFE_NO_PAD.encode(mac))
@@ -104,16 +118,11 @@ pub fn verify(value: &str, secret: &[u8]) -> Result<(Identity, u64), IdentityErr
     let json = URL_SAFE_NO_PAD
         .decode(encoded)
         .map_err(|_| IdentityError::Malformed)?;
-    let payload: Payload = serde_json::from_slice(&json).map_err(|_| IdentityError::Malformed)?;
-    let id = Identity {
-        key_id: payload.key_id,
-        team: payload.team,
-        env: payload.env,
-        app: payload.app,
-        providers: payload.providers,
-        models: payload.models,
-    };
-    Ok((id, payload.iat))
+    if json.iter().all(u8::is_ascii_whitespace) {
+        return Err(IdentityError::Malformed);
+    }
+    let Payload(id, iat) = config::parse(&json).map_err(|_| IdentityError::Malformed)?;
+    Ok((id, iat))
 }
 
 #[cfg(test)]
@@ -139,6 +148,38 @@ mod tests {
         assert_eq!(verify(&header, SECRET), Ok((sample(), 1_700_000_000)));
         assert_eq!(header.matches('.').count(), 1);
         assert!(header.len() < MAX_HEADER_BYTES);
+    }
+
+    #[test]
+    fn payload_keeps_its_wire_format() {
+        let header = sign(&sample(), SECRET, 1_700_000_000);
+        let (encoded, _) = header.split_once('.').unwrap();
+        let json = URL_SAFE_NO_PAD.decode(encoded).unwrap();
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            r#"{"key_id":"k_team1_prod","team":"team1","env":"prod","app":"chat","providers":["openai"],"models":["gpt-4o*"],"iat":1700000000}"#
+        );
+    }
+
+    #[test]
+    fn every_payload_field_is_required() {
+        let signed = |json: &str| {
+            let encoded = URL_SAFE_NO_PAD.encode(json);
+            let sig = URL_SAFE_NO_PAD.encode(hmac_sha256(SECRET, encoded.as_bytes()));
+            verify(&format!("{encoded}.{sig}"), SECRET)
+        };
+        let full =
+            r#"{"key_id":"k","team":"","env":"","app":"","providers":[],"models":[],"iat":5}"#;
+        assert_eq!(signed(full).map(|(_, iat)| iat), Ok(5));
+        for bad in [
+            r#"{"key_id":"k","team":"","env":"","app":"","providers":[],"models":[]}"#,
+            r#"{"key_id":"k","team":"","env":"","app":"","providers":[],"models":[],"iat":5,"x":1}"#,
+            r#"{"key_id":"k","team":"","env":"","app":"","providers":[1],"models":[],"iat":5}"#,
+            r#"{"key_id":"k","key_id":"j","team":"","env":"","app":"","providers":[],"models":[],"iat":5}"#,
+            "  ",
+        ] {
+            assert_eq!(signed(bad), Err(IdentityError::Malformed), "{bad}");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod swar;
 pub mod verdict;
 pub mod verdict_log;
 pub mod webhook;
+pub mod write;
 
 #[cfg(feature = "host")]
 pub mod host;

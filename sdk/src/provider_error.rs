@@ -1,8 +1,8 @@
 //! Error bodies in each provider's own JSON shape, so client SDKs surface a guardrail refusal
 //! like any other API error. Messages come from the plugin (fixed texts), never from the request.
 
+use crate::write::{key, push_u64, string};
 use crate::{ApiFormat, BodyError};
-use serde_json::json;
 
 /// Which provider's error shape to answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,25 +33,39 @@ pub fn style_for(format: ApiFormat) -> ErrorStyle {
 /// OpenAI carries it in `error.code`; Anthropic and Gemini have no slot for it, so
 /// `host::send_error` also sends it as the `x-guardrail-code` header.
 pub fn error_body(style: ErrorStyle, status: u16, code: &str, message: &str) -> Vec<u8> {
-    let value = match style {
-        ErrorStyle::OpenAi => json!({"error": {
-            "message": message,
-            "type": openai_type(status),
-            "param": null,
-            "code": code,
-        }}),
-        ErrorStyle::Anthropic => json!({
-            "type": "error",
-            "error": {"type": anthropic_type(status), "message": message},
-        }),
-        ErrorStyle::Gemini => json!({"error": {
-            "code": status,
-            "message": message,
-            "status": gemini_status(status),
-        }}),
-    };
-    // A `Value` built from strings and integers always serialises.
-    serde_json::to_vec(&value).unwrap_or_default()
+    // Keys in sorted order: the bytes serde_json wrote before (its maps are sorted).
+    let mut out = String::with_capacity(128 + message.len());
+    out.push_str("{\"error\":{");
+    match style {
+        ErrorStyle::OpenAi => {
+            key(&mut out, "code");
+            string(&mut out, code);
+            key(&mut out, "message");
+            string(&mut out, message);
+            out.push_str(",\"param\":null");
+            key(&mut out, "type");
+            string(&mut out, openai_type(status));
+            out.push('}');
+        }
+        ErrorStyle::Anthropic => {
+            key(&mut out, "message");
+            string(&mut out, message);
+            key(&mut out, "type");
+            string(&mut out, anthropic_type(status));
+            out.push_str("},\"type\":\"error\"");
+        }
+        ErrorStyle::Gemini => {
+            key(&mut out, "code");
+            push_u64(&mut out, u64::from(status));
+            key(&mut out, "message");
+            string(&mut out, message);
+            key(&mut out, "status");
+            string(&mut out, gemini_status(status));
+            out.push('}');
+        }
+    }
+    out.push('}');
+    out.into_bytes()
 }
 
 /// The error body for a body the SDK could not scan (its message never contains body text).
@@ -119,7 +133,7 @@ fn gemini_status(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
+    use serde_json::{json, Value};
 
     fn parsed(style: ErrorStyle, status: u16) -> Value {
         serde_json::from_slice(&error_body(style, status, "guard_code", "Blocked.")).unwrap()
@@ -192,6 +206,35 @@ mod tests {
                 want,
                 "{status}"
             );
+        }
+    }
+
+    #[test]
+    fn bodies_keep_the_bytes_serde_json_wrote() {
+        let (code, message) = ("c_1", "No \"quotes\" \\ or\nlines.");
+        for status in [400, 401, 403, 404, 413, 429, 500, 503, 529] {
+            let serde = |v: Value| serde_json::to_vec(&v).unwrap();
+            let want = [
+                serde(
+                    json!({"error": {"message": message, "type": openai_type(status),
+                                       "param": null, "code": code}}),
+                ),
+                serde(json!({"type": "error",
+                             "error": {"type": anthropic_type(status), "message": message}})),
+                serde(json!({"error": {"code": status, "message": message,
+                                       "status": gemini_status(status)}})),
+            ];
+            let styles = [
+                ErrorStyle::OpenAi,
+                ErrorStyle::Anthropic,
+                ErrorStyle::Gemini,
+            ];
+            for (style, want) in styles.into_iter().zip(want) {
+                assert_eq!(
+                    String::from_utf8(error_body(style, status, code, message)).unwrap(),
+                    String::from_utf8(want).unwrap()
+                );
+            }
         }
     }
 

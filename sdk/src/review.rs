@@ -6,6 +6,7 @@ use crate::body::Segment;
 use crate::hash::{hex, sha256};
 use crate::json::quote;
 use crate::verdict::Verdict;
+use crate::write::decimal;
 
 /// Whether the flagged text itself goes with the item (off by default everywhere).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +42,9 @@ pub fn payload(
         .map(|t| quote(&hex(&sha256(t.as_bytes()))))
         .collect();
     let list = |items: Vec<String>| format!("[{}]", items.join(","));
+    // Rounded to 3 decimals like the verdict log, written without core's float formatting.
     let score = verdict.score();
-    let score = if score.is_finite() { score } else { 0.0 };
+    let score = decimal(f64::from(if score.is_finite() { score } else { 0.0 }));
     let text = match text {
         Text::Omit => String::new(),
         Text::Include => format!(",\"text\":{}", quote(&texts.join("\n\n"))),
@@ -101,6 +103,7 @@ mod tests {
         );
         let segs = v.get("segments").and_then(|x| x.as_array()).unwrap();
         assert_eq!(segs[0].as_str(), Some("messages[0].content"));
+        assert!(text.contains(r#""score":1.0,"#), "{text}");
     }
 
     #[test]

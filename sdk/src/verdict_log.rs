@@ -2,6 +2,7 @@
 //! counts and timings (every string goes through `safe_token`), never prompt text, keys or PII.
 
 use crate::verdict::Verdict;
+use crate::write::{key, list, object, push_decimal, push_u64, string};
 use std::collections::BTreeMap;
 
 /// Longest id/path kept verbatim; longer values are replaced by [`REDACTED`].
@@ -213,7 +214,7 @@ impl VerdictLog {
         key(&mut out, "rules");
         list(&mut out, &self.rules);
         key(&mut out, "score");
-        push_score(&mut out, self.score);
+        push_decimal(&mut out, f64::from(self.score));
         key(&mut out, "segments");
         list(&mut out, &self.segments);
         key(&mut out, "timings_us");
@@ -254,93 +255,6 @@ impl VerdictLog {
     }
 }
 
-/// `,"name":` (no comma after the opening brace).
-fn key(out: &mut String, name: &str) {
-    if !out.ends_with('{') {
-        out.push(',');
-    }
-    string(out, name);
-    out.push(':');
-}
-
-/// A JSON string. Values here went through `safe_token`, so this almost never escapes, but it
-/// escapes correctly whatever it gets.
-fn string(out: &mut String, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-    } else {
-        out.push_str(&crate::json::quote(s));
-    }
-}
-
-fn list(out: &mut String, items: &[String]) {
-    out.push('[');
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        string(out, item);
-    }
-    out.push(']');
-}
-
-fn object<'a>(out: &mut String, entries: impl Iterator<Item = (&'a str, u64)>) {
-    out.push('{');
-    for (name, value) in entries {
-        key(out, name);
-        push_u64(out, value);
-    }
-    out.push('}');
-}
-
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
-}
-
-/// Scores rounded to 3 decimals (an f32 0.9 would otherwise print as 0.8999999761581421),
-/// written like serde_json writes floats (`1.0`, `0.25`); non-finite scores become null.
-fn push_score(out: &mut String, score: f32) {
-    let thousandths = (f64::from(score) * 1000.0).round();
-    if !thousandths.is_finite() || thousandths.abs() > 1e15 {
-        out.push_str("null");
-        return;
-    }
-    let t = thousandths as i64;
-    if t < 0 {
-        out.push('-');
-    }
-    let t = t.unsigned_abs();
-    push_u64(out, t / 1000);
-    out.push('.');
-    let frac = t % 1000;
-    let digits = [
-        b'0' + (frac / 100) as u8,
-        b'0' + (frac / 10 % 10) as u8,
-        b'0' + (frac % 10) as u8,
-    ];
-    let mut len = 3;
-    while len > 1 && digits[len - 1] == b'0' {
-        len -= 1;
-    }
-    for d in digits.iter().take(len) {
-        out.push(char::from(*d));
-    }
-}
-
 fn bounded(items: Vec<&str>) -> Vec<String> {
     items
         .into_iter()
@@ -365,11 +279,11 @@ mod tests {
             (-0.5, "-0.5"),
         ] {
             let mut out = String::new();
-            push_score(&mut out, score);
+            push_decimal(&mut out, f64::from(score));
             assert_eq!(out, want, "{score}");
         }
         let mut out = String::new();
-        push_score(&mut out, f32::NAN);
+        push_decimal(&mut out, f64::NAN);
         assert_eq!(out, "null");
         for n in [0u64, 7, 10, 99, 1_000_000, u64::MAX] {
             let mut out = String::new();

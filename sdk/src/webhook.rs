@@ -4,30 +4,34 @@
 //! Host facts: Envoy names the target by cluster (it must exist in the bootstrap), Kong's
 //! ngx_wasm_module by `host:port`. The answer is read with `host::call_answer`.
 
-use serde::Deserialize;
+use crate::config::{ConfigError, FromConfig, Value};
 
 /// Longest wait a plugin may configure: a request held longer is an outage, not a check.
 pub const MAX_TIMEOUT_MS: u64 = 60_000;
 
 /// Endpoint of an outgoing call (`"cluster"` is required; the rest has per-use defaults).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Webhook {
     /// Envoy cluster (Kong: `host:port`) of the receiver.
     pub cluster: String,
     /// Request path on the receiver; each use has its own default.
-    #[serde(default)]
     pub path: Option<String>,
     /// `:authority` sent to the receiver; each use has its own default.
-    #[serde(default)]
     pub authority: Option<String>,
     /// How long to wait for the answer (1..=60000 ms). Default 2000.
-    #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
 }
 
-fn default_timeout_ms() -> u64 {
-    2000
+impl FromConfig for Webhook {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        let o = v.object(&["cluster", "path", "authority", "timeout_ms"])?;
+        Ok(Webhook {
+            cluster: o.required("cluster")?,
+            path: o.optional("path")?,
+            authority: o.optional("authority")?,
+            timeout_ms: o.or("timeout_ms", 2000)?,
+        })
+    }
 }
 
 fn token_like(s: &str) -> bool {

@@ -150,13 +150,21 @@ fn mutated_sse_streams_give_the_same_events_at_any_split() {
 
 #[test]
 fn mutated_configs_are_refused_with_a_reason_never_a_panic() {
-    #[derive(serde::Deserialize, Debug)]
-    #[serde(deny_unknown_fields)]
+    use guardrail_sdk::config::{ConfigError, FromConfig, Value};
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct Cfg {
         mode: String,
-        #[serde(default)]
         limits: Vec<u32>,
+    }
+    impl FromConfig for Cfg {
+        fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+            let o = v.object(&["mode", "limits"])?;
+            Ok(Cfg {
+                mode: o.required("mode")?,
+                limits: o.or_default("limits")?,
+            })
+        }
     }
     let seed = br#"{"mode":"block","limits":[1,2,3]}"#;
     let parsed = fuzz::config_mutants(seed, iters(), 99, guardrail_sdk::config::parse::<Cfg>);

@@ -5,12 +5,13 @@ use crate::detector::{Detector, Trust};
 use crate::family::Family;
 use crate::matcher::RuleSpec;
 use crate::options::{Canary, Classifier, Review};
-use serde::Deserialize;
+use guardrail_sdk::write::decimal;
 use std::collections::BTreeMap;
 
+mod read;
+
 /// What to do when a segment's score reaches its trust level's threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// 403 in the provider's error shape; the upstream never sees the request.
     Block,
@@ -35,8 +36,7 @@ impl Action {
 }
 
 /// Action per trust level.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Actions {
     pub trusted: Action,
     pub user: Action,
@@ -56,8 +56,7 @@ impl Default for Actions {
 }
 
 /// Score threshold per trust level (0 < t <= 1).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Thresholds {
     pub trusted: f32,
     pub user: f32,
@@ -77,26 +76,22 @@ impl Default for Thresholds {
 }
 
 /// An admin-supplied rule (same shape as the built-in ones).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExtraRule {
     pub id: String,
     pub family: Family,
     /// Weight on user/model text (0..=1).
     pub weight: f32,
     /// Weight on data; defaults to `weight`.
-    #[serde(default)]
     pub data_weight: Option<f32>,
-    /// Words allowed between consecutive slots.
-    #[serde(default)]
+    /// Words allowed between consecutive slots (default 0).
     pub gap: u8,
     /// Slots: each a list of alternative phrases (lowercase words, `*` suffix = prefix).
     pub slots: Vec<Vec<String>>,
 }
 
 /// The plugin configuration.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub actions: Actions,
     pub thresholds: Thresholds,
@@ -132,8 +127,7 @@ pub struct Config {
 
 /// The learned n-gram model: its signal `model.ngram` weighs `weight * p` (p: the model's
 /// probability, counted from 0.5 up) on user/model/trusted text and `data_weight * p` on data.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelConfig {
     pub enabled: bool,
     pub weight: f32,
@@ -183,7 +177,7 @@ fn valid_header(name: &str) -> bool {
 }
 
 impl Config {
-    /// Parse the plugin configuration and check the parts serde cannot (what `on_configure`
+    /// Parse the plugin configuration and check what the types alone cannot (what `on_configure`
     /// does before it builds the detector).
     pub fn from_json(raw: &[u8]) -> Result<Config, String> {
         let c: Config = guardrail_sdk::config::parse(raw).map_err(|e| e.to_string())?;
@@ -201,7 +195,10 @@ impl Config {
             ("data", t.data),
         ] {
             if !(v > 0.0 && v <= 1.0) {
-                return Err(format!("thresholds.{name}: must be in (0, 1], got {v}"));
+                return Err(format!(
+                    "thresholds.{name}: must be in (0, 1], got {}",
+                    decimal(f64::from(v))
+                ));
             }
         }
         if self.max_body_bytes == 0 || self.max_body_bytes > 64 * 1024 * 1024 {
@@ -246,7 +243,10 @@ impl Config {
             ("data_weight", self.model.data_weight),
         ] {
             if !(0.0..=1.0).contains(&v) {
-                return Err(format!("model.{name}: must be in [0, 1], got {v}"));
+                return Err(format!(
+                    "model.{name}: must be in [0, 1], got {}",
+                    decimal(f64::from(v))
+                ));
             }
         }
         if let Some(r) = &self.review {

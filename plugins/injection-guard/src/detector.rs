@@ -386,9 +386,16 @@ mod tests {
             let err = c.validate().unwrap_err();
             assert!(err.starts_with(field), "{err}");
         }
-        let parsed: Config = serde_json::from_str(r#"{"model": {"enabled": false}}"#).unwrap();
+        let parse = guardrail_sdk::config::parse::<Config>;
+        let parsed = parse(br#"{"model": {"enabled": false}}"#).unwrap();
         assert!(!parsed.model.enabled);
         assert_eq!(parsed.model.weight, ModelConfig::default().weight);
-        assert!(serde_json::from_str::<Config>(r#"{"model": {"wieght": 1}}"#).is_err());
+        let err = parse(br#"{"model": {"wieght": 1}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(r#"model: unknown field "wieght"; expected one of: enabled, weight"#),
+            "{err}"
+        );
     }
 }

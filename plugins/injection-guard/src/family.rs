@@ -1,10 +1,7 @@
 //! family: the attack families every rule and signal belongs to (the finding's category).
 
-use serde::Deserialize;
-
 /// Attack family of a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
     /// "ignore previous instructions" and friends.
     Override,
@@ -27,6 +24,19 @@ pub enum Family {
 }
 
 impl Family {
+    /// Every family (the configuration names them by [`Family::name`]).
+    pub const ALL: [Family; 9] = [
+        Family::Override,
+        Family::Jailbreak,
+        Family::Extraction,
+        Family::Delimiter,
+        Family::Exfiltration,
+        Family::Encoded,
+        Family::Obfuscation,
+        Family::Evasion,
+        Family::DataInstruction,
+    ];
+
     /// Stable name (verdict log category, rule id prefix).
     pub fn name(self) -> &'static str {
         match self {

@@ -4,11 +4,10 @@
 
 use crate::leak_watch::fold;
 use guardrail_sdk::webhook::Webhook;
-use serde::Deserialize;
+use guardrail_sdk::write::decimal;
 
 /// What happens when an outgoing call fails (timeout, reset, non-2xx, unreadable answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Fallback {
     /// Let the request go on as if the call had said nothing (fail open).
     #[default]
@@ -20,64 +19,47 @@ pub enum Fallback {
 }
 
 /// `review`: where `review` verdicts are sent (docs/DEPLOYMENT.md "Review queue").
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Review {
     /// The receiver (default path `/review`, authority `guardrail-review`).
     pub webhook: Webhook,
     /// Hold the request until the receiver answers (it may answer `{"action":"block"}`);
     /// false (default): send and let the request go on at once.
-    #[serde(default)]
     pub hold: bool,
     /// With `hold`: `allow` (default) or `block` when the receiver fails or times out.
-    #[serde(default)]
     pub on_failure: Fallback,
     /// Also send the flagged text (default false: rule ids and SHA-256 hashes only).
-    #[serde(default)]
     pub include_text: bool,
 }
 
 /// `classifier`: a remote model asked about segments in the grey zone.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Classifier {
     /// The classifier service (default path `/classify`, authority `guardrail-classifier`).
     pub endpoint: Webhook,
     /// A segment whose rule score is at least this but under its trust level's threshold is
     /// sent to the classifier. Default 0.3.
-    #[serde(default = "default_grey_low")]
     pub grey_low: f32,
     /// Classifier score from which the segment counts as an attack. Default 0.5.
-    #[serde(default = "default_min_score")]
     pub min_score: f32,
     /// Labels that mean "attack" in a `[{"label","score"}]` answer (case-insensitive).
-    #[serde(default = "default_labels")]
     pub labels: Vec<String>,
     /// Most text bytes sent in one call; grey text beyond it is not sent and `on_failure`
     /// applies (never a silent truncation). Default 65536.
-    #[serde(default = "default_max_text_bytes")]
     pub max_text_bytes: usize,
     /// `allow` (default), `flag` or `block` when the call fails, times out or is too large.
-    #[serde(default)]
     pub on_failure: Fallback,
 }
 
-fn default_grey_low() -> f32 {
-    0.3
-}
-fn default_min_score() -> f32 {
-    0.5
-}
-fn default_labels() -> Vec<String> {
+pub const DEFAULT_GREY_LOW: f32 = 0.3;
+pub const DEFAULT_MIN_SCORE: f32 = 0.5;
+pub const DEFAULT_MAX_TEXT_BYTES: usize = 64 * 1024;
+pub fn default_labels() -> Vec<String> {
     ["INJECTION", "JAILBREAK"].map(String::from).to_vec()
-}
-fn default_max_text_bytes() -> usize {
-    64 * 1024
 }
 
 /// What a leak in the response does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LeakAction {
     /// Withhold the answer: an error in the provider's shape (non-streamed), or the stream
     /// cut with an error event at the event that completes the leak (streamed).
@@ -93,31 +75,21 @@ const MAX_FRAGMENT_BYTES: usize = 1024;
 const MAX_FRAGMENTS: usize = 64;
 
 /// `canary`: system-prompt leak detection on the response path.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Canary {
     /// Add a per-request canary line to the system prompt and watch for it. Default true.
-    #[serde(default = "default_true")]
     pub inject: bool,
     /// Secret pieces of the operator's system prompt to watch for, compared on letters and
     /// digits only (case, spacing and punctuation ignored); at least 16 of them each.
-    #[serde(default)]
     pub fragments: Vec<String>,
     /// `block` (default) or `flag`.
-    #[serde(default)]
     pub action: LeakAction,
     /// Largest non-streamed answer buffered to check; a bigger one is handled by `action`
     /// (block: 502; flag: delivered unchecked, logged). Default 1 MiB.
-    #[serde(default = "default_max_response_bytes")]
     pub max_response_bytes: usize,
 }
 
-fn default_true() -> bool {
-    true
-}
-fn default_max_response_bytes() -> usize {
-    1024 * 1024
-}
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 impl Review {
     pub fn validate(&self) -> Result<(), String> {
@@ -136,14 +108,15 @@ impl Classifier {
         self.endpoint.validate("classifier.endpoint")?;
         if !(self.grey_low > 0.0 && self.grey_low < lowest_threshold) {
             return Err(format!(
-                "classifier.grey_low: must be in (0, {lowest_threshold}) (below the lowest threshold), got {}",
-                self.grey_low
+                "classifier.grey_low: must be in (0, {}) (below the lowest threshold), got {}",
+                decimal(f64::from(lowest_threshold)),
+                decimal(f64::from(self.grey_low))
             ));
         }
         if !(self.min_score > 0.0 && self.min_score <= 1.0) {
             return Err(format!(
                 "classifier.min_score: must be in (0, 1], got {}",
-                self.min_score
+                decimal(f64::from(self.min_score))
             ));
         }
         if self.labels.is_empty() || self.labels.iter().any(|l| l.trim().is_empty()) {

@@ -1,10 +1,13 @@
-//! config: the key-auth plugin configuration as written by the admin (serde, unknown fields
+//! config: the key-auth plugin configuration as written by the admin (`raw`, unknown fields
 //! refused) and its validation into [`Settings`], the checked form the request path uses.
 //! Every validation error names the field path (`keys[1].credentials[0].hash: ...`).
 
+mod raw;
+
+pub use raw::{CapabilityPolicy, RawBudget, RawConfig, RawCredential, RawKey, RawProvider};
+
 use crate::key_store::{Credential, Digest, KeyEntry, KeyStore, Validity};
-use crate::scope::{Provider, ProviderKind};
-use serde::Deserialize;
+use crate::scope::Provider;
 use std::fmt;
 
 /// The client key headers read when `key_sources` is not given.
@@ -16,108 +19,6 @@ pub const MIN_SECRET_BYTES: usize = 16;
 
 /// Longest token budget window: 31 days.
 pub const MAX_WINDOW_SECONDS: u64 = 31 * 24 * 3600;
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawConfig {
-    pub key_sources: Vec<String>,
-    pub query_param: Option<String>,
-    pub pepper: Option<String>,
-    pub identity_secret: Option<String>,
-    pub on_missing_capability: CapabilityPolicy,
-    pub max_body_bytes: usize,
-    pub keys: Vec<RawKey>,
-    pub providers: Vec<RawProvider>,
-}
-
-impl Default for RawConfig {
-    fn default() -> Self {
-        RawConfig {
-            key_sources: DEFAULT_KEY_SOURCES.iter().map(|s| s.to_string()).collect(),
-            query_param: None,
-            pepper: None,
-            identity_secret: None,
-            on_missing_capability: CapabilityPolicy::Deny,
-            max_body_bytes: guardrail_sdk::buffer::DEFAULT_MAX_BYTES,
-            keys: Vec::new(),
-            providers: Vec::new(),
-        }
-    }
-}
-
-/// What to do when a key has limits or a validity window but the host has no clock or no
-/// shared data (APISIX): refuse (at start-up, or 503 per request) or authenticate without them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CapabilityPolicy {
-    Deny,
-    Allow,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawKey {
-    pub id: String,
-    #[serde(default)]
-    pub team: String,
-    #[serde(default)]
-    pub env: String,
-    #[serde(default)]
-    pub app: String,
-    pub credentials: Vec<RawCredential>,
-    #[serde(default)]
-    pub not_before: Option<u64>,
-    #[serde(default)]
-    pub expires_at: Option<u64>,
-    #[serde(default)]
-    pub disabled: bool,
-    #[serde(default)]
-    pub providers: Vec<String>,
-    #[serde(default)]
-    pub models: Vec<String>,
-    #[serde(default)]
-    pub rate_limit_per_minute: Option<u64>,
-    #[serde(default)]
-    pub token_budget: Option<RawBudget>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawCredential {
-    pub hash: String,
-    #[serde(default)]
-    pub label: String,
-    #[serde(default)]
-    pub not_before: Option<u64>,
-    #[serde(default)]
-    pub expires_at: Option<u64>,
-    #[serde(default)]
-    pub disabled: bool,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawBudget {
-    pub tokens: u64,
-    #[serde(default = "default_window")]
-    pub window_seconds: u64,
-}
-
-fn default_window() -> u64 {
-    3600
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawProvider {
-    pub name: String,
-    pub kind: ProviderKind,
-    pub api_key: String,
-    #[serde(default)]
-    pub path_prefixes: Vec<String>,
-    #[serde(default)]
-    pub authorities: Vec<String>,
-}
 
 /// A token budget: `tokens` per fixed window of `window_seconds` (aligned to the unix epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,11 +5,10 @@
 use crate::credential::percent_decode;
 use crate::key_store::KeyEntry;
 use guardrail_sdk::{glob, ApiFormat};
-use serde::Deserialize;
 
 /// How a provider expects its credential (and which paths it serves by default).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// (Read from the configuration in `config::raw`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderKind {
     /// `Authorization: Bearer <key>`; default paths: OpenAI formats outside `/openai/`.
     Openai,

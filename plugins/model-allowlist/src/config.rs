@@ -1,13 +1,11 @@
 //! config: the plugin's typed configuration (unknown fields refused, errors name the field).
 
+use guardrail_sdk::config::{ConfigError, FromConfig, Value};
 use std::collections::BTreeMap;
-
-use serde::Deserialize;
 
 /// One policy scope. Selectors left out match everything; a scope with `path_prefix` applies to
 /// that route, one with `team`/`env`/`app`/`key_id` to callers key-auth identified that way.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
     pub path_prefix: Option<String>,
     pub team: Option<String>,
@@ -38,8 +36,7 @@ impl Scope {
 }
 
 /// Request parameter policy.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     /// Top-level request fields refused with a 400 (e.g. `logprobs`, `tools`).
     pub deny: Vec<String>,
@@ -53,8 +50,7 @@ pub struct Params {
     pub required_metadata: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Secret shared with key-auth to verify `x-guardrail-identity`. Without it, scopes that
     /// select on team/env/app/key_id never match (an unsigned identity is no identity).
@@ -92,8 +88,78 @@ impl Default for Config {
     }
 }
 
+impl FromConfig for Scope {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        let o = v.object(&[
+            "path_prefix",
+            "team",
+            "env",
+            "app",
+            "key_id",
+            "allow",
+            "deny",
+        ])?;
+        Ok(Scope {
+            path_prefix: o.optional("path_prefix")?,
+            team: o.optional("team")?,
+            env: o.optional("env")?,
+            app: o.optional("app")?,
+            key_id: o.optional("key_id")?,
+            allow: o.or_default("allow")?,
+            deny: o.or_default("deny")?,
+        })
+    }
+}
+
+impl FromConfig for Params {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        let o = v.object(&[
+            "deny",
+            "strip",
+            "max_n",
+            "allow_stream",
+            "required_metadata",
+        ])?;
+        Ok(Params {
+            deny: o.or_default("deny")?,
+            strip: o.or_default("strip")?,
+            max_n: o.optional("max_n")?,
+            allow_stream: o.optional("allow_stream")?,
+            required_metadata: o.or_default("required_metadata")?,
+        })
+    }
+}
+
+impl FromConfig for Config {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        let o = v.object(&[
+            "identity_secret",
+            "require_identity",
+            "allow",
+            "deny",
+            "scopes",
+            "aliases",
+            "max_output_tokens",
+            "params",
+            "max_body_bytes",
+        ])?;
+        let d = Config::default();
+        Ok(Config {
+            identity_secret: o.optional("identity_secret")?,
+            require_identity: o.or_default("require_identity")?,
+            allow: o.or_default("allow")?,
+            deny: o.or_default("deny")?,
+            scopes: o.or_default("scopes")?,
+            aliases: o.or_default("aliases")?,
+            max_output_tokens: o.optional("max_output_tokens")?,
+            params: o.or_default("params")?,
+            max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
+        })
+    }
+}
+
 impl Config {
-    /// Parse and check the parts serde cannot.
+    /// Parse and check what the types alone cannot.
     pub fn from_json(raw: &[u8]) -> Result<Config, String> {
         let c: Config = guardrail_sdk::config::parse(raw).map_err(|e| e.to_string())?;
         c.validate()?;

@@ -1,25 +1,21 @@
-//! config: the pii-redact configuration as written by the admin (serde, unknown fields
-//! refused) and its checked form [`Settings`] (action per entity type). Errors name the field.
+//! config: the pii-redact configuration as written by the admin (unknown fields refused) and its checked form [`Settings`] (action per entity type). Errors name the field.
 
 use crate::detect::Enabled;
 use crate::entity::EntityType;
-use guardrail_sdk::config::{self as sdk_config, ConfigError};
-use serde::Deserialize;
+use guardrail_sdk::config::{self as sdk_config, ConfigError, FromConfig, Value};
 
 /// Largest accepted `max_body_bytes` (16 MiB): the whole body is held in the VM.
 pub const MAX_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// What to do with a found value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Replace with `[TYPE]`.
     Redact,
     /// Keep the last four letters/digits, `*` for the others, separators kept.
     Mask,
     /// Replace with `<TYPE_n>` (same value -> same placeholder within a request); the
-    /// response gets the original back.
-    #[serde(alias = "pseudonymise")]
+    /// response gets the original back. (`pseudonymise` is accepted too.)
     Pseudonymize,
     /// Refuse the request (403 in the provider's error shape).
     Block,
@@ -39,31 +35,51 @@ impl Action {
     }
 }
 
-/// Per-type actions; an absent type uses `default_action`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EntityActions {
-    #[serde(rename = "EMAIL")]
-    pub email: Option<Action>,
-    #[serde(rename = "PHONE")]
-    pub phone: Option<Action>,
-    #[serde(rename = "CREDIT_CARD")]
-    pub credit_card: Option<Action>,
-    #[serde(rename = "IBAN")]
-    pub iban: Option<Action>,
-    #[serde(rename = "US_SSN")]
-    pub us_ssn: Option<Action>,
-    #[serde(rename = "IP_ADDRESS")]
-    pub ip_address: Option<Action>,
-    #[serde(rename = "CN_RESIDENT_ID")]
-    pub cn_resident_id: Option<Action>,
-    #[serde(rename = "SECRET")]
-    pub secret: Option<Action>,
+impl FromConfig for Action {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        v.one_of(&[
+            ("redact", Action::Redact),
+            ("mask", Action::Mask),
+            ("pseudonymize", Action::Pseudonymize),
+            ("pseudonymise", Action::Pseudonymize),
+            ("block", Action::Block),
+            ("off", Action::Off),
+        ])
+    }
+}
+
+/// Per-type actions (`{"EMAIL": "mask", ...}`, keys as `EntityType` names them); an absent type
+/// uses `default_action`.
+#[derive(Debug, Clone, Default)]
+pub struct EntityActions(pub [Option<Action>; 8]);
+
+/// The keys of `entities`: every `EntityType` name, in `EntityType::ALL` order.
+const ENTITY_KEYS: [&str; 8] = [
+    "SECRET",
+    "CN_RESIDENT_ID",
+    "IBAN",
+    "CREDIT_CARD",
+    "US_SSN",
+    "EMAIL",
+    "IP_ADDRESS",
+    "PHONE",
+];
+
+impl FromConfig for EntityActions {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        let o = v.object(&ENTITY_KEYS)?;
+        let mut actions = [None; 8];
+        for t in EntityType::ALL {
+            if let Some(slot) = actions.get_mut(t.index()) {
+                *slot = o.optional(t.name())?;
+            }
+        }
+        Ok(EntityActions(actions))
+    }
 }
 
 /// What to do with a body that cannot be scanned (not JSON, not UTF-8, compressed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnUnparseable {
     /// Refuse it in the provider's error shape (the documented fail policy).
     Block,
@@ -71,8 +87,16 @@ pub enum OnUnparseable {
     Pass,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+impl FromConfig for OnUnparseable {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        v.one_of(&[
+            ("block", OnUnparseable::Block),
+            ("pass", OnUnparseable::Pass),
+        ])
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct RawConfig {
     /// Shared secret of the chain's signed identity header; when set, the verdict log carries
     /// the caller's key id.
@@ -97,6 +121,30 @@ impl Default for RawConfig {
             on_unparseable: OnUnparseable::Block,
             count_header: false,
         }
+    }
+}
+
+impl FromConfig for RawConfig {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        let o = v.object(&[
+            "identity_secret",
+            "entities",
+            "default_action",
+            "scan_responses",
+            "max_body_bytes",
+            "on_unparseable",
+            "count_header",
+        ])?;
+        let d = RawConfig::default();
+        Ok(RawConfig {
+            identity_secret: o.optional("identity_secret")?,
+            entities: o.or_default("entities")?,
+            default_action: o.or("default_action", d.default_action)?,
+            scan_responses: o.or("scan_responses", d.scan_responses)?,
+            max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
+            on_unparseable: o.or("on_unparseable", d.on_unparseable)?,
+            count_header: o.or("count_header", d.count_header)?,
+        })
     }
 }
 
@@ -164,24 +212,7 @@ impl Settings {
             Some(s) => Some(s.into_bytes()),
             None => None,
         };
-        let e = &cfg.entities;
-        let d = cfg.default_action;
-        let mut actions = [d; 8];
-        let per_type = [
-            (EntityType::Email, e.email),
-            (EntityType::Phone, e.phone),
-            (EntityType::CreditCard, e.credit_card),
-            (EntityType::Iban, e.iban),
-            (EntityType::UsSsn, e.us_ssn),
-            (EntityType::IpAddress, e.ip_address),
-            (EntityType::CnResidentId, e.cn_resident_id),
-            (EntityType::Secret, e.secret),
-        ];
-        for (t, a) in per_type {
-            if let (Some(a), Some(slot)) = (a, actions.get_mut(t.index())) {
-                *slot = a;
-            }
-        }
+        let actions = cfg.entities.0.map(|a| a.unwrap_or(cfg.default_action));
         Ok(Settings {
             actions,
             identity_secret,
@@ -244,6 +275,12 @@ mod tests {
         assert!(!s.scan_responses && s.count_header);
         assert_eq!(s.on_unparseable, OnUnparseable::Pass);
         assert!(parse(br#"{"entities":{"EMAIL":"pseudonymise"}}"#).is_ok());
+    }
+
+    #[test]
+    fn entity_keys_are_the_type_names() {
+        let names = EntityType::ALL.map(EntityType::name);
+        assert_eq!(names, ENTITY_KEYS);
     }
 
     #[test]

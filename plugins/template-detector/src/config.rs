@@ -1,13 +1,11 @@
 //! config: the detector's configuration (parsed once in on_configure, unknown fields refused,
 //! every error names its field).
 
-use guardrail_sdk::config::{self, ConfigError};
+use guardrail_sdk::config::{self, ConfigError, FromConfig, Value};
 use guardrail_sdk::webhook::Webhook;
-use serde::Deserialize;
 
 /// What to do when the detector finds something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Action {
     /// Refuse the request with 403 in the provider's error shape.
     #[default]
@@ -17,8 +15,7 @@ pub enum Action {
 }
 
 /// The plugin configuration (`pluginConfig` / Envoy `configuration`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Terms to look for, matched case-insensitively (ASCII) on word boundaries.
     pub terms: Vec<String>,
@@ -48,6 +45,34 @@ impl Default for Config {
     }
 }
 
+impl FromConfig for Action {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        v.one_of(&[("block", Action::Block), ("flag", Action::Flag)])
+    }
+}
+
+impl FromConfig for Config {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        let o = v.object(&[
+            "terms",
+            "action",
+            "scan_trusted",
+            "max_body_bytes",
+            "identity_secret",
+            "review_webhook",
+        ])?;
+        let d = Config::default();
+        Ok(Config {
+            terms: o.or_default("terms")?,
+            action: o.or_default("action")?,
+            scan_trusted: o.or_default("scan_trusted")?,
+            max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
+            identity_secret: o.optional("identity_secret")?,
+            review_webhook: o.optional("review_webhook")?,
+        })
+    }
+}
+
 /// Longest term accepted (keeps matching cost bounded).
 pub const MAX_TERM_BYTES: usize = 128;
 /// Most terms accepted.
@@ -63,45 +88,48 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         if self.terms.len() > MAX_TERMS {
-            return Err(invalid("terms", format!("at most {MAX_TERMS} terms")));
+            return Err(ConfigError::at(
+                "terms",
+                format!("at most {MAX_TERMS} terms"),
+            ));
         }
         for (i, term) in self.terms.iter().enumerate() {
             if term.trim().is_empty() {
-                return Err(invalid(&format!("terms[{i}]"), "empty term".to_string()));
+                return Err(ConfigError::at(
+                    &format!("terms[{i}]"),
+                    "empty term".to_string(),
+                ));
             }
             if term.len() > MAX_TERM_BYTES {
-                return Err(invalid(
+                return Err(ConfigError::at(
                     &format!("terms[{i}]"),
                     format!("longer than {MAX_TERM_BYTES} bytes"),
                 ));
             }
         }
         if self.max_body_bytes == 0 {
-            return Err(invalid("max_body_bytes", "must be at least 1".to_string()));
+            return Err(ConfigError::at(
+                "max_body_bytes",
+                "must be at least 1".to_string(),
+            ));
         }
         if self
             .identity_secret
             .as_deref()
             .is_some_and(|s| s.len() < 16)
         {
-            return Err(invalid("identity_secret", "at least 16 bytes".to_string()));
+            return Err(ConfigError::at(
+                "identity_secret",
+                "at least 16 bytes".to_string(),
+            ));
         }
         if let Some(hook) = &self.review_webhook {
             hook.validate("review_webhook").map_err(|e| {
                 let (path, reason) = e.split_once(": ").unwrap_or(("review_webhook", &e));
-                invalid(path, reason.to_string())
+                ConfigError::at(path, reason.to_string())
             })?;
         }
         Ok(())
-    }
-}
-
-fn invalid(path: &str, reason: String) -> ConfigError {
-    ConfigError {
-        path: Some(path.to_string()),
-        line: 0,
-        column: 0,
-        reason,
     }
 }
 
