@@ -20,7 +20,7 @@ pub mod utf8;
 #[cfg(test)]
 mod utf8_tests;
 
-pub use shallow::parse_shallow;
+pub use shallow::{parse_members, parse_shallow};
 
 /// Bounds applied while parsing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
