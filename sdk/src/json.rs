@@ -227,7 +227,9 @@ struct Parser<'a> {
     /// The keys with escapes among them, decoded.
     decoded: String,
     /// The objects `skip` is inside, innermost last.
-    objects: Vec<skip::Keys<'a>>,
+    objects: Vec<skip::Keys>,
+    /// The keys of those among them with many keys, innermost last.
+    sets: Vec<skip::KeySet<'a>>,
     /// The arrays and objects `build` is inside, innermost last, and the children they have
     /// so far (see `build`).
     open: Vec<build::Open>,
@@ -245,6 +247,7 @@ impl<'a> Parser<'a> {
             keys: Vec::new(),
             decoded: String::new(),
             objects: Vec::new(),
+            sets: Vec::new(),
             open: Vec::new(),
             items: Vec::new(),
             members: Vec::new(),
