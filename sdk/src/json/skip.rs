@@ -10,7 +10,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use super::{special_byte_from, JsonError, JsonErrorKind, Parser};
+use super::{special_byte_from, special_mask, JsonError, JsonErrorKind, Parser};
+use crate::swar::word;
 
 /// Keys an object compares linearly before it moves them to a set.
 const LINEAR_KEYS: usize = 16;
@@ -27,24 +28,40 @@ pub(super) struct Key {
     decoded: bool,
 }
 
-/// An object enclosing the innermost one `skip_value` is in: where its keys start in
-/// `Parser::keys` (or that they are the last of `Parser::sets`), where the innermost object's
-/// decoded keys start in `Parser::decoded`, and how many arrays were open directly inside it
-/// when the innermost object opened.
+/// An object enclosing the innermost one `skip_value` is in (`outer`), where the innermost
+/// object's decoded keys start in `Parser::decoded`, and how many arrays were open directly
+/// inside `outer` when the innermost object opened.
 #[derive(Clone, Copy)]
 pub(super) struct Keys {
-    base: usize,
-    set: bool,
+    outer: Object,
     decoded: usize,
     arrays_outside: usize,
 }
 
-/// The innermost object's keys: where they start in `Parser::keys`, or that they are the last
-/// of `Parser::sets`.
+/// The keys of an open object: `Parser::keys[base..base + n]`, or the last of `Parser::sets`
+/// (`set`, and then `n` is 0).
+///
+/// Objects side by side mostly have the same keys in the same order (the messages of a
+/// conversation), so a closed object's keys stay in `Parser::keys` as a template (`Template`)
+/// for an object opening at the same `base`: `keys[base + n..stale_end]` are the rest of
+/// that template. While every key so far equalled the template's key at its index, a key
+/// equal to the next template key is new to the object without a comparison (the template's
+/// keys are pairwise different: they passed this check in their own object) and is not
+/// stored again. The first key that differs ends the template for the object.
 #[derive(Clone, Copy)]
-struct Object {
+pub(super) struct Object {
     base: usize,
+    n: usize,
+    stale_end: usize,
     set: bool,
+}
+
+/// The keys of the object closed last, `Parser::keys[base..end]`, while no key has been
+/// stored since.
+#[derive(Clone, Copy)]
+struct Template {
+    base: usize,
+    end: usize,
 }
 
 /// The keys of the open objects with more than `LINEAR_KEYS` keys, innermost last.
@@ -98,10 +115,16 @@ impl<'a> Parser<'a> {
         let mut open = 0usize;
         let mut arrays = 0usize;
         // The innermost object's keys (none outside every object).
+        let first = self.keys.len();
         let mut object = Object {
-            base: self.keys.len(),
+            base: first,
+            n: 0,
+            stale_end: first,
             set: false,
         };
+        let mut template: Option<Template> = None;
+        // The frame of the innermost open object, kept out of `objects`.
+        let mut last: Option<Keys> = None;
         'value: loop {
             // At a value; the whitespace before it is consumed.
             match raw.get(i) {
@@ -134,18 +157,31 @@ impl<'a> Parser<'a> {
                         i += 1;
                     } else {
                         open += 1;
-                        self.objects.push(Keys {
-                            base: object.base,
-                            set: object.set,
+                        // The new object's keys go after the enclosing one's, over the rest
+                        // of its template.
+                        let base = object.base + object.n;
+                        object.stale_end = object.stale_end.min(base);
+                        // The innermost frame waits in `last`; the stack holds the others.
+                        if let Some(frame) = last.take() {
+                            self.objects.push(frame);
+                        }
+                        last = Some(Keys {
+                            outer: object,
                             decoded: self.decoded.len(),
                             arrays_outside: arrays,
                         });
                         arrays = 0;
+                        let stale_end = match template {
+                            Some(t) if t.base == base => t.end,
+                            _ => base,
+                        };
                         object = Object {
-                            base: self.keys.len(),
+                            base,
+                            n: 0,
+                            stale_end,
                             set: false,
                         };
-                        i = self.skim_key(i, &mut object)?;
+                        i = self.skim_key(i, &mut object, &mut template)?;
                         continue 'value;
                     }
                 }
@@ -162,6 +198,7 @@ impl<'a> Parser<'a> {
             // After a complete value: close the containers it completes.
             loop {
                 if open == 0 {
+                    self.keys.truncate(first);
                     self.pos = i;
                     return Ok(());
                 }
@@ -172,7 +209,7 @@ impl<'a> Parser<'a> {
                         continue 'value;
                     }
                     Some(b',') => {
-                        i = self.skim_key(i + 1, &mut object)?;
+                        i = self.skim_key(i + 1, &mut object, &mut template)?;
                         continue 'value;
                     }
                     Some(b']') if arrays > 0 => {
@@ -185,21 +222,27 @@ impl<'a> Parser<'a> {
                     Some(b'}') if arrays == 0 => {
                         i += 1;
                         open -= 1;
-                        self.keys.truncate(object.base);
-                        if object.set {
+                        template = if object.set {
                             self.sets.pop();
-                        }
-                        if self.objects.len() > floor {
-                            if let Some(outer) = self.objects.pop() {
-                                if self.decoded.len() > outer.decoded {
-                                    self.decoded.truncate(outer.decoded);
-                                }
-                                arrays = outer.arrays_outside;
-                                object = Object {
-                                    base: outer.base,
-                                    set: outer.set,
-                                };
+                            None
+                        } else {
+                            Some(Template {
+                                base: object.base,
+                                end: object.base + object.n,
+                            })
+                        };
+                        // The frame `{` pushed in this loop (`open` counts it).
+                        let frame = match last.take() {
+                            Some(frame) => Some(frame),
+                            None if self.objects.len() > floor => self.objects.pop(),
+                            None => None,
+                        };
+                        if let Some(keys) = frame {
+                            if self.decoded.len() > keys.decoded {
+                                self.decoded.truncate(keys.decoded);
                             }
+                            arrays = keys.arrays_outside;
+                            object = keys.outer;
                         }
                     }
                     _ => return Err(unexpected(raw, i)),
@@ -212,19 +255,37 @@ impl<'a> Parser<'a> {
     /// not consumed): its key (refused when already seen), the colon and the whitespace up to
     /// its value, whose position it returns.
     #[inline(always)]
-    fn skim_key(&mut self, at: usize, object: &mut Object) -> Result<usize, JsonError> {
+    fn skim_key(
+        &mut self,
+        at: usize,
+        object: &mut Object,
+        template: &mut Option<Template>,
+    ) -> Result<usize, JsonError> {
         let raw = self.raw;
         let key_at = ws(raw, at);
         if raw.get(key_at) != Some(&b'"') {
             return Err(unexpected(raw, key_at));
         }
         let start = key_at + 1;
-        let end = special_byte_from(raw, start);
+        // Most keys end within the word after the quote: that word is also their head.
+        let (end, head) = match word(raw, start) {
+            Some(w) => match special_mask(w) {
+                0 => (special_byte_from(raw, start + 8), w),
+                m => {
+                    let len = (m.trailing_zeros() / 8) as usize;
+                    (start + len, w & ((1u64 << (8 * len)) - 1))
+                }
+            },
+            None => {
+                let end = special_byte_from(raw, start);
+                (end, head_of(raw, start, end))
+            }
+        };
         let (key, after) = if raw.get(end) == Some(&b'"') {
             let key = Key {
                 start,
                 end,
-                head: head(raw, start, end),
+                head,
                 decoded: false,
             };
             (key, end + 1)
@@ -237,13 +298,19 @@ impl<'a> Parser<'a> {
             let key = Key {
                 start,
                 end: self.decoded.len(),
-                head: head(text.as_bytes(), 0, text.len()),
+                head: head_of(text.as_bytes(), 0, text.len()),
                 decoded: true,
             };
             (key, self.pos)
         };
-        if !self.remember(object, key) {
+        if !self.remember(object, template, key) {
             return Err(JsonError::duplicate_key(key_at));
+        }
+        // Compact JSON: the colon right after the key, the value right after it.
+        if let Some([b':', v]) = raw.get(after..after + 2) {
+            if *v > b' ' {
+                return Ok(after + 1);
+            }
         }
         let colon = ws(raw, after);
         if raw.get(colon) != Some(&b':') {
@@ -260,7 +327,18 @@ impl<'a> Parser<'a> {
         let raw = self.raw;
         let mut i = at + 1;
         loop {
-            i = special_byte_from(raw, i);
+            // Eight bytes per step, inline (most strings in a body of many values are short);
+            // the last few bytes of the document byte by byte.
+            match word(raw, i) {
+                Some(w) => match special_mask(w) {
+                    0 => {
+                        i += 8;
+                        continue;
+                    }
+                    m => i += (m.trailing_zeros() / 8) as usize,
+                },
+                None => i = special_byte_from(raw, i),
+            }
             match raw.get(i) {
                 Some(b'"') => return Ok(i + 1),
                 Some(b'\\') => {
@@ -281,9 +359,9 @@ impl<'a> Parser<'a> {
     }
 
     /// Adds `key` to the keys of `object`, the innermost object; false when it was already
-    /// there.
+    /// there. Storing a key ends `template`.
     #[inline(always)]
-    fn remember(&mut self, object: &mut Object, key: Key) -> bool {
+    fn remember(&mut self, object: &mut Object, template: &mut Option<Template>, key: Key) -> bool {
         let (raw, decoded) = (self.raw, self.decoded.as_str());
         if object.set {
             let new = text(raw, decoded, key);
@@ -296,8 +374,25 @@ impl<'a> Parser<'a> {
                 None => true,
             };
         }
-        let seen = self.keys.get(object.base..).unwrap_or_default();
+        let at = object.base + object.n;
         let len = key.end - key.start;
+        if at < object.stale_end {
+            // The template's key at this index (never a decoded one: `decoded` has changed
+            // since its object closed).
+            if let Some(&t) = self.keys.get(at) {
+                if !t.decoded
+                    && t.head == key.head
+                    && t.end - t.start == len
+                    && (len <= 8 || text(raw, decoded, t) == text(raw, decoded, key))
+                {
+                    object.n += 1;
+                    return true;
+                }
+            }
+            object.stale_end = at;
+        }
+        *template = None;
+        let seen = self.keys.get(object.base..at).unwrap_or_default();
         for &k in seen {
             if k.head == key.head
                 && k.end - k.start == len
@@ -306,23 +401,27 @@ impl<'a> Parser<'a> {
                 return false;
             }
         }
-        if seen.len() < LINEAR_KEYS {
+        if object.n < LINEAR_KEYS {
+            self.keys.truncate(at);
             self.keys.push(key);
+            object.n += 1;
             return true;
         }
-        self.spill_to_set(object.base, key);
+        self.spill_to_set(object.base, at, key);
         object.set = true;
+        object.n = 0;
+        object.stale_end = object.base;
         true
     }
 
-    /// The innermost object's keys (from `keys[base..]`) and `key` move into a set, where
-    /// every later key of the object goes.
+    /// The innermost object's keys (`keys[base..end]`) and `key` move into a set, where every
+    /// later key of the object goes.
     #[cold]
-    fn spill_to_set(&mut self, base: usize, key: Key) {
+    fn spill_to_set(&mut self, base: usize, end: usize, key: Key) {
         let (raw, decoded) = (self.raw, &self.decoded);
         let mut set: KeySet<'a> = self
             .keys
-            .get(base..)
+            .get(base..end)
             .unwrap_or_default()
             .iter()
             .map(|&k| owned(raw, decoded, k))
@@ -336,14 +435,14 @@ impl<'a> Parser<'a> {
 /// The first eight bytes of `bytes[start..end]` as a little-endian word, zero-padded when it
 /// is shorter: the word at `start`, masked (bytewise only near the end of `bytes`).
 #[inline(always)]
-fn head(bytes: &[u8], start: usize, end: usize) -> u64 {
+fn head_of(bytes: &[u8], start: usize, end: usize) -> u64 {
     let len = end.saturating_sub(start);
     let keep = if len >= 8 {
         u64::MAX
     } else {
         (1u64 << (8 * len)) - 1
     };
-    if let Some(word) = crate::swar::word(bytes, start) {
+    if let Some(word) = word(bytes, start) {
         return word & keep;
     }
     let mut word = [0u8; 8];
