@@ -110,6 +110,7 @@ impl<'a> Parser<'a> {
 
     fn skim(&mut self, depth: usize) -> Result<(), JsonError> {
         let raw = self.raw;
+        let max_depth = self.max_depth;
         let floor = self.objects.len();
         let mut i = self.pos;
         let mut open = 0usize;
@@ -134,7 +135,7 @@ impl<'a> Parser<'a> {
                     // A run of `[` is counted, checked against the depth limit and opened at
                     // once; the error names the first `[` past the limit, as `value` does.
                     let run = run_of(raw, i, b'[');
-                    let room = self.max_depth.saturating_sub(depth + open);
+                    let room = max_depth.saturating_sub(depth + open);
                     if run > room {
                         return Err(error(JsonErrorKind::TooDeep, i + room));
                     }
@@ -149,7 +150,7 @@ impl<'a> Parser<'a> {
                     arrays -= 1;
                 }
                 Some(b'{') => {
-                    if depth + 1 + open > self.max_depth {
+                    if depth + 1 + open > max_depth {
                         return Err(error(JsonErrorKind::TooDeep, i));
                     }
                     i = ws(raw, i + 1);
@@ -267,13 +268,68 @@ impl<'a> Parser<'a> {
             return Err(unexpected(raw, key_at));
         }
         let start = key_at + 1;
+        let after = match self.template_key(raw, start, object) {
+            Some(after) => after,
+            None => self.new_key(raw, key_at, object, template)?,
+        };
+        // Compact JSON: the colon right after the key, the value right after it.
+        if let Some([b':', v]) = raw.get(after..after + 2) {
+            if *v > b' ' {
+                return Ok(after + 1);
+            }
+        }
+        let colon = ws(raw, after);
+        if raw.get(colon) != Some(&b':') {
+            return Err(unexpected(raw, colon));
+        }
+        Ok(ws(raw, colon + 1))
+    }
+
+    /// The key at `start` (after its quote) when it is the next key of the innermost object's
+    /// template, written the same way (no escape): counted, and the position after its closing
+    /// quote. The template's key has no quote, backslash or control byte (it was read without
+    /// escapes), so equal bytes followed by a quote are that key, whole.
+    #[inline(always)]
+    fn template_key(&self, raw: &[u8], start: usize, object: &mut Object) -> Option<usize> {
+        let at = object.base + object.n;
+        if object.set || at >= object.stale_end {
+            return None;
+        }
+        let t = *self.keys.get(at)?;
+        let len = t.end - t.start;
+        if t.decoded || raw.get(start + len) != Some(&b'"') {
+            return None;
+        }
+        let same = if len <= 8 {
+            word(raw, start)? & low_bytes(len) == t.head
+        } else {
+            raw.get(start..start + len)? == raw.get(t.start..t.end)?
+        };
+        if !same {
+            return None;
+        }
+        object.n += 1;
+        Some(start + len + 1)
+    }
+
+    /// The key at `key_at` (its quote), read and checked (refused when already seen) and added
+    /// to the innermost object's keys: the position after its closing quote.
+    #[inline(always)]
+    fn new_key(
+        &mut self,
+        raw: &'a [u8],
+        key_at: usize,
+        object: &mut Object,
+        template: &mut Option<Template>,
+    ) -> Result<usize, JsonError> {
+        let start = key_at + 1;
         // Most keys end within the word after the quote: that word is also their head.
         let (end, head) = match word(raw, start) {
             Some(w) => match special_mask(w) {
                 0 => (special_byte_from(raw, start + 8), w),
                 m => {
                     let len = (m.trailing_zeros() / 8) as usize;
-                    (start + len, w & ((1u64 << (8 * len)) - 1))
+                    (start + len, w & low_bytes(len))
                 }
             },
             None => {
@@ -306,17 +362,7 @@ impl<'a> Parser<'a> {
         if !self.remember(object, template, key) {
             return Err(JsonError::duplicate_key(key_at));
         }
-        // Compact JSON: the colon right after the key, the value right after it.
-        if let Some([b':', v]) = raw.get(after..after + 2) {
-            if *v > b' ' {
-                return Ok(after + 1);
-            }
-        }
-        let colon = ws(raw, after);
-        if raw.get(colon) != Some(&b':') {
-            return Err(unexpected(raw, colon));
-        }
-        Ok(ws(raw, colon + 1))
+        Ok(after)
     }
 
     /// The string at `at` (its opening quote), checked as `string` checks it (escapes,
@@ -432,16 +478,22 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A mask of the low `len` bytes of a word (all of them from eight on).
+#[inline(always)]
+fn low_bytes(len: usize) -> u64 {
+    if len >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * len)) - 1
+    }
+}
+
 /// The first eight bytes of `bytes[start..end]` as a little-endian word, zero-padded when it
 /// is shorter: the word at `start`, masked (bytewise only near the end of `bytes`).
 #[inline(always)]
 fn head_of(bytes: &[u8], start: usize, end: usize) -> u64 {
     let len = end.saturating_sub(start);
-    let keep = if len >= 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * len)) - 1
-    };
+    let keep = low_bytes(len);
     if let Some(word) = word(bytes, start) {
         return word & keep;
     }
