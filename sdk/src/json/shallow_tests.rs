@@ -260,7 +260,7 @@ fn siblings(rng: &mut crate::fuzz::Rng, depth: usize, out: &mut String) {
 /// before had the same keys (the skipper's template), with the offset `parse` gives.
 #[test]
 fn sibling_objects_with_shared_keys_get_the_same_verdict_as_parse() {
-    let mut rng = crate::fuzz::Rng::new(0x5eed_0f_0b1e_c75);
+    let mut rng = crate::fuzz::Rng::new(0x0005_eed0_f0b1_ec75);
     let (mut ok, mut dup) = (0, 0);
     for _ in 0..crate::fuzz::iters(20_000) {
         let mut doc = String::from("{\"x\":[");
