@@ -229,7 +229,7 @@ struct Parser<'a> {
     /// The objects `skip` is inside, innermost last.
     objects: Vec<skip::Keys>,
     /// The keys of those among them with many keys, innermost last.
-    sets: Vec<skip::KeySet<'a>>,
+    sets: Vec<skip::KeySet>,
     /// The arrays and objects `build` is inside, innermost last, and the children they have
     /// so far (see `build`).
     open: Vec<build::Open>,
