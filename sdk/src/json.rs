@@ -20,7 +20,7 @@ pub mod utf8;
 #[cfg(test)]
 mod utf8_tests;
 
-pub use shallow::parse_shallow;
+pub use shallow::{parse_members, parse_shallow};
 
 /// Bounds applied while parsing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,7 +227,9 @@ struct Parser<'a> {
     /// The keys with escapes among them, decoded.
     decoded: String,
     /// The objects `skip` is inside, innermost last.
-    objects: Vec<skip::Keys<'a>>,
+    objects: Vec<skip::Keys>,
+    /// The keys of those among them with many keys, innermost last.
+    sets: Vec<skip::KeySet>,
     /// The arrays and objects `build` is inside, innermost last, and the children they have
     /// so far (see `build`).
     open: Vec<build::Open>,
@@ -245,6 +247,7 @@ impl<'a> Parser<'a> {
             keys: Vec::new(),
             decoded: String::new(),
             objects: Vec::new(),
+            sets: Vec::new(),
             open: Vec::new(),
             items: Vec::new(),
             members: Vec::new(),
@@ -550,18 +553,20 @@ impl<'a> Parser<'a> {
 /// the classic has-zero-byte / has-less-than bit tricks on a u64); bytes >= 0x80 (UTF-8
 /// continuation and lead bytes) never match. The lowest flagged byte is always a true match.
 fn special_byte_from(raw: &[u8], from: usize) -> usize {
-    use crate::swar::{next, HI, LO};
+    crate::swar::next(raw, from, special_mask, |b| {
+        b == b'"' || b == b'\\' || b < 0x20
+    })
+}
+
+/// The high bit of every byte of `w` (eight document bytes, the first lowest) that
+/// `special_byte_from` stops at; the lowest one set is always a true match.
+#[inline(always)]
+fn special_mask(w: u64) -> u64 {
+    use crate::swar::{HI, LO};
     let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-    next(
-        raw,
-        from,
-        |w| {
-            has_zero(w ^ (LO * u64::from(b'"')))
-                | has_zero(w ^ (LO * u64::from(b'\\')))
-                | (w.wrapping_sub(LO * 0x20) & !w & HI)
-        },
-        |b| b == b'"' || b == b'\\' || b < 0x20,
-    )
+    has_zero(w ^ (LO * u64::from(b'"')))
+        | has_zero(w ^ (LO * u64::from(b'\\')))
+        | (w.wrapping_sub(LO * 0x20) & !w & HI)
 }
 
 /// `s` as a JSON string literal (with quotes); non-ASCII is kept as UTF-8.

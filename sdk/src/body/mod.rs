@@ -7,6 +7,8 @@ mod response;
 mod segment;
 
 #[cfg(test)]
+mod request_tests;
+#[cfg(test)]
 mod tests;
 
 pub use request::{parse_request, RequestBody};

@@ -11,6 +11,10 @@ use crate::{ApiFormat, BodyError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestBody {
     pub format: ApiFormat,
+    /// The document. The top-level members the format's model reads (`read_members`) are
+    /// built in full, as are top-level strings, numbers, booleans and nulls; other top-level
+    /// arrays and objects are `Json::Skipped` (checked as strictly, not built). `Unknown`
+    /// bodies are built in full.
     pub root: Node,
     /// The `model` member and the span of its string literal (absent for Gemini: in the path).
     pub model: Option<(String, Range<usize>)>,
@@ -19,13 +23,39 @@ pub struct RequestBody {
     pub segments: Vec<Segment>,
 }
 
-/// Parse a request body of `format`. A body that is not a JSON object is refused (400).
+/// The top-level members a format's model reads (besides `model` and `stream`, which are
+/// scalars): the only ones built in full. `None`: every member (`Unknown` reads all leaves).
+fn read_members(format: ApiFormat) -> Option<&'static [&'static str]> {
+    Some(match format {
+        ApiFormat::OpenAiChat => &["tools", "messages"],
+        ApiFormat::OpenAiCompletions => &["prompt", "suffix"],
+        ApiFormat::OpenAiEmbeddings => &["input"],
+        ApiFormat::OpenAiResponses => &["tools", "instructions", "input"],
+        ApiFormat::AnthropicMessages => &["tools", "system", "messages"],
+        ApiFormat::GeminiGenerateContent => {
+            &["systemInstruction", "system_instruction", "contents"]
+        }
+        ApiFormat::Unknown => return None,
+    })
+}
+
+/// Parse a request body of `format`. A body that is not a JSON object is refused (400). Only
+/// the members the model reads are built (see `RequestBody::root`): a deep or wide tree in a
+/// member no model reads (`metadata`, `response_format`) costs a strict check, not a tree.
 pub fn parse_request(
     format: ApiFormat,
     raw: &[u8],
     limits: &json::Limits,
 ) -> Result<RequestBody, BodyError> {
-    let root = json::parse(raw, limits)?;
+    let root = match read_members(format) {
+        Some(read) => json::parse_members(raw, limits, read)?,
+        None => json::parse(raw, limits)?,
+    };
+    model_of(format, root)
+}
+
+/// The body model of a parsed document (`root` needs the members `read_members` names).
+pub(super) fn model_of(format: ApiFormat, root: Node) -> Result<RequestBody, BodyError> {
     if root.as_object().is_none() {
         return Err(BodyError::bad_request(
             "invalid_request",

@@ -28,6 +28,26 @@ pub fn parse_shallow(raw: &[u8], limits: &Limits, expand: &[&str]) -> Result<Nod
     })
 }
 
+/// Parse a whole document as strictly as `parse` (same errors at the same offsets). When the
+/// root is an object, its members whose keys are in `read` are built in full, exactly as
+/// `parse` builds them; its other members are built unless they are arrays or objects, which
+/// are `Json::Skipped` (checked, not built: a tree nobody reads is neither allocated nor freed).
+/// Any other root is built in full.
+pub fn parse_members(raw: &[u8], limits: &Limits, read: &[&str]) -> Result<Node, JsonError> {
+    let text = checked(raw, limits)?;
+    let mut p = Parser::new(raw, text, limits);
+    p.document(|p| match p.peek() {
+        Some(b'{') => p.container(0, |p, key, depth| {
+            if read.contains(&key) {
+                p.value(depth)
+            } else {
+                p.member(depth)
+            }
+        }),
+        _ => p.value(0),
+    })
+}
+
 impl Parser<'_> {
     /// The array or object at `pos` (below `depth`; `pos` is at `{` or `[`), its values read
     /// by `read(key, depth)` (the key is "" for array items).

@@ -216,3 +216,88 @@ fn skipping_stores_nothing_per_array_or_per_key() {
         assert_eq!(p.decoded.capacity(), 0);
     }
 }
+
+/// A value of sibling objects whose keys come from a small pool (so objects often repeat the
+/// keys of the one before, in order or not, and often repeat a key), nested up to `depth`.
+fn siblings(rng: &mut crate::fuzz::Rng, depth: usize, out: &mut String) {
+    const KEYS: &[&str] = &[
+        "a",
+        "b",
+        "\\u0061",
+        "role",
+        "content",
+        "long_key_one",
+        "long_key_two",
+        "long_key_\\u006fne",
+    ];
+    let roll = rng.below(10);
+    if depth == 0 || roll < 3 {
+        out.push_str(["1", "\"s\"", "[]", "{}", "null"][rng.below(5)]);
+    } else if roll < 5 {
+        out.push('[');
+        for i in 0..rng.below(4) {
+            if i > 0 {
+                out.push(',');
+            }
+            siblings(rng, depth - 1, out);
+        }
+        out.push(']');
+    } else {
+        out.push('{');
+        for i in 0..1 + rng.below(4) {
+            if i > 0 {
+                out.push(',');
+            }
+            let key = KEYS[rng.below(KEYS.len())];
+            out.push_str(&format!("\"{key}\":"));
+            siblings(rng, depth - 1, out);
+        }
+        out.push('}');
+    }
+}
+
+/// Arrays of objects built from few keys: every duplicate is found whether or not the object
+/// before had the same keys (the skipper's template), with the offset `parse` gives.
+#[test]
+fn sibling_objects_with_shared_keys_get_the_same_verdict_as_parse() {
+    let mut rng = crate::fuzz::Rng::new(0x0005_eed0_f0b1_ec75);
+    let (mut ok, mut dup) = (0, 0);
+    for _ in 0..crate::fuzz::iters(20_000) {
+        let mut doc = String::from("{\"x\":[");
+        for i in 0..1 + rng.below(6) {
+            if i > 0 {
+                doc.push(',');
+            }
+            siblings(&mut rng, 3, &mut doc);
+        }
+        doc.push_str("]}");
+        same_as_parse(doc.as_bytes());
+        match shallow(doc.as_bytes()) {
+            Ok(_) => ok += 1,
+            Err(e) if e.kind == JsonErrorKind::DuplicateKey => dup += 1,
+            Err(e) => panic!("{doc}: {e}"),
+        }
+    }
+    // Both verdicts are common, so both paths are exercised.
+    assert!(ok > 1_000 && dup > 1_000, "ok {ok} dup {dup}");
+    for doc in [
+        r#"{"x":[{"a":1,"b":2},{"a":1,"a":2}]}"#,
+        r#"{"x":[{"a":1,"b":2},{"a":1,"b":2,"a":3}]}"#,
+        r#"{"x":[{"a":1,"b":2},{"\u0061":1,"a":2}]}"#,
+        r#"{"x":[{"a":{"a":1},"a":2}]}"#,
+        r#"{"x":[{"a":1,"b":2},{"a":{"a":1},"a":2}]}"#,
+        r#"{"x":[{"long_key_one":1,"long_key_two":2},{"long_key_one":1,"long_key_one":2}]}"#,
+        r#"{"x":[{"\u0061":1,"b":2},{"a":1,"\u0061":2}]}"#,
+    ] {
+        same_as_parse(doc.as_bytes());
+        assert_eq!(
+            shallow(doc.as_bytes()).unwrap_err().kind,
+            JsonErrorKind::DuplicateKey,
+            "{doc}"
+        );
+    }
+    // A nested object's keys go where the template's were: not mistaken for its own.
+    let nested = r#"{"x":[{"a":1,"b":2},{"a":{"b":1},"b":2},{"a":1,"b":2}]}"#;
+    same_as_parse(nested.as_bytes());
+    assert!(shallow(nested.as_bytes()).is_ok());
+}
