@@ -94,6 +94,9 @@ fn merge(best: Option<Usage>, u: Usage) -> Usage {
 }
 
 /// Usage in a JSON answer (an object, or Gemini's array of chunks).
+/// The top-level members of a JSON answer that carry usage (OpenAI and Anthropic, Gemini).
+const USAGE_MEMBERS: &[&str] = &["usage", "usageMetadata"];
+
 fn json_usage(root: &Node) -> Option<Usage> {
     match &root.value {
         Json::Array(items) => items
@@ -174,7 +177,9 @@ impl UsageMeter {
                         max_bytes: self.max_bytes,
                         ..json::Limits::default()
                     };
-                    if let Some(u) = json::parse(&self.json, &limits)
+                    // Only the usage members are built; the answer text and choices are
+                    // checked as strictly but not allocated (the same verdict as `parse`).
+                    if let Some(u) = json::parse_members(&self.json, &limits, USAGE_MEMBERS)
                         .ok()
                         .as_ref()
                         .and_then(json_usage)
