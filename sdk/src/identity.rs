@@ -8,6 +8,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::fmt;
 
+mod verify_cache;
+pub use verify_cache::VerifyCache;
+
 /// The request header that carries the signed identity. key-auth strips any client-sent copy
 /// before setting its own.
 pub const HEADER: &str = "x-guardrail-identity";

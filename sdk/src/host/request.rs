@@ -74,9 +74,21 @@ fn id_or_generated(header: Option<String>) -> String {
 
 /// The caller identity set by key-auth earlier in the chain, if present and correctly signed
 /// with `secret`; with its issue time. Unsigned, forged or malformed headers count as none.
+/// The last header that verified is remembered per VM (`identity::VerifyCache`): a caller's
+/// consecutive requests carry the same signed value, so most requests skip the HMAC and parse.
 pub fn verified_identity(secret: &[u8]) -> Option<(Identity, u64)> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<identity::VerifyCache> =
+            std::cell::RefCell::new(identity::VerifyCache::new());
+    }
     let value = request_header(identity::HEADER)?;
-    identity::verify(&value, secret).ok()
+    CACHE
+        .with(|c| match c.try_borrow_mut() {
+            Ok(mut cache) => cache.verify(&value, secret),
+            // Never re-entered (one callback at a time per VM); if it were, verify uncached.
+            Err(_) => identity::verify(&value, secret),
+        })
+        .ok()
 }
 
 #[cfg(test)]
