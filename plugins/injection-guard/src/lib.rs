@@ -17,6 +17,10 @@ pub mod markup;
 pub mod matcher;
 pub mod ngram;
 pub mod normalize;
+#[cfg(test)]
+mod normalize_diff;
+#[cfg(test)]
+mod normalize_reference;
 pub mod options;
 pub mod policy;
 
