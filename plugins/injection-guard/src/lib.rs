@@ -3,6 +3,7 @@
 //! buffer the request body, scan its segments, block (provider-shaped 403), flag or review,
 //! ask a remote classifier about the grey zone, and watch the answer for a canary.
 
+mod ascii_lower;
 pub mod callout;
 pub mod canary;
 pub mod config;
