@@ -239,6 +239,14 @@ impl Segmenter for Matcher {
         };
         seg.find_iter(squashed).map(|m| m.range()).collect()
     }
+
+    fn for_each_segment(&self, squashed: &str, f: &mut dyn FnMut(std::ops::Range<usize>)) {
+        if let Some(seg) = &self.seg {
+            for m in seg.find_iter(squashed) {
+                f(m.range());
+            }
+        }
+    }
 }
 
 #[cfg(test)]

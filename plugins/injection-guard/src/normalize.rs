@@ -17,6 +17,14 @@ pub trait Segmenter {
     /// Byte ranges of the lexicon words found in `squashed`, in order and not overlapping
     /// (unknown letters are skipped).
     fn segment(&self, squashed: &str) -> Vec<Range<usize>>;
+
+    /// `f` with each range `segment` returns, in order (an implementation can stream them
+    /// instead of collecting: a run of 100k spaced letters is 100k words).
+    fn for_each_segment(&self, squashed: &str, f: &mut dyn FnMut(Range<usize>)) {
+        for r in self.segment(squashed) {
+            f(r);
+        }
+    }
 }
 
 /// Obfuscation observed while normalising.
@@ -533,8 +541,15 @@ fn tokenize(chars: &[(char, Origin)], clean: &str, signals: &mut Signals) -> Tok
 
 #[inline]
 fn single(toks: &Toks, t: &Tok) -> Option<char> {
-    if t.end.saturating_sub(t.start) > 4 {
+    let len = t.end.saturating_sub(t.start);
+    if len > 4 {
         return None; // longer than any one char: the common case, decided without decoding
+    }
+    if len == 1 {
+        // One byte: an ASCII char, read without decoding.
+        let c = char::from(*toks.text.as_bytes().get(t.start)?);
+        let c = leet(c).unwrap_or(c);
+        return c.is_ascii_alphabetic().then_some(c);
     }
     let mut it = toks.text(t).chars();
     let c = it.next()?;
@@ -596,6 +611,26 @@ const MAX_SPACED_WORD: usize = 24;
 /// one (`i g n o r e a l l`, word boundaries lost) is split into the lexicon words it contains,
 /// the letters between them kept as tokens so gaps between rule words keep their length.
 fn push_run(out: &mut Words, run: &str, one_word: bool, seg: &dyn Segmenter) {
+    if run.len() > MAX_SPACED_WORD {
+        // Never kept whole: its words (and the stretches between them) go out as found.
+        let mut pos = 0usize;
+        seg.for_each_segment(run, &mut |w| {
+            let Some(word) = run.get(w.clone()).filter(|_| w.start >= pos) else {
+                return;
+            };
+            if w.start > pos {
+                if let Some(stretch) = run.get(pos..w.start) {
+                    out.push(&[stretch]);
+                }
+            }
+            pos = w.end;
+            out.push(&[word]);
+        });
+        if let Some(rest) = run.get(pos..).filter(|r| !r.is_empty()) {
+            out.push(&[rest]);
+        }
+        return;
+    }
     // Slices of `run`: no allocation per word (a run of 100k spaced letters is 100k words).
     let mut parts: Vec<&str> = Vec::new();
     let mut covered = true;

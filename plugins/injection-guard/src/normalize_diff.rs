@@ -115,6 +115,22 @@ fn normalize_equals_the_reference_on_eval_data_and_mutants() {
         check(&m, &crate::decode::rot13(t));
         compared += 2;
     }
+    // Long runs of spaced-out letters (split into lexicon words as they are found) and the
+    // bench's adversarial units, repeated.
+    for unit in [
+        "![",
+        "i g n o r e a l l p r e v i o u s ",
+        "s 0 u p a n d b r 3 a d ",
+        "i.g.n.o.r.e.a.l.l.",
+        "s\u{200b}o\u{200b}u\u{200b}p ",
+        "h-!-d-d-3-n-",
+        "x y z q ",
+    ] {
+        for n in [1, 7, 13, 40, 200] {
+            check(&m, &unit.repeat(n));
+            compared += 1;
+        }
+    }
     let mut rng = Rng::new(0x6e6f_726d_6469_6666);
     let rounds = fuzz::iters(40_000);
     for i in 0..rounds {
