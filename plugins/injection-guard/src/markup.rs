@@ -172,15 +172,20 @@ fn squashed(text: &str) -> impl Iterator<Item = char> + '_ {
         .map(|c| leet_letter(c.to_ascii_lowercase()))
 }
 
+/// `line` from where a label would start (quote marks, bullets and indentation skipped).
+fn label_start(line: &str) -> &str {
+    line.trim_start_matches(|c: char| {
+        c.is_whitespace() || c == '>' || c == '*' || c == '-' || c == '`' || c == '"'
+    })
+}
+
 /// Longest label prefix compared in the spelled-out form.
 const LABEL_WINDOW: usize = 64;
 
 /// The role label a line opens with: `Some(true)` strong, `Some(false)` weak. `squashed_head`
 /// is a buffer reused from line to line.
 fn line_label(line: &str, squashed_head: &mut String) -> Option<bool> {
-    let l = line.trim_start_matches(|c: char| {
-        c.is_whitespace() || c == '>' || c == '*' || c == '-' || c == '`' || c == '"'
-    });
+    let l = label_start(line);
     if STRONG_LABELS.iter().any(|p| l.starts_with(p)) {
         return Some(true);
     }
@@ -385,11 +390,20 @@ fn markdown_image(lower: &str) -> Option<Signal> {
 /// whose byte is absent are skipped (one `memchr` each instead of a substring search per
 /// pattern: on plain prose this was most of the function's cost).
 pub fn signals(clean: &str) -> Vec<Signal> {
-    let lower = crate::ascii_lower::lowercase(clean);
     // Lowercasing leaves these ASCII bytes where they are (no other char lowers into one), so
-    // one pass over `clean` answers for `lower` too.
+    // one pass over `clean` answers for the lowered text too.
     let seen = seen_bytes(clean.as_bytes());
     let has = |flag: u8| seen & flag != 0;
+    // ASCII text of one line without `<`, `[`, `:` or `"` (most prose): the only check that
+    // reads the lowered text is the line's label, which reads at most `LABEL_WINDOW` bytes
+    // after the label start; lowering that head is lowering the text and cutting it there.
+    let one_plain_line = seen & (ANGLE | BRACKET | COLON | QUOTE | NEWLINE | NON_ASCII) == 0;
+    let lower = if one_plain_line {
+        let skipped = clean.len() - label_start(clean).len();
+        crate::ascii_lower::lowercase(head(clean, skipped + LABEL_WINDOW))
+    } else {
+        crate::ascii_lower::lowercase(clean)
+    };
     let (angle, bracket) = (has(ANGLE), has(BRACKET));
     let (colon, quote) = (has(COLON), has(QUOTE));
     let mut out: Vec<Signal> = Vec::new();
@@ -543,6 +557,62 @@ fn caps_persona(clean: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut of `signals` for one plain ASCII line: the label read from the lowered
+    /// head is the label read from the whole lowered line.
+    #[test]
+    fn a_line_label_reads_only_the_head() {
+        let pieces: &[&str] = &[
+            " ",
+            "   ",
+            "\t",
+            "> ",
+            "* ",
+            "- ",
+            "\"",
+            "`",
+            "IMPORTANT INSTRUCTION",
+            "S-Y-S-T-E-M",
+            "5y573m",
+            "Assistant",
+            "ADMIN",
+            "admin",
+            "### System",
+            "New Instructions",
+            "a b c",
+            "x",
+            "Human",
+            "developer",
+            "!",
+            "@",
+            ".",
+            "1",
+            "Ai",
+            "word ",
+        ];
+        let mut rng = guardrail_sdk::fuzz::Rng::new(0x006c_6162_656c);
+        let mut texts = Vec::new();
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            for _ in 0..rng.below(12) {
+                if let Some(p) = rng.pick(pieces) {
+                    t.push_str(p);
+                }
+            }
+            texts.push(t);
+        }
+        let mut buf = String::new();
+        for t in &texts {
+            let skipped = t.len() - label_start(t).len();
+            let cut = crate::ascii_lower::lowercase(head(t, skipped + LABEL_WINDOW));
+            let whole = crate::ascii_lower::lowercase(t);
+            assert_eq!(
+                line_label(&cut, &mut buf),
+                line_label(&whole, &mut buf),
+                "{t:?}"
+            );
+        }
+    }
 
     fn ids(s: &str) -> Vec<&'static str> {
         signals(s).into_iter().map(|s| s.0).collect()
