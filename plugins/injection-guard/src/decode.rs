@@ -92,22 +92,40 @@ fn decode_hex(run: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The first maximal run of at least `MIN_RUN` run bytes (`is_b64`) at or after `from`, which
+/// is 0 or follows a byte that is not a run byte: `(start, end)`.
+///
+/// Looks at the last byte of the next `MIN_RUN` first and back from there: a byte that is not
+/// a run byte rules out every run starting at or before it (it would have to contain it), so
+/// on prose (short words) most bytes are never read.
+fn long_run(bytes: &[u8], mut from: usize) -> Option<(usize, usize)> {
+    loop {
+        let last = from.checked_add(MIN_RUN - 1)?;
+        let window = bytes.get(from..=last)?;
+        match window.iter().rposition(|&b| !is_b64(b)) {
+            Some(k) => from += k + 1,
+            None => {
+                let rest = bytes.get(from..).unwrap_or_default();
+                let len = rest.iter().position(|&b| !is_b64(b)).unwrap_or(rest.len());
+                return Some((from, from + len));
+            }
+        }
+    }
+}
+
 /// Decoded payloads found in `text` (case preserved).
 pub fn decoded_runs(text: &str) -> Vec<(Encoding, String)> {
     let mut out = Vec::new();
     let mut budget = MAX_DECODED;
     let bytes = text.as_bytes();
-    let mut i = 0usize;
-    while i < bytes.len() && out.len() < MAX_RUNS {
-        let rest = bytes.get(i..).unwrap_or_default();
-        let Some(skip) = rest.iter().position(|&b| is_b64(b)) else {
+    let mut from = 0usize;
+    while out.len() < MAX_RUNS {
+        // Shorter runs are never decoded: only the long ones are visited.
+        let Some((start, end)) = long_run(bytes, from) else {
             break;
         };
-        i += skip;
-        let start = i;
-        let rest = bytes.get(i..).unwrap_or_default();
-        i += rest.iter().position(|&b| !is_b64(b)).unwrap_or(rest.len());
-        let Some(run) = text.get(start..i) else {
+        from = end + 1; // `bytes[end]` is not a run byte (or the text ended)
+        let Some(run) = text.get(start..end) else {
             continue;
         };
         if run.len() < MIN_RUN || run.len() / 4 * 3 > budget {
@@ -305,6 +323,59 @@ fn is_marker(word: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every maximal run of run bytes, as `decoded_runs` read them before `long_run`.
+    fn all_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0usize;
+        while i < bytes.len() {
+            if !is_b64(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && is_b64(bytes[i]) {
+                i += 1;
+            }
+            out.push((start, i));
+        }
+        out
+    }
+
+    #[test]
+    fn long_runs_are_the_runs_of_min_run_bytes_or_more() {
+        let mut rng = guardrail_sdk::fuzz::Rng::new(0x6c6f_6e67_7275_6e73);
+        let pieces: &[&[u8]] = &[
+            b"a",
+            b"Z9",
+            b"+/=",
+            b" ",
+            b".",
+            b"\n",
+            "é".as_bytes(),
+            b"-_",
+        ];
+        for _ in 0..20_000 {
+            let mut t = Vec::new();
+            for _ in 0..rng.below(60) {
+                let p = rng.pick(pieces).copied().unwrap_or_default();
+                for _ in 0..=rng.below(12) {
+                    t.extend_from_slice(p);
+                }
+            }
+            let want: Vec<(usize, usize)> = all_runs(&t)
+                .into_iter()
+                .filter(|(s, e)| e - s >= MIN_RUN)
+                .collect();
+            let mut got = Vec::new();
+            let mut from = 0;
+            while let Some((s, e)) = long_run(&t, from) {
+                got.push((s, e));
+                from = e + 1;
+            }
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&t));
+        }
+    }
 
     #[test]
     fn marker_table_equals_the_linear_search() {
