@@ -3,6 +3,7 @@
 //! buffer the request body, scan its segments, block (provider-shaped 403), flag or review,
 //! ask a remote classifier about the grey zone, and watch the answer for a canary.
 
+mod ascii_lower;
 pub mod callout;
 pub mod canary;
 pub mod config;
@@ -17,6 +18,10 @@ pub mod markup;
 pub mod matcher;
 pub mod ngram;
 pub mod normalize;
+#[cfg(test)]
+mod normalize_diff;
+#[cfg(test)]
+mod normalize_reference;
 pub mod options;
 pub mod policy;
 

@@ -104,9 +104,16 @@ fn has_suffix(hay: &[u8], suffix: &str) -> bool {
 /// Each opener is compared only with the tokens that start with it, second byte first: a text
 /// made of `[` (a run of markdown-image openers) cost two `memcmp` calls and twenty first-byte
 /// checks per `[` before.
-fn has_template_token(hay: &str, tokens: &[&str]) -> bool {
+/// `angle`/`bracket`: whether `hay` holds a `<`/`[` (an absent opener is not scanned for).
+fn has_template_token(hay: &str, tokens: &[&str], angle: bool, bracket: bool) -> bool {
     let bytes = hay.as_bytes();
-    [b'<', b'['].iter().any(|&open| {
+    let opens: &[u8] = match (angle, bracket) {
+        (true, true) => b"<[",
+        (true, false) => b"<",
+        (false, true) => b"[",
+        (false, false) => b"",
+    };
+    opens.iter().any(|&open| {
         let group: Vec<&[u8]> = tokens
             .iter()
             .map(|t| t.as_bytes())
@@ -165,15 +172,20 @@ fn squashed(text: &str) -> impl Iterator<Item = char> + '_ {
         .map(|c| leet_letter(c.to_ascii_lowercase()))
 }
 
+/// `line` from where a label would start (quote marks, bullets and indentation skipped).
+fn label_start(line: &str) -> &str {
+    line.trim_start_matches(|c: char| {
+        c.is_whitespace() || c == '>' || c == '*' || c == '-' || c == '`' || c == '"'
+    })
+}
+
 /// Longest label prefix compared in the spelled-out form.
 const LABEL_WINDOW: usize = 64;
 
 /// The role label a line opens with: `Some(true)` strong, `Some(false)` weak. `squashed_head`
 /// is a buffer reused from line to line.
 fn line_label(line: &str, squashed_head: &mut String) -> Option<bool> {
-    let l = line.trim_start_matches(|c: char| {
-        c.is_whitespace() || c == '>' || c == '*' || c == '-' || c == '`' || c == '"'
-    });
+    let l = label_start(line);
     if STRONG_LABELS.iter().any(|p| l.starts_with(p)) {
         return Some(true);
     }
@@ -246,8 +258,18 @@ fn head(s: &str, n: usize) -> &str {
 }
 
 /// A chat-template token spelled out or in leetspeak (`<|i-m_s-t-a-r-t|>`, `[1N57]`).
-fn spelled_template_token(lower: &str) -> bool {
+/// `angle`/`bracket`: whether `lower` holds a `<`/`[` (a pair whose opener is absent is not
+/// searched for: a run of `[` with no `<` in it was three full substring searches).
+fn spelled_template_token(lower: &str, angle: bool, bracket: bool) -> bool {
     for &(open, close, max, bodies) in TEMPLATE_PAIRS {
+        let present = match open.as_bytes().first() {
+            Some(b'<') => angle,
+            Some(b'[') => bracket,
+            _ => true,
+        };
+        if !present {
+            continue;
+        }
         for (pos, _) in lower.match_indices(open).take(MAX_TEMPLATE_CANDIDATES) {
             let rest = lower.get(pos + open.len()..).unwrap_or("");
             let Some(end) = head(rest, max + close.len()).find(close) else {
@@ -368,26 +390,43 @@ fn markdown_image(lower: &str) -> Option<Signal> {
 /// whose byte is absent are skipped (one `memchr` each instead of a substring search per
 /// pattern: on plain prose this was most of the function's cost).
 pub fn signals(clean: &str) -> Vec<Signal> {
-    let lower = clean.to_lowercase();
-    let bytes = lower.as_bytes();
-    let (angle, bracket) = (bytes.contains(&b'<'), bytes.contains(&b'['));
-    let (colon, quote) = (bytes.contains(&b':'), bytes.contains(&b'"'));
+    // Lowercasing leaves these ASCII bytes where they are (no other char lowers into one), so
+    // one pass over `clean` answers for the lowered text too.
+    let seen = seen_bytes(clean.as_bytes());
+    let has = |flag: u8| seen & flag != 0;
+    // ASCII text of one line without `<`, `[`, `:` or `"` (most prose): the only check that
+    // reads the lowered text is the line's label, which reads at most `LABEL_WINDOW` bytes
+    // after the label start; lowering that head is lowering the text and cutting it there.
+    let one_plain_line = seen & (ANGLE | BRACKET | COLON | QUOTE | NEWLINE | NON_ASCII) == 0;
+    let lower = if one_plain_line {
+        let skipped = clean.len() - label_start(clean).len();
+        crate::ascii_lower::lowercase(head(clean, skipped + LABEL_WINDOW))
+    } else {
+        crate::ascii_lower::lowercase(clean)
+    };
+    let (angle, bracket) = (has(ANGLE), has(BRACKET));
+    let (colon, quote) = (has(COLON), has(QUOTE));
     let mut out: Vec<Signal> = Vec::new();
     // Every template token and spelled-out delimiter opens with `<` or `[`.
     if (angle || bracket)
-        && (has_template_token(&lower, TEMPLATE_TOKENS) || spelled_template_token(&lower))
+        && (has_template_token(&lower, TEMPLATE_TOKENS, angle, bracket)
+            || spelled_template_token(&lower, angle, bracket))
     {
         out.push(("delimiter.chat_template", Family::Delimiter, 0.75, 0.85));
     }
     let mut strong = false;
     let mut weak = 0usize;
     let mut squashed_head = String::new();
-    for line in lower.lines() {
-        match line_label(line, &mut squashed_head) {
-            Some(true) => strong = true,
-            Some(false) => weak += 1,
-            None => {}
-        }
+    let mut label = |line: &str| match line_label(line, &mut squashed_head) {
+        Some(true) => strong = true,
+        Some(false) => weak += 1,
+        None => {}
+    };
+    if has(NEWLINE) {
+        lower.lines().for_each(&mut label);
+    } else if !lower.is_empty() {
+        // One line (what `lines` yields without a `\n`), without searching for one.
+        label(&lower);
     }
     if strong {
         out.push(("delimiter.role_label", Family::Delimiter, 0.45, 0.6));
@@ -412,18 +451,51 @@ pub fn signals(clean: &str) -> Vec<Signal> {
     if colon && has_around_colon(&lower, HIDDEN_CSS) {
         out.push(("obfuscation.hidden_css", Family::Obfuscation, 0.1, 0.3));
     }
-    if !clean.is_ascii() && (clean.contains('\u{1F513}') || clean.contains('\u{1F512}')) {
+    if has(NON_ASCII) && (clean.contains('\u{1F513}') || clean.contains('\u{1F512}')) {
         out.push(("jailbreak.lock_emoji", Family::Jailbreak, 0.4, 0.4));
     }
-    let raw = clean.as_bytes();
-    if raw.contains(&b'D') && has_word(clean, "DAN") {
+    if has(CAPITAL_D) && has_word(clean, "DAN") {
         out.push(("jailbreak.dan_name", Family::Jailbreak, 0.5, 0.5));
     }
     // A speaker label ends in `:` or `]`.
-    if (raw.contains(&b':') || raw.contains(&b']')) && caps_persona(clean) {
+    if (colon || has(CLOSE_BRACKET)) && caps_persona(clean) {
         out.push(("jailbreak.persona_label", Family::Jailbreak, 0.35, 0.4));
     }
     out
+}
+
+const ANGLE: u8 = 1;
+const BRACKET: u8 = 2;
+const COLON: u8 = 4;
+const QUOTE: u8 = 8;
+const CAPITAL_D: u8 = 16;
+const CLOSE_BRACKET: u8 = 32;
+const NON_ASCII: u8 = 64;
+const NEWLINE: u8 = 128;
+
+/// Per byte: the flag of the checks it can trigger.
+const BYTE_FLAGS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'<' as usize] = ANGLE;
+    t[b'[' as usize] = BRACKET;
+    t[b':' as usize] = COLON;
+    t[b'"' as usize] = QUOTE;
+    t[b'D' as usize] = CAPITAL_D;
+    t[b']' as usize] = CLOSE_BRACKET;
+    t[b'\n' as usize] = NEWLINE;
+    let mut i = 0x80;
+    while i < 256 {
+        t[i] = NON_ASCII;
+        i += 1;
+    }
+    t
+};
+
+/// The flags of the bytes present in `bytes`: one pass instead of a search per byte.
+fn seen_bytes(bytes: &[u8]) -> u8 {
+    bytes.iter().fold(0u8, |seen, &b| {
+        seen | BYTE_FLAGS.get(usize::from(b)).copied().unwrap_or(0)
+    })
 }
 
 /// `word` occurs case-sensitively with non-alphanumeric neighbours.
@@ -486,6 +558,62 @@ fn caps_persona(clean: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The shortcut of `signals` for one plain ASCII line: the label read from the lowered
+    /// head is the label read from the whole lowered line.
+    #[test]
+    fn a_line_label_reads_only_the_head() {
+        let pieces: &[&str] = &[
+            " ",
+            "   ",
+            "\t",
+            "> ",
+            "* ",
+            "- ",
+            "\"",
+            "`",
+            "IMPORTANT INSTRUCTION",
+            "S-Y-S-T-E-M",
+            "5y573m",
+            "Assistant",
+            "ADMIN",
+            "admin",
+            "### System",
+            "New Instructions",
+            "a b c",
+            "x",
+            "Human",
+            "developer",
+            "!",
+            "@",
+            ".",
+            "1",
+            "Ai",
+            "word ",
+        ];
+        let mut rng = guardrail_sdk::fuzz::Rng::new(0x006c_6162_656c);
+        let mut texts = Vec::new();
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            for _ in 0..rng.below(12) {
+                if let Some(p) = rng.pick(pieces) {
+                    t.push_str(p);
+                }
+            }
+            texts.push(t);
+        }
+        let mut buf = String::new();
+        for t in &texts {
+            let skipped = t.len() - label_start(t).len();
+            let cut = crate::ascii_lower::lowercase(head(t, skipped + LABEL_WINDOW));
+            let whole = crate::ascii_lower::lowercase(t);
+            assert_eq!(
+                line_label(&cut, &mut buf),
+                line_label(&whole, &mut buf),
+                "{t:?}"
+            );
+        }
+    }
+
     fn ids(s: &str) -> Vec<&'static str> {
         signals(s).into_iter().map(|s| s.0).collect()
     }
@@ -502,14 +630,34 @@ mod tests {
                 "{before}:{after}"
             );
         }
-        assert!(has_template_token("a <|im_end|>", TEMPLATE_TOKENS));
-        assert!(has_template_token("<<sys>>", TEMPLATE_TOKENS));
-        assert!(has_template_token("[/inst]", TEMPLATE_TOKENS));
-        assert!(!has_template_token("<|im_en", TEMPLATE_TOKENS));
+        assert!(has_template_token(
+            "a <|im_end|>",
+            TEMPLATE_TOKENS,
+            true,
+            true
+        ));
+        assert!(has_template_token("<<sys>>", TEMPLATE_TOKENS, true, true));
+        assert!(has_template_token("[/inst]", TEMPLATE_TOKENS, true, true));
+        assert!(!has_template_token("<|im_en", TEMPLATE_TOKENS, true, true));
         // Openers in runs: each one is checked against its own group, second byte first.
-        assert!(has_template_token("![![[[[/inst]", TEMPLATE_TOKENS));
-        assert!(has_template_token("<<<<<|im_start|>", TEMPLATE_TOKENS));
-        assert!(!has_template_token(&"![".repeat(1000), TEMPLATE_TOKENS));
+        assert!(has_template_token(
+            "![![[[[/inst]",
+            TEMPLATE_TOKENS,
+            true,
+            true
+        ));
+        assert!(has_template_token(
+            "<<<<<|im_start|>",
+            TEMPLATE_TOKENS,
+            true,
+            true
+        ));
+        assert!(!has_template_token(
+            &"![".repeat(1000),
+            TEMPLATE_TOKENS,
+            true,
+            true
+        ));
         assert_eq!(find_close(b"![a]b](x", 0), Some(5));
         assert_eq!(find_close(b"]]]](", 1), Some(3));
         assert_eq!(find_close(b"![a]", 0), None);

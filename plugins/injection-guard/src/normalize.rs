@@ -10,12 +10,21 @@
 use std::ops::Range;
 
 use crate::confusables::{fold, Fold};
+use guardrail_sdk::swar;
 
 /// Splits a run of joined letters (`ignoreallprevious`) into the lexicon words it contains.
 pub trait Segmenter {
     /// Byte ranges of the lexicon words found in `squashed`, in order and not overlapping
     /// (unknown letters are skipped).
     fn segment(&self, squashed: &str) -> Vec<Range<usize>>;
+
+    /// `f` with each range `segment` returns, in order (an implementation can stream them
+    /// instead of collecting: a run of 100k spaced letters is 100k words).
+    fn for_each_segment(&self, squashed: &str, f: &mut dyn FnMut(Range<usize>)) {
+        for r in self.segment(squashed) {
+            f(r);
+        }
+    }
 }
 
 /// Obfuscation observed while normalising.
@@ -121,8 +130,9 @@ impl Words {
             self.words.push_str(p);
         }
         let end = self.words.len();
+        let bytes = self.words.as_bytes();
         let same = self.prev.is_some_and(|(ps, pe)| {
-            pe - ps == end - start && self.words.get(ps..pe) == self.words.get(start..end)
+            pe - ps == end - start && bytes.get(ps..pe) == bytes.get(start..end)
         });
         self.repeat = if same { self.repeat + 1 } else { 1 };
         self.max_repeat = self.max_repeat.max(self.repeat);
@@ -156,13 +166,24 @@ pub fn normalize(text: &str, seg: &dyn Segmenter) -> Normalized {
     let mut clean = String::with_capacity(text.len());
     let mut chars: Vec<(char, Origin)> = Vec::with_capacity(text.len());
     let mut pending_invisible = false;
-    for c in text.chars() {
-        if c.is_ascii() && !pending_invisible {
-            // ASCII is kept as is (`fold` returns `Keep`).
-            clean.push(c);
-            chars.push((c, Origin::Ascii));
-            continue;
+    let bytes = text.as_bytes();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        if !pending_invisible {
+            // A run of ASCII is kept as is (`fold` returns `Keep` for it): copied in one step.
+            let end = swar::next(bytes, at, |w| w & swar::HI, |b| !b.is_ascii());
+            if end > at {
+                let run = text.get(at..end).unwrap_or("");
+                clean.push_str(run);
+                chars.extend(run.bytes().map(|b| (char::from(b), Origin::Ascii)));
+                at = end;
+                continue;
+            }
         }
+        let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        at += c.len_utf8();
         let (out, origin) = match fold(c) {
             Fold::Keep(k) => (
                 k,
@@ -198,7 +219,7 @@ pub fn normalize(text: &str, seg: &dyn Segmenter) -> Normalized {
         clean.push(out);
         chars.push((out, origin));
     }
-    let toks = tokenize(&chars, &mut signals);
+    let toks = tokenize(&chars, &clean, &mut signals);
     drop(chars);
     let mut out = Words::with_capacity(clean.len() + 2, toks.list.len());
     join_spaced(&toks, seg, &mut signals, &mut out);
@@ -257,6 +278,24 @@ fn spaced_symbol(chars: &[(char, Origin)], i: usize) -> bool {
         || side(next, at(i.checked_add(2)), at(i.checked_add(3)))
 }
 
+/// The origins seen in a run of chars (what `Building::mark_origin` records).
+#[derive(Default, Clone, Copy)]
+struct Run {
+    ascii: bool,
+    foreign: bool,
+}
+
+impl Run {
+    #[inline(always)]
+    fn mark(&mut self, origin: Origin) {
+        match origin {
+            Origin::Ascii => self.ascii = true,
+            Origin::Foreign => self.foreign = true,
+            _ => {}
+        }
+    }
+}
+
 /// The token being built: lowercased text, what it is made of, and its camelCase pieces.
 /// Its buffers are reused from token to token.
 #[derive(Default)]
@@ -295,6 +334,18 @@ impl Building {
         self.has_letter = true;
         self.mark_origin(origin);
         self.cur.push(c);
+    }
+
+    /// `extend_lower` for each of the `len` letters of `text` (lowercase ASCII), their
+    /// origins summed up in `run`.
+    #[inline(always)]
+    fn extend_lower_run(&mut self, text: &str, len: usize, run: Run) {
+        self.piece_len += len;
+        self.prev_upper = false;
+        self.has_letter = true;
+        self.ascii |= run.ascii;
+        self.foreign |= run.foreign;
+        self.cur.push_str(text);
     }
 
     fn push(&mut self, c: char, origin: Origin) {
@@ -398,7 +449,9 @@ impl Building {
     }
 }
 
-fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Toks {
+/// `clean` is the text of `chars` (the first pass writes both): runs of lowercase ASCII
+/// letters are copied from it in one step.
+fn tokenize(chars: &[(char, Origin)], clean: &str, signals: &mut Signals) -> Toks {
     let mut toks = Toks {
         text: String::with_capacity(chars.len()),
         list: Vec::with_capacity(chars.len() / 4 + 1),
@@ -409,27 +462,49 @@ fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Toks {
     let mut gap_newline = false;
     let mut pending_gap: Option<char> = None;
     let mut i = 0usize;
+    // Byte offset in `clean` of `chars[i]`.
+    let mut pos = 0usize;
     while let Some(&(c, origin)) = chars.get(i) {
         if c.is_ascii_lowercase() && !b.cur.is_empty() {
             // Most of prose: a lowercase ASCII letter inside a token is a word character that
-            // only extends it (no gap to close, no leetspeak context to read).
-            b.extend_lower(c, origin);
-            i += 1;
+            // only extends it (no gap to close, no leetspeak context to read); so do the ones
+            // after it, copied from `clean` at once.
+            let mut run = Run::default();
+            let mut j = i;
+            while let Some(&(_, origin)) = chars.get(j).filter(|p| p.0.is_ascii_lowercase()) {
+                run.mark(origin);
+                j += 1;
+            }
+            let len = j - i;
+            match clean.get(pos..pos + len) {
+                Some(text) => b.extend_lower_run(text, len, run),
+                None => {
+                    // Not reached (`clean` holds these chars, one byte each): char by char.
+                    for &(c, origin) in chars.get(i..j).unwrap_or_default() {
+                        b.extend_lower(c, origin);
+                    }
+                }
+            }
+            i = j;
+            pos += len;
             continue;
         }
-        let next = chars.get(i + 1).map(|p| p.0);
-        let prev = i.checked_sub(1).and_then(|j| chars.get(j)).map(|p| p.0);
+        pos += c.len_utf8();
+        // The neighbours, read only for the few chars whose reading depends on them.
+        let next = || chars.get(i + 1).map(|p| p.0);
+        let prev = || i.checked_sub(1).and_then(|j| chars.get(j)).map(|p| p.0);
         let word_char = is_word_char(c)
             || match c {
                 // `@ll`, `p@55`, `$ystem`, `rul3$`
                 '@' | '$' => {
+                    let (next, prev) = (next(), prev());
                     let next_alnum = next.is_some_and(char::is_alphanumeric);
                     let prev_alnum = prev.is_some_and(char::is_alphanumeric);
                     next.is_some_and(|n| n.is_ascii_alphabetic())
                         || (prev_alnum && !b.cur.is_empty() && (next_alnum || c == '$'))
                 }
                 // `h!dd3n`, `!n5truct`, but never a trailing exclamation mark
-                '!' => next.is_some_and(char::is_alphanumeric),
+                '!' => next().is_some_and(char::is_alphanumeric),
                 _ => false,
             }
             || (is_leet_symbol(c) && spaced_symbol(chars, i));
@@ -446,8 +521,8 @@ fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Toks {
             }
             b.push(c, origin);
         } else if c == '\''
-            && prev.is_some_and(char::is_alphabetic)
-            && next.is_some_and(char::is_alphabetic)
+            && prev().is_some_and(char::is_alphabetic)
+            && next().is_some_and(char::is_alphabetic)
         {
             // don't -> dont
         } else {
@@ -466,8 +541,15 @@ fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Toks {
 
 #[inline]
 fn single(toks: &Toks, t: &Tok) -> Option<char> {
-    if t.end.saturating_sub(t.start) > 4 {
+    let len = t.end.saturating_sub(t.start);
+    if len > 4 {
         return None; // longer than any one char: the common case, decided without decoding
+    }
+    if len == 1 {
+        // One byte: an ASCII char, read without decoding.
+        let c = char::from(*toks.text.as_bytes().get(t.start)?);
+        let c = leet(c).unwrap_or(c);
+        return c.is_ascii_alphabetic().then_some(c);
     }
     let mut it = toks.text(t).chars();
     let c = it.next()?;
@@ -529,6 +611,26 @@ const MAX_SPACED_WORD: usize = 24;
 /// one (`i g n o r e a l l`, word boundaries lost) is split into the lexicon words it contains,
 /// the letters between them kept as tokens so gaps between rule words keep their length.
 fn push_run(out: &mut Words, run: &str, one_word: bool, seg: &dyn Segmenter) {
+    if run.len() > MAX_SPACED_WORD {
+        // Never kept whole: its words (and the stretches between them) go out as found.
+        let mut pos = 0usize;
+        seg.for_each_segment(run, &mut |w| {
+            let Some(word) = run.get(w.clone()).filter(|_| w.start >= pos) else {
+                return;
+            };
+            if w.start > pos {
+                if let Some(stretch) = run.get(pos..w.start) {
+                    out.push(&[stretch]);
+                }
+            }
+            pos = w.end;
+            out.push(&[word]);
+        });
+        if let Some(rest) = run.get(pos..).filter(|r| !r.is_empty()) {
+            out.push(&[rest]);
+        }
+        return;
+    }
     // Slices of `run`: no allocation per word (a run of 100k spaced letters is 100k words).
     let mut parts: Vec<&str> = Vec::new();
     let mut covered = true;
@@ -567,6 +669,19 @@ fn join_spaced(toks: &Toks, seg: &dyn Segmenter, signals: &mut Signals, out: &mu
     let mut i = 0usize;
     let mut prev_run = false;
     while let Some(t) = toks.list.get(i) {
+        let len = t.end.saturating_sub(t.start);
+        let first_ascii = toks.text.as_bytes().get(t.start).is_some_and(u8::is_ascii);
+        if (len > 4 || (len >= 2 && first_ascii))
+            && toks.list.get(i + 1).is_none_or(|n| n.gap != Some('-'))
+        {
+            // Most tokens: more than one char (no run of single letters starts here; a
+            // token over four bytes, or of two or more starting with a one-byte char) and not
+            // hyphen-glued to the next one: pushed as they are.
+            out.push(&[toks.text(t)]);
+            prev_run = false;
+            i += 1;
+            continue;
+        }
         let (j, sep) = run_at(toks, i, &mut run);
         let accept = run.len() >= 3
             || (run.len() == 2
