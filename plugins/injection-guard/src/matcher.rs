@@ -120,7 +120,7 @@ impl Matcher {
             });
         }
         let ac = rule_automaton(&patterns, MAX_DFA_BYTES)?;
-        seg_words.sort();
+        seg_words.sort_unstable();
         seg_words.dedup();
         for w in [
             "a", "i", "you", "your", "the", "to", "me", "all", "now", "mode", "prompt", "system",

@@ -267,9 +267,12 @@ impl<T: FromConfig> FromConfig for Option<T> {
 
 impl<T: FromConfig> FromConfig for BTreeMap<String, T> {
     fn from_config(value: &Value<'_>) -> Result<Self, ConfigError> {
-        value
-            .entries()?
-            .map(|(key, v)| Ok((key.to_string(), T::from_config(&v)?)))
-            .collect()
+        // Inserting one by one (a repeated key keeps its last value, as `collect` does) avoids
+        // the stable sort `BTreeMap::from_iter` instantiates for each value type.
+        let mut map = BTreeMap::new();
+        for (key, v) in value.entries()? {
+            map.insert(key.to_string(), T::from_config(&v)?);
+        }
+        Ok(map)
     }
 }
