@@ -188,9 +188,20 @@ pub(super) fn fresh_key(
         return false;
     }
     if seen.len() >= LINEAR_KEYS {
-        let mut all: BTreeSet<String> = seen.iter().map(|(k, _)| k.clone()).collect();
-        all.insert(key.to_owned());
-        *set = Some(all);
+        *set = Some(key_set(seen, key));
     }
     true
+}
+
+/// The keys so far plus `key`, inserted one by one: `collect` would instantiate a stable sort
+/// for this one call. Cold: only objects past `LINEAR_KEYS` keys get here.
+#[cold]
+#[inline(never)]
+fn key_set(seen: &[(String, Node)], key: &str) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    for (k, _) in seen {
+        all.insert(k.clone());
+    }
+    all.insert(key.to_owned());
+    all
 }
