@@ -53,9 +53,18 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
                 }
             }
         }
-        // Never restart inside a digit run.
-        i = run_end;
+        // Never restart inside a digit run, nor at a run glued on by `.` (`999.888`): the
+        // look-behind refuses it, and it lies past any long run's groups (joined by ` `/`-`).
+        i = past_dotted(b, run_end);
     }
+}
+
+/// `j` (the end of a digit run), or the end of the runs glued to it by single `.`s.
+fn past_dotted(b: &[u8], mut j: usize) -> usize {
+    while at(b, j) == b'.' && is_digit(at(b, j + 1)) {
+        j = run_end_digits(b, j + 2);
+    }
+    j
 }
 
 enum Outcome {

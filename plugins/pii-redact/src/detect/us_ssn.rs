@@ -33,8 +33,12 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
                 continue;
             }
         }
-        // No start inside the rest of this digit run (a digit before each).
+        // No start inside the rest of this digit run (a digit before each), nor at a run
+        // glued on by `.` (`999.888`): the look-behind refuses it.
         i = run_end;
+        while at(b, i) == b'.' && is_digit(at(b, i + 1)) {
+            i = run_end_digits(b, i + 2);
+        }
     }
 }
 
