@@ -27,8 +27,12 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         }
         // `i` starts a digit run: the previous byte is not a digit.
         let run_end = run_end_digits(b, i + 1);
+        // A lone run of fewer than 12 digits (no ` `/`-` and digit after it) is no card.
+        let lone_short = run_end - i < 12
+            && !(matches!(at(b, run_end), b' ' | b'-') && is_digit(at(b, run_end + 1)));
         let outcome = match long_run {
             Some((last, left)) if i < last && left > 19 => Outcome::NoCard,
+            _ if lone_short => Outcome::NoCard,
             _ => candidate(b, i),
         };
         match outcome {

@@ -44,31 +44,19 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
             break;
         }
         let i = owner(b, k);
+        let dot = at(b, k) == b'.';
         k += 1;
-        if let Some(i) = i.filter(|&i| i >= from && !is_glued(before(b, i))) {
-            if let Some(end) = ipv6(b, i).or_else(|| ipv4(b, i)) {
-                out.push(Span { start: i, end });
-                from = end;
-                k = end;
-                continue;
-            }
+        let Some(i) = i.filter(|&i| i >= from && !is_glued(before(b, i))) else {
+            continue;
+        };
+        // A start whose first hex run ends at a `.` is no IPv6 address (one group, then the
+        // group loop stops): only the dotted quad is tried.
+        let v6 = if dot { None } else { ipv6(b, i) };
+        if let Some(end) = v6.or_else(|| ipv4(b, i)) {
+            out.push(Span { start: i, end });
+            from = end;
+            k = end;
         }
-        k = past_chained(b, k);
-    }
-}
-
-/// Past the `.`/`:` reached from the one before `k` over hex digits only (`999.888.777`):
-/// the start owning each sits right after a `.`/`:` (glued), or is none (five hex digits).
-fn past_chained(b: &[u8], mut k: usize) -> usize {
-    loop {
-        let mut j = k;
-        while at(b, j).is_ascii_hexdigit() {
-            j += 1;
-        }
-        if !matches!(at(b, j), b'.' | b':') {
-            return j;
-        }
-        k = j + 1;
     }
 }
 
