@@ -224,7 +224,7 @@ fn parse(b: &[u8], start: usize, s: &mut Shape) -> Parsed {
         if matches!(c, b' ' | b'-' | b'.' | b'/') {
             let d = at(b, j + 1);
             if is_digit(d) || (d == b'(' && c != b'.') {
-                if c == b'.' && unanchored_dots(b, start, s) {
+                if c == b'.' && unanchored_dots(b, start, s, j) {
                     return Parsed::Refused(j + 1);
                 }
                 s.seps.push(c);
@@ -260,11 +260,22 @@ fn refused(s: &Shape, j: usize) -> Parsed {
     Parsed::Refused(j.saturating_sub(1))
 }
 
-/// A `.` after the groups in `s` dooms the number: without a `+`, a trunk 0 or parentheses
-/// (none can come later: a group in parentheses needs a separator other than `.`), dots are
-/// accepted only in the 3.3.4 shape, and the groups so far are not its head.
-fn unanchored_dots(b: &[u8], start: usize, s: &Shape) -> bool {
-    !s.plus && s.parens == 0 && at(b, start) != b'0' && !matches!(s.lens.as_slice(), [3] | [3, 3])
+/// A `.` at `j` after the groups in `s` dooms the number: without a `+`, a trunk 0 or
+/// parentheses (none can come later: a group in parentheses needs a separator other than
+/// `.`), dots are accepted only in the 3.3.4 shape, and the text from here cannot end it.
+fn unanchored_dots(b: &[u8], start: usize, s: &Shape, j: usize) -> bool {
+    if s.plus || s.parens != 0 || at(b, start) == b'0' {
+        return false;
+    }
+    let digits = |from: usize, n: usize| (from..from + n).all(|k| is_digit(at(b, k)));
+    match s.lens.as_slice() {
+        [3] => {
+            !(digits(j + 1, 3) && at(b, j + 4) == b'.' && digits(j + 5, 4))
+                || is_digit(at(b, j + 9))
+        }
+        [3, 3] => !digits(j + 1, 4) || is_digit(at(b, j + 5)),
+        _ => true,
+    }
 }
 
 fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {

@@ -26,7 +26,13 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
             break;
         }
         let run_end = run_end_digits(b, i);
-        if matches!(run_end - i, 3 | 9) && !is_digit(before(b, i)) {
+        // After 3 digits only `-` or ` ` continues an SSN (`AAA-`, `AAA `).
+        let shaped = match run_end - i {
+            3 => matches!(at(b, run_end), b'-' | b' '),
+            9 => true,
+            _ => false,
+        };
+        if shaped && !is_digit(before(b, i)) {
             if let Some(end) = candidate(b, i) {
                 out.push(Span { start: i, end });
                 i = end;
