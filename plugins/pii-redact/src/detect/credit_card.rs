@@ -27,8 +27,12 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         }
         // `i` starts a digit run: the previous byte is not a digit.
         let run_end = run_end_digits(b, i + 1);
+        // A lone run of fewer than 12 digits (no ` `/`-` and digit after it) is no card.
+        let lone_short = run_end - i < 12
+            && !(matches!(at(b, run_end), b' ' | b'-') && is_digit(at(b, run_end + 1)));
         let outcome = match long_run {
             Some((last, left)) if i < last && left > 19 => Outcome::NoCard,
+            _ if lone_short => Outcome::NoCard,
             _ => candidate(b, i),
         };
         match outcome {
@@ -53,9 +57,18 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
                 }
             }
         }
-        // Never restart inside a digit run.
-        i = run_end;
+        // Never restart inside a digit run, nor at a run glued on by `.` (`999.888`): the
+        // look-behind refuses it, and it lies past any long run's groups (joined by ` `/`-`).
+        i = past_dotted(b, run_end);
     }
+}
+
+/// `j` (the end of a digit run), or the end of the runs glued to it by single `.`s.
+fn past_dotted(b: &[u8], mut j: usize) -> usize {
+    while at(b, j) == b'.' && is_digit(at(b, j + 1)) {
+        j = run_end_digits(b, j + 2);
+    }
+    j
 }
 
 enum Outcome {

@@ -1,7 +1,7 @@
 //! iban: country code + 2 check digits + BBAN (upper-case letters/digits), compact or in
 //! groups of four; ISO 13616 mod-97 must equal 1.
 
-use super::chars::{at, before, is_alnum};
+use super::chars::{at, before, is_alnum, is_digit};
 use super::skip::next_upper;
 use crate::entity::Span;
 
@@ -134,7 +134,8 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         if i + 4 >= b.len() {
             break;
         }
-        if !is_alnum(before(b, i)) {
+        // Check digits at `i + 2`, `i + 3` first: most capitalised words stop there.
+        if is_digit(at(b, i + 2)) && is_digit(at(b, i + 3)) && !is_alnum(before(b, i)) {
             if let Some(end) = candidate(b, i) {
                 out.push(Span { start: i, end });
                 i = end;

@@ -44,11 +44,15 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
             break;
         }
         let i = owner(b, k);
+        let dot = at(b, k) == b'.';
         k += 1;
         let Some(i) = i.filter(|&i| i >= from && !is_glued(before(b, i))) else {
             continue;
         };
-        if let Some(end) = ipv6(b, i).or_else(|| ipv4(b, i)) {
+        // A start whose first hex run ends at a `.` is no IPv6 address (one group, then the
+        // group loop stops): only the dotted quad is tried.
+        let v6 = if dot { None } else { ipv6(b, i) };
+        if let Some(end) = v6.or_else(|| ipv4(b, i)) {
             out.push(Span { start: i, end });
             from = end;
             k = end;

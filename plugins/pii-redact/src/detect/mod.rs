@@ -222,6 +222,30 @@ mod adversarial {
         assert_eq!(got, vec!["fe80::1", "::ffff:192.0.2.1"]);
     }
 
+    /// The shape refusals (a dotted run that cannot become 3.3.4, a lone short digit run, a
+    /// 3-digit group without `-`/` `, a dotted start tried as IPv4 only) keep the values that
+    /// do have the shape, next to runs they refuse.
+    #[test]
+    fn shape_refusals_keep_real_values() {
+        let found = |text: &str| -> Vec<(EntityType, String)> {
+            scan(text, &Enabled::all())
+                .into_iter()
+                .map(|m| (m.kind, text[m.start..m.end].to_string()))
+                .collect()
+        };
+        let text = "999.888.777.666 call 555.123.4567, 12 ssn 219 09 9999 1.2.3 10.0.0.1 \
+                    555.123.45678 4111 1111 1111 1111";
+        assert_eq!(
+            found(text),
+            vec![
+                (EntityType::Phone, "555.123.4567".to_string()),
+                (EntityType::UsSsn, "219 09 9999".to_string()),
+                (EntityType::IpAddress, "10.0.0.1".to_string()),
+                (EntityType::CreditCard, "4111 1111 1111 1111".to_string()),
+            ]
+        );
+    }
+
     /// Inputs built to make a careless scanner quadratic: each must finish quickly (the
     /// assertion is on the result; a quadratic scanner would make this test take minutes).
     #[test]

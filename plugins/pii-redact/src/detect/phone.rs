@@ -105,15 +105,22 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
         let starts = (c == b'+' && (is_digit(at(b, i + 1)) || at(b, i + 1) == b'('))
             || (c == b'(' && (is_digit(at(b, i + 1)) || at(b, i + 1) == b'+'))
             || is_digit(c);
-        if starts && left_ok(b, i) && parse(b, i, &mut s) {
-            let end = extension(b, s.end);
-            if accept(b, i, &s, end) {
-                out.push(Span { start: i, end });
-                i = end;
-                continue;
+        let mut resume = i;
+        if starts && left_ok(b, i) {
+            match parse(b, i, &mut s) {
+                Parsed::Shape => {
+                    let end = extension(b, s.end);
+                    if accept(b, i, &s, end) {
+                        out.push(Span { start: i, end });
+                        i = end;
+                        continue;
+                    }
+                }
+                Parsed::Nothing => {}
+                Parsed::Refused(digit) => resume = digit,
             }
         }
-        i = skip_run(b, i);
+        i = skip_run(b, resume);
     }
 }
 
@@ -124,7 +131,11 @@ fn skip_run(b: &[u8], i: usize) -> usize {
     if !is_digit(at(b, i)) {
         return i + 1;
     }
-    let mut j = run_end_digits(b, i + 1);
+    skip_glued(b, run_end_digits(b, i + 1))
+}
+
+/// Past every digit run glued to the end `j` of a digit run by one of ` -.:,/`.
+fn skip_glued(b: &[u8], mut j: usize) -> usize {
     while matches!(at(b, j), b' ' | b'-' | b'.' | b':' | b',' | b'/') && is_digit(at(b, j + 1)) {
         j = run_end_digits(b, j + 2);
     }
@@ -152,9 +163,22 @@ fn left_ok(b: &[u8], i: usize) -> bool {
     true
 }
 
+/// What `parse` read at a start.
+enum Parsed {
+    /// The groups are in the shape, for `accept`.
+    Shape,
+    /// No number starts here.
+    Nothing,
+    /// No number starts here (too few or too many digits, or a dot-separated run that
+    /// `accept` would refuse), and the groups read from the start are digits glued by single
+    /// ` -./`: the value is a digit of the last group read, on `skip_run`'s chain from the
+    /// start, so the scan resumes from there instead of walking the groups again.
+    Refused(usize),
+}
+
 /// Reads the groups at `start` into `s` (reused across starts: no copy of a shape per
-/// candidate); `false` when no number can start here.
-fn parse(b: &[u8], start: usize, s: &mut Shape) -> bool {
+/// candidate).
+fn parse(b: &[u8], start: usize, s: &mut Shape) -> Parsed {
     s.lens.len = 0;
     s.seps.len = 0;
     s.parens = 0;
@@ -177,11 +201,11 @@ fn parse(b: &[u8], start: usize, s: &mut Shape) -> bool {
         }
         let n = j - gs;
         if n == 0 {
-            return false;
+            return Parsed::Nothing;
         }
         if paren {
             if at(b, j) != b')' {
-                return false;
+                return Parsed::Nothing;
             }
             j += 1;
         }
@@ -192,7 +216,7 @@ fn parse(b: &[u8], start: usize, s: &mut Shape) -> bool {
         s.digits += n;
         s.end = j;
         if s.digits > 15 {
-            return false;
+            return refused(s, j);
         }
         // Separator: one of ' ', '-', '.', or ") " / ")-" (handled by the paren), or none
         // after a closing parenthesis.
@@ -200,6 +224,9 @@ fn parse(b: &[u8], start: usize, s: &mut Shape) -> bool {
         if matches!(c, b' ' | b'-' | b'.' | b'/') {
             let d = at(b, j + 1);
             if is_digit(d) || (d == b'(' && c != b'.') {
+                if c == b'.' && unanchored_dots(b, start, s, j) {
+                    return Parsed::Refused(j + 1);
+                }
                 s.seps.push(c);
                 j += 1;
                 continue;
@@ -218,7 +245,37 @@ fn parse(b: &[u8], start: usize, s: &mut Shape) -> bool {
         }
         break;
     }
-    true
+    if s.digits < 7 {
+        return refused(s, j);
+    }
+    Parsed::Shape
+}
+
+/// No number: resume from the last digit before `j` (the end of a digit group) when every
+/// group so far is plain digits (no `+`, no parentheses), else from the start.
+fn refused(s: &Shape, j: usize) -> Parsed {
+    if s.plus || s.parens != 0 {
+        return Parsed::Nothing;
+    }
+    Parsed::Refused(j.saturating_sub(1))
+}
+
+/// A `.` at `j` after the groups in `s` dooms the number: without a `+`, a trunk 0 or
+/// parentheses (none can come later: a group in parentheses needs a separator other than
+/// `.`), dots are accepted only in the 3.3.4 shape, and the text from here cannot end it.
+fn unanchored_dots(b: &[u8], start: usize, s: &Shape, j: usize) -> bool {
+    if s.plus || s.parens != 0 || at(b, start) == b'0' {
+        return false;
+    }
+    let digits = |from: usize, n: usize| (from..from + n).all(|k| is_digit(at(b, k)));
+    match s.lens.as_slice() {
+        [3] => {
+            !(digits(j + 1, 3) && at(b, j + 4) == b'.' && digits(j + 5, 4))
+                || is_digit(at(b, j + 9))
+        }
+        [3, 3] => !digits(j + 1, 4) || is_digit(at(b, j + 5)),
+        _ => true,
+    }
 }
 
 fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {

@@ -26,15 +26,25 @@ pub fn find(text: &str, out: &mut Vec<Span>) {
             break;
         }
         let run_end = run_end_digits(b, i);
-        if matches!(run_end - i, 3 | 9) && !is_digit(before(b, i)) {
+        // After 3 digits only `-` or ` ` continues an SSN (`AAA-`, `AAA `).
+        let shaped = match run_end - i {
+            3 => matches!(at(b, run_end), b'-' | b' '),
+            9 => true,
+            _ => false,
+        };
+        if shaped && !is_digit(before(b, i)) {
             if let Some(end) = candidate(b, i) {
                 out.push(Span { start: i, end });
                 i = end;
                 continue;
             }
         }
-        // No start inside the rest of this digit run (a digit before each).
+        // No start inside the rest of this digit run (a digit before each), nor at a run
+        // glued on by `.` (`999.888`): the look-behind refuses it.
         i = run_end;
+        while at(b, i) == b'.' && is_digit(at(b, i + 1)) {
+            i = run_end_digits(b, i + 2);
+        }
     }
 }
 
