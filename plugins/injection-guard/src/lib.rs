@@ -12,6 +12,7 @@ pub mod data_lines;
 pub mod decode;
 pub mod detector;
 pub mod family;
+pub mod fuzz_tokens;
 pub mod leak_watch;
 pub mod lexicon;
 pub mod markup;

@@ -11,25 +11,11 @@ use std::path::PathBuf;
 
 /// What the normaliser's branches react to: invisibles, tags, look-alikes, styled letters,
 /// accents, leetspeak, spacing, camelCase, apostrophes, hyphens, newlines, markup.
-const TOKENS: &[&[u8]] = &[
-    "\u{200b}".as_bytes(),
-    "\u{202e}".as_bytes(),
-    "\u{00ad}".as_bytes(),
-    "\u{e0069}\u{e0067}\u{e006e}".as_bytes(),
-    "\u{043e}\u{0456}".as_bytes(),
-    "\u{ff49}\u{ff47}".as_bytes(),
-    "\u{1d422}".as_bytes(),
-    "\u{24d8}".as_bytes(),
-    "e\u{0301}".as_bytes(),
+const EXTRA_TOKENS: &[&[u8]] = &[
     "\u{2019}".as_bytes(),
-    "\u{1f600}".as_bytes(),
     "ß".as_bytes(),
     "İ".as_bytes(),
-    b"1gn0r3 ",
-    b"i g n o r e ",
-    b"i.g.n.o.r.e",
     b"a l l",
-    b"IgnorePrevious",
     b"systemPrompt",
     b"ABCdef",
     b"don't",
@@ -51,6 +37,15 @@ const TOKENS: &[&[u8]] = &[
     b"z",
     b"7",
 ];
+
+/// The shared obfuscation fragments plus this test's own.
+fn tokens() -> Vec<&'static [u8]> {
+    crate::fuzz_tokens::OBFUSCATION
+        .iter()
+        .chain(EXTRA_TOKENS)
+        .copied()
+        .collect()
+}
 
 fn data_dir() -> PathBuf {
     if let Ok(p) = std::env::var("GUARDRAIL_SHARED") {
@@ -133,6 +128,7 @@ fn normalize_equals_the_reference_on_eval_data_and_mutants() {
     }
     let mut rng = Rng::new(0x6e6f_726d_6469_6666);
     let rounds = fuzz::iters(40_000);
+    let tokens = tokens();
     for i in 0..rounds {
         let seed = texts.get(i % texts.len()).map_or("", |s| s.as_str());
         // Short windows of a seed keep mutants dense in edits.
@@ -140,12 +136,12 @@ fn normalize_equals_the_reference_on_eval_data_and_mutants() {
         let from = rng.below(bytes.len() + 1);
         let to = (from + 1 + rng.below(200)).min(bytes.len());
         let window = bytes.get(from..to).unwrap_or_default();
-        let mutant = fuzz::mutate(&mut rng, window, TOKENS);
+        let mutant = fuzz::mutate(&mut rng, window, &tokens);
         check(&m, &String::from_utf8_lossy(&mutant));
         // Texts made only of fragments (runs of spaced letters, leet, invisibles).
         let mut built = Vec::new();
         for _ in 0..rng.below(24) {
-            if let Some(t) = rng.pick(TOKENS) {
+            if let Some(t) = rng.pick(&tokens) {
                 built.extend_from_slice(t);
             }
         }
