@@ -404,12 +404,11 @@ pub fn table(report: &Value) -> String {
         }
         let _ = writeln!(
             t,
-            "  scan MB/s in wasm (wasmtime): {}   native: {}",
+            "  request phase MB/s in wasm (wasmtime, fuel on; each detector alone, wasm and native: below): {}",
             report
                 .pointer("/fuel/scan_mb_s_wasm")
                 .map(Value::to_string)
                 .unwrap_or_default(),
-            cell(report.pointer("/fuel/scan_mb_s_native")),
         );
     }
     if let Some(rows) = report
