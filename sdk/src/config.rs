@@ -57,11 +57,15 @@ impl std::error::Error for ConfigError {}
 /// Parse a plugin configuration. Empty or whitespace-only input means `{}` (all defaults),
 /// because Envoy and Kong pass an empty configuration when none is given.
 pub fn parse<T: FromConfig>(raw: &[u8]) -> Result<T, ConfigError> {
-    let raw: &[u8] = if raw.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        raw
-    };
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return parse_document(b"{}");
+    }
+    parse_document(raw)
+}
+
+/// Parse one JSON document into `T`; empty input is a syntax error (for documents that are
+/// not plugin configurations, such as the signed identity payload).
+pub fn parse_document<T: FromConfig>(raw: &[u8]) -> Result<T, ConfigError> {
     let limits = json::Limits {
         max_bytes: raw.len(),
         ..json::Limits::default()

@@ -121,10 +121,7 @@ pub fn verify(value: &str, secret: &[u8]) -> Result<(Identity, u64), IdentityErr
     let json = URL_SAFE_NO_PAD
         .decode(encoded)
         .map_err(|_| IdentityError::Malformed)?;
-    if json.iter().all(u8::is_ascii_whitespace) {
-        return Err(IdentityError::Malformed);
-    }
-    let Payload(id, iat) = config::parse(&json).map_err(|_| IdentityError::Malformed)?;
+    let Payload(id, iat) = config::parse_document(&json).map_err(|_| IdentityError::Malformed)?;
     Ok((id, iat))
 }
 
@@ -221,13 +218,16 @@ mod tests {
                 "{value:?} -> {got:?}"
             );
         }
-        // Correctly signed but not an identity payload.
-        let encoded = URL_SAFE_NO_PAD.encode(b"{\"x\":1}");
-        let sig = URL_SAFE_NO_PAD.encode(hmac_sha256(SECRET, encoded.as_bytes()));
-        assert_eq!(
-            verify(&format!("{encoded}.{sig}"), SECRET),
-            Err(IdentityError::Malformed)
-        );
+        // Correctly signed but not an identity payload (an empty one is not `{}`).
+        for payload in [&b"{\"x\":1}"[..], b"", b" \n"] {
+            let encoded = URL_SAFE_NO_PAD.encode(payload);
+            let sig = URL_SAFE_NO_PAD.encode(hmac_sha256(SECRET, encoded.as_bytes()));
+            assert_eq!(
+                verify(&format!("{encoded}.{sig}"), SECRET),
+                Err(IdentityError::Malformed),
+                "{payload:?}"
+            );
+        }
         // Correctly signed but not base64url.
         let sig = URL_SAFE_NO_PAD.encode(hmac_sha256(SECRET, b"*"));
         assert_eq!(
