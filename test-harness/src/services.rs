@@ -29,10 +29,7 @@ pub fn free_port() -> io::Result<u16> {
 /// A fresh run directory for one service.
 fn run_dir(name: &str) -> io::Result<PathBuf> {
     let seq = SEQ.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!(
-        "guardrail-{name}-{}-{seq}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("guardrail-{name}-{}-{seq}", std::process::id()));
     fs::create_dir_all(&dir)?;
     Ok(dir)
 }
@@ -193,7 +190,8 @@ fn ping(port: u16) -> bool {
     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
     let mut buf = [0u8; 16];
     s.write_all(b"PING\r\n").is_ok()
-        && s.read(&mut buf).is_ok_and(|n| buf.get(..n) == Some(b"+PONG\r\n"))
+        && s.read(&mut buf)
+            .is_ok_and(|n| buf.get(..n) == Some(b"+PONG\r\n"))
 }
 
 /// The rate-limit service (`tools/rls/rls.py`) reading limits from a key-auth configuration.

@@ -4,7 +4,9 @@
 
 mod raw;
 
-pub use raw::{CapabilityPolicy, LimitMode, RawBudget, RawConfig, RawCredential, RawKey, RawProvider};
+pub use raw::{
+    CapabilityPolicy, LimitMode, RawBudget, RawConfig, RawCredential, RawKey, RawProvider,
+};
 
 use crate::key_store::{Credential, Digest, KeyEntry, KeyStore, Validity};
 use crate::scope::Provider;
@@ -57,9 +59,9 @@ impl Settings {
         self.limits == LimitMode::Local
             && self
                 .store
-            .keys()
-            .iter()
-            .any(|k| k.rate_limit_per_minute.is_some() || k.token_budget.is_some())
+                .keys()
+                .iter()
+                .any(|k| k.rate_limit_per_minute.is_some() || k.token_budget.is_some())
     }
 }
 
@@ -529,10 +531,7 @@ mod tests {
                 Box::new(|v| v["max_body_bytes"] = 0.into()),
                 "max_body_bytes",
             ),
-            (
-                Box::new(|v| v["limits"] = "redis".into()),
-                "limits",
-            ),
+            (Box::new(|v| v["limits"] = "redis".into()), "limits"),
         ];
         for (edit, want) in table {
             let mut v = base();

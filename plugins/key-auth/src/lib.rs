@@ -295,7 +295,9 @@ mod glue {
 
         fn on_log(&mut self) {
             // An answer cut off mid-stream is measured here (what was seen).
-            let Some(metered) = self.metered.or_else(|| self.meter.take().map(|mut m| m.finish()))
+            let Some(metered) = self
+                .metered
+                .or_else(|| self.meter.take().map(|mut m| m.finish()))
             else {
                 return;
             };
@@ -310,8 +312,14 @@ mod glue {
                     (Some(key), Some(now)) => key
                         .token_budget
                         .and_then(|budget| {
-                            rate_window::charge(&mut HostStore, &key.id, budget, now, metered.tokens)
-                                .ok()
+                            rate_window::charge(
+                                &mut HostStore,
+                                &key.id,
+                                budget,
+                                now,
+                                metered.tokens,
+                            )
+                            .ok()
                         })
                         .map_or(Charged::Failed, Charged::Local),
                     _ => Charged::Failed,
@@ -343,7 +351,10 @@ mod glue {
                 .notes
                 .key_index
                 .and_then(|i| self.settings.store.keys().get(i));
-            for (name, value) in key.map(crate::global::identity_properties).unwrap_or_default() {
+            for (name, value) in key
+                .map(crate::global::identity_properties)
+                .unwrap_or_default()
+            {
                 host::publish(name, value);
             }
         }

@@ -37,13 +37,25 @@ pub fn example() -> Result<String, String> {
 
 /// `example` with `ports`, and with `key_auth_config` (JSON text) as key-auth's configuration
 /// when given. Every fixed port must appear exactly once, so a changed example fails loudly.
-pub fn render(example: &str, ports: &Ports, key_auth_config: Option<&str>) -> Result<String, String> {
+pub fn render(
+    example: &str,
+    ports: &Ports,
+    key_auth_config: Option<&str>,
+) -> Result<String, String> {
     let mut out = example.to_string();
-    let wanted = [ports.listen, ports.admin, ports.upstream, ports.rls, ports.otlp];
+    let wanted = [
+        ports.listen,
+        ports.admin,
+        ports.upstream,
+        ports.rls,
+        ports.otlp,
+    ];
     for ((what, fixed), port) in FIXED.iter().zip(wanted) {
         let needle = format!("port_value: {fixed}}}");
         if out.matches(&needle).count() != 1 {
-            return Err(format!("{EXAMPLE}: the {what} port {fixed} is not there exactly once"));
+            return Err(format!(
+                "{EXAMPLE}: the {what} port {fixed} is not there exactly once"
+            ));
         }
         out = out.replace(&needle, &format!("port_value: {port}}}"));
     }
@@ -90,7 +102,10 @@ mod tests {
         for p in 1..=5 {
             assert_eq!(out.matches(&format!("port_value: {p}}}")).count(), 1);
         }
-        assert_eq!(plugin_config(&out, "key-auth").as_deref(), Some(r#"{"keys":[]}"#));
+        assert_eq!(
+            plugin_config(&out, "key-auth").as_deref(),
+            Some(r#"{"keys":[]}"#)
+        );
         assert_eq!(
             plugin_config(&out, "model-allowlist"),
             plugin_config(&yaml, "model-allowlist")
