@@ -293,6 +293,11 @@ mod glue {
             self.metrics
                 .request(if pass { "unscanned" } else { "block" });
             if pass {
+                self.metrics.fail_open(); // on_unparseable: pass
+            } else {
+                self.metrics.fail_closed();
+            }
+            if pass {
                 self.scan_request = false;
                 return Action::Continue;
             }

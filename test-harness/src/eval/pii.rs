@@ -185,24 +185,6 @@ fn caught(e: &Entity, changes: &[Change], text: &[char]) -> bool {
 /// `OTHER` when it names none we know.
 pub fn kind_of_placeholder(replacement: &str) -> String {
     let r = replacement.to_ascii_uppercase();
-    // The national identifier types by their exact names first (`[IT_FISCAL_CODE]` holds `CODE`
-    // but is no card, `<UK_NINO_1>` no IP).
-    const NATIONAL: [&str; 11] = [
-        "IT_FISCAL_CODE",
-        "ES_NIF",
-        "FR_NIR",
-        "FI_HETU",
-        "KR_RRN",
-        "UK_NINO",
-        "BR_CPF",
-        "NL_BSN",
-        "PL_PESEL",
-        "IN_AADHAAR",
-        "DE_TAX_ID",
-    ];
-    if let Some(kind) = NATIONAL.iter().find(|k| r.contains(*k)) {
-        return (*kind).to_string();
-    }
     let table: [(&[&str], &str); 8] = [
         (&["EMAIL", "MAIL"], "EMAIL"),
         (&["PHONE", "TEL"], "PHONE"),
@@ -284,7 +266,5 @@ mod tests {
         assert_eq!(kind_of_placeholder("<IP_ADDRESS_2>"), "IP_ADDRESS");
         assert_eq!(kind_of_placeholder("[CN_RESIDENT_ID]"), "CN_RESIDENT_ID");
         assert_eq!(kind_of_placeholder("[REDACTED]"), "OTHER");
-        assert_eq!(kind_of_placeholder("[IT_FISCAL_CODE]"), "IT_FISCAL_CODE");
-        assert_eq!(kind_of_placeholder("<UK_NINO_1>"), "UK_NINO");
     }
 }
