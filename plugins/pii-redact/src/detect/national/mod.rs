@@ -82,8 +82,8 @@ pub struct Found {
 }
 
 /// Bytes of context looked at before and after a value.
-const CONTEXT_BEFORE: usize = 48;
-const CONTEXT_AFTER: usize = 24;
+const CONTEXT_BEFORE: usize = 64;
+const CONTEXT_AFTER: usize = 32;
 
 /// Most significant characters of any layout.
 const MAX_SIG: usize = 16;
