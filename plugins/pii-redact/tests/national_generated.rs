@@ -29,7 +29,7 @@ fn s(d: &[u32]) -> String {
 }
 
 fn leap(y: u32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 fn days(y: u32, m: u32) -> u32 {
