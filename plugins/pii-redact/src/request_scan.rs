@@ -181,4 +181,38 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    /// The demo's configuration (examples/envoy/plugins/pii-redact.json) with its custom
+    /// types and a national identifier, as the demo scenario sends them.
+    #[test]
+    fn the_demo_configuration_acts_on_custom_types_and_national_ids() {
+        let s = parse(include_bytes!(
+            "../../../examples/envoy/plugins/pii-redact.json"
+        ))
+        .unwrap();
+        let raw = br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Summarise INC-004211 for project bluebird; the customer's BSN is 111222333."}]}"#;
+        let mut p = Pseudonyms::new();
+        let RequestOutcome::Rewritten { body, report } =
+            scan_request(ApiFormat::OpenAiChat, raw, &s, &mut p)
+        else {
+            panic!("expected a rewrite");
+        };
+        let body = String::from_utf8(body).unwrap();
+        assert!(
+            body.contains("Summarise [TICKET] for <CODENAME_1>; the customer's BSN is [NL_BSN]."),
+            "{body}"
+        );
+        assert_eq!(report.total(), 3);
+        assert_eq!(p.original("<CODENAME_1>"), Some("project bluebird"));
+        let raw = br#"{"model":"m","messages":[{"role":"user","content":"Letter for Globex Industries."}]}"#;
+        match scan_request(ApiFormat::OpenAiChat, raw, &s, &mut p) {
+            RequestOutcome::Blocked { types, .. } => {
+                assert_eq!(
+                    types.iter().map(|&t| s.name(t)).collect::<Vec<_>>(),
+                    vec!["CLIENT"]
+                );
+            }
+            other => panic!("expected a block, got {other:?}"),
+        }
+    }
 }

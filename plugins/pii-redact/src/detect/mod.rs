@@ -56,7 +56,7 @@ pub fn find_type(t: EntityType, text: &str, out: &mut Vec<Span>) {
         | EntityType::InAadhaar
         | EntityType::DeTaxId => {
             let mut found = Vec::new();
-            national::find(text, |k| k == t, &mut found);
+            national::find(text, &|k| k == t, &mut found);
             out.extend(found.iter().filter(|f| f.report).map(|f| f.span));
         }
     }
@@ -113,7 +113,7 @@ pub fn scan_with(text: &str, enabled: &Enabled, first: Vec<Match>) -> Vec<Match>
             let mut found = Vec::new();
             let on =
                 |k: EntityType| national::is_national(k) && enabled.has(k) && possible(k, present);
-            national::find(text, on, &mut found);
+            national::find(text, &on, &mut found);
             found
                 .into_iter()
                 .map(|f| Kept {
