@@ -7,7 +7,7 @@
 #   ./build.sh serve      mock LLM upstream + Envoy with every plugin chained, in the foreground
 #   ./build.sh demo       build, start the stack, send a scripted set of requests, stop
 #   ./build.sh eval ...   harness eval (e.g. --plugin dist/injection-guard.wasm --data ../shared/eval/x.jsonl)
-#   ./build.sh bench ...  harness bench
+#   ./build.sh bench ...  harness bench, then the "global limits" phase (bench_global_limits)
 #   ./build.sh train      rebuild injection-guard's learned n-gram weights (model/ngram.bin) from
 #                         the train half of ../shared/eval (GUARDRAIL_SHARED overrides); deterministic
 set -euo pipefail
@@ -172,7 +172,11 @@ test) shift; cmd_test "$@" ;;
 serve) shift; cmd_serve "$@" ;;
 demo) shift; cmd_demo "$@" ;;
 eval) shift; ensure_venv; cmd_build >/dev/null; harness eval "$@" ;;
-bench) shift; ensure_venv; ensure_redis; cmd_build; build_scan_bench; harness bench "$@" ;;
+bench)
+    shift; ensure_venv; ensure_redis; cmd_build; build_scan_bench; harness bench "$@"
+    # Phase "global limits": the rate-limit service's cost per request next to the local limiter.
+    cargo test --quiet -p guardrail-harness --test bench_global_limits -- --ignored --nocapture
+    ;;
 train) shift; harness train "$@" ;;
 *) echo "usage: ./build.sh [build|test|serve|demo|eval|bench|train]" >&2; exit 2 ;;
 esac
