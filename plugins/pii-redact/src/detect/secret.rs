@@ -108,6 +108,8 @@ const KEYWORD_PAIRS: [u128; 128] = keyword_pairs();
 /// Third bytes (lowercase) of the keywords: `to `, `today`... stop here.
 const KEYWORD_THIRD: u128 = keyword_third();
 
+// Evaluated at compile time (a const table): an out-of-range index fails the build.
+#[allow(clippy::indexing_slicing)]
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut c = 0;
@@ -136,6 +138,8 @@ const fn classes() -> [u8; 256] {
     t
 }
 
+// Evaluated at compile time (a const table): an out-of-range index fails the build.
+#[allow(clippy::indexing_slicing)]
 const fn prefix_pairs() -> [u128; 128] {
     let mut t = [0u128; 128];
     let mut i = 0;
@@ -147,6 +151,8 @@ const fn prefix_pairs() -> [u128; 128] {
     t
 }
 
+// Evaluated at compile time (a const table): an out-of-range index fails the build.
+#[allow(clippy::indexing_slicing)]
 const fn keyword_pairs() -> [u128; 128] {
     let mut t = [0u128; 128];
     let mut i = 0;
@@ -158,6 +164,8 @@ const fn keyword_pairs() -> [u128; 128] {
     t
 }
 
+// Evaluated at compile time (a const table): an out-of-range index fails the build.
+#[allow(clippy::indexing_slicing)]
 const fn keyword_third() -> u128 {
     let mut m = 0u128;
     let mut i = 0;
@@ -169,7 +177,7 @@ const fn keyword_third() -> u128 {
 }
 
 fn class(c: u8) -> u8 {
-    CLASS[usize::from(c)]
+    CLASS.get(usize::from(c)).copied().unwrap_or(0) // 256 entries: always found
 }
 
 /// `c0 c1` can begin an entry of `pairs` (both bytes ASCII).
