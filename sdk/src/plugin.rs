@@ -27,6 +27,8 @@ pub struct RequestHead {
     pub request_id: String,
     /// The request has no body (end of stream with the headers).
     pub no_body: bool,
+    /// The caller identity key-auth signed, verified with [`Plugin::identity_secret`].
+    pub identity: Option<crate::identity::Identity>,
     /// Reads a request header (set by the skeleton; `None` natively and outside the headers
     /// callback).
     pub reader: Option<fn(&str) -> Option<String>>,
@@ -293,9 +295,19 @@ impl<'a, R> Cx<'a, R> {
         }
     }
 
-    /// A verdict line for this plugin and request (verdict `allow` until told otherwise).
+    /// A verdict line for this plugin and request (verdict `allow` until told otherwise), with
+    /// the verified caller's key id.
     pub fn line(&self, phase: Phase) -> VerdictLog {
-        VerdictLog::new(self.name, self.version, &self.head.request_id, phase)
+        let line = VerdictLog::new(self.name, self.version, &self.head.request_id, phase);
+        match self.key_id() {
+            Some(key) => line.key_id(key),
+            None => line,
+        }
+    }
+
+    /// The verified caller's key id.
+    pub fn key_id(&self) -> Option<&str> {
+        self.head.identity.as_ref().map(|id| id.key_id.as_str())
     }
 
     /// Write `report`.
@@ -306,6 +318,22 @@ impl<'a, R> Cx<'a, R> {
     /// The standard refusal line: verdict `block`, the status, the code as the rule.
     pub fn refusal_line(&self, phase: Phase, status: u16, code: &str) -> Report {
         Report::new(self.line(phase).block(status).rule(code))
+    }
+
+    /// Send a review item (`review::payload`: ids, rules, paths and hashes; the text only with
+    /// `review::Text::Include`) to `hook`, held until it answers when `hold`.
+    pub fn review(
+        &self,
+        hook: &Webhook,
+        verdict: &crate::verdict::Verdict,
+        segments: &[crate::body::Segment],
+        key_id: Option<&str>,
+        text: crate::review::Text,
+        hold: bool,
+    ) -> Outcome {
+        let id = &self.head.request_id;
+        let payload = crate::review::payload(id, self.name, verdict, segments, key_id, text);
+        Outcome::Call(Call::review(hook, payload, hold))
     }
 
     /// The standard refusal of a request body that cannot be inspected: the refusal line, then
@@ -373,18 +401,21 @@ pub trait Plugin: Sized + 'static {
     const NAME: &'static str;
     /// Version in the verdict line (`env!("CARGO_PKG_VERSION")`).
     const VERSION: &'static str;
-    /// Per-request state.
-    type Request;
+    /// Per-request state (a new request starts from `Default`).
+    type Request: Default;
 
     /// Parse the plugin configuration (once, in `on_configure`); an error refuses to start,
     /// logged at Critical as `<name>: invalid configuration: <error>`.
     fn configure(raw: &[u8]) -> Result<Self, String>;
 
-    /// A new request's state.
-    fn new_request(&self) -> Self::Request;
-
     /// The request body limit (over it: 413).
     fn max_body_bytes(&self) -> usize;
+
+    /// The secret shared with key-auth: the skeleton then verifies `x-guardrail-identity`
+    /// into [`RequestHead::identity`] (unsigned or forged: none).
+    fn identity_secret(&self) -> Option<&[u8]> {
+        None
+    }
 
     /// Decide on the request head: `Body` to see the whole body.
     fn request_head(&self, cx: &mut Cx<'_, Self::Request>) -> Outcome;

@@ -97,9 +97,14 @@ impl InjectionGuard {
             true => review::Text::Include,
             false => review::Text::Omit,
         };
-        let id = &cx.head.request_id;
-        let payload = review::payload(id, crate::NAME, &ruling.verdict, segments, None, text);
-        let mut call = Call::review(&cfg.webhook, payload, cfg.hold);
+        let call = cx.review(
+            &cfg.webhook,
+            &ruling.verdict,
+            segments,
+            None,
+            text,
+            cfg.hold,
+        );
         if cfg.hold {
             let started = Stopwatch::start();
             cx.req.pending = Some(Pending::Review { ruling, started });
@@ -108,8 +113,7 @@ impl InjectionGuard {
             // in flight when the stream ends; `hold` guarantees delivery).
             self.log_report(cx, &ruling);
         }
-        call.hold = cfg.hold;
-        Outcome::Call(call)
+        call
     }
 
     /// A held call ended: settle the request that waits for it.

@@ -83,10 +83,6 @@ impl Plugin for InjectionGuard {
             .map_err(|e| e.to_string())
     }
 
-    fn new_request(&self) -> Req {
-        Req::default()
-    }
-
     fn max_body_bytes(&self) -> usize {
         self.config.max_body_bytes
     }

@@ -62,10 +62,6 @@ impl Plugin for KeyAuth {
         })
     }
 
-    fn new_request(&self) -> Req {
-        Req::default()
-    }
-
     fn max_body_bytes(&self) -> usize {
         self.settings.max_body_bytes
     }

@@ -14,20 +14,18 @@ mod plan_tests;
 
 use config::Config;
 use guardrail_sdk::host::{self, Stopwatch};
-use guardrail_sdk::identity::Identity;
 use guardrail_sdk::plugin::{Body, Cx, NonJson, Outcome, Plugin, Refusal, Report};
-use guardrail_sdk::verdict_log::{safe_token, Phase, VerdictLog};
+use guardrail_sdk::verdict_log::{safe_token, Phase};
 use guardrail_sdk::BodyError;
 use plan::Deny;
 
 pub struct ModelAllowlist(Config);
 
-/// Per request: the path, the model it names (after aliasing), the verified caller.
+/// Per request: the path and the model it names (after aliasing).
 #[derive(Default)]
 pub struct Req {
     path: String,
     path_model: Option<String>,
-    identity: Option<Identity>,
 }
 
 const FAILED: &str = "The gateway could not apply the model policy.";
@@ -41,21 +39,18 @@ impl Plugin for ModelAllowlist {
         Config::from_json(raw).map(ModelAllowlist)
     }
 
-    fn new_request(&self) -> Req {
-        Req::default()
-    }
-
     fn max_body_bytes(&self) -> usize {
         self.0.max_body_bytes
+    }
+
+    fn identity_secret(&self) -> Option<&[u8]> {
+        self.0.identity_secret.as_deref().map(str::as_bytes)
     }
 
     fn request_head(&self, cx: &mut Cx<'_, Req>) -> Outcome {
         let c = &self.0;
         cx.req.path = cx.head.path.clone();
-        if let Some(secret) = &c.identity_secret {
-            cx.req.identity = host::verified_identity(secret.as_bytes()).map(|(id, _)| id);
-        }
-        if c.require_identity && cx.req.identity.is_none() {
+        if c.require_identity && cx.head.identity.is_none() {
             let r = Refusal::new(403, "identity_required", "The caller is not identified.");
             return refuse(cx, r, "identity.missing");
         }
@@ -68,7 +63,7 @@ impl Plugin for ModelAllowlist {
                         return refuse(cx, r, "path.rewrite_failed");
                     }
                 }
-                let id = cx.req.identity.as_ref();
+                let id = cx.head.identity.as_ref();
                 if let Err(refusal) = policy::check(c, &cx.req.path, id, &found.model) {
                     return refuse_model(cx, &found.model, refusal.rule());
                 }
@@ -96,7 +91,7 @@ impl Plugin for ModelAllowlist {
     fn request_body(&self, cx: &mut Cx<'_, Req>, body: &mut Body<'_>) -> Outcome {
         let clock = Stopwatch::start();
         let (r, format) = (&*cx.req, cx.head.format);
-        let id = r.identity.as_ref();
+        let id = cx.head.identity.as_ref();
         let result = plan::evaluate(
             &self.0,
             format,
@@ -127,21 +122,16 @@ impl Plugin for ModelAllowlist {
     }
 }
 
-fn line(cx: &Cx<'_, Req>) -> VerdictLog {
-    let line = cx.line(Phase::Request);
-    match &cx.req.identity {
-        Some(id) => line.key_id(&id.key_id),
-        None => line,
-    }
-}
-
 fn allow(cx: &mut Cx<'_, Req>, changes: &[&'static str], micros: u64) {
     let verdict = if changes.is_empty() {
         "allow"
     } else {
         "rewrite"
     };
-    let mut l = line(cx).verdict_name(verdict).timing("evaluate", micros);
+    let mut l = cx
+        .line(Phase::Request)
+        .verdict_name(verdict)
+        .timing("evaluate", micros);
     for c in changes {
         l = l.rule(c);
     }
@@ -149,7 +139,7 @@ fn allow(cx: &mut Cx<'_, Req>, changes: &[&'static str], micros: u64) {
 }
 
 fn refuse(cx: &mut Cx<'_, Req>, r: Refusal, rule: &str) -> Outcome {
-    let l = line(cx).block(r.status).rule(rule);
+    let l = cx.line(Phase::Request).block(r.status).rule(rule);
     cx.report(Report::new(l));
     Outcome::Refuse(r)
 }

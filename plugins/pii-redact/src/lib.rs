@@ -33,7 +33,6 @@ pub struct PiiRedact(Settings);
 /// Per request; never logged.
 #[derive(Default)]
 pub struct Req {
-    key_id: Option<String>,
     pseudonyms: Pseudonyms,
     request_count: u64,
     /// The answer is plain text (not the provider's JSON).
@@ -50,19 +49,16 @@ impl Plugin for PiiRedact {
         config::parse(raw).map(PiiRedact).map_err(|e| e.to_string())
     }
 
-    fn new_request(&self) -> Req {
-        Req::default()
-    }
-
     fn max_body_bytes(&self) -> usize {
         self.0.max_body_bytes
     }
 
+    fn identity_secret(&self) -> Option<&[u8]> {
+        self.0.identity_secret.as_deref()
+    }
+
     fn request_head(&self, cx: &mut Cx<'_, Req>) -> Outcome {
         host::want_bodies(true, true); // APISIX delivers bodies only when asked
-        if let Some(secret) = &self.0.identity_secret {
-            cx.req.key_id = host::verified_identity(secret).map(|(id, _)| id.key_id);
-        }
         if self.0.scan_responses {
             // So the upstream answers uncompressed and the answer can be rewritten.
             host::remove_request_header("accept-encoding");
@@ -94,7 +90,7 @@ impl Plugin for PiiRedact {
             RequestOutcome::Blocked { types, report } => (report, Some(types)),
         };
         cx.req.request_count = rep.total();
-        let (id, key) = (&cx.head.request_id, cx.req.key_id.as_deref());
+        let (id, key) = (&cx.head.request_id, cx.key_id());
         let line = report::request_line(id, key, &rep, blocked.is_some()).timing("scan", us);
         cx.report(Report {
             hits: hits(&rep.counts),
@@ -219,7 +215,7 @@ impl PiiRedact {
     /// A request body that cannot be scanned: refused, or passed unscanned by the policy.
     fn unscannable(&self, cx: &mut Cx<'_, Req>, err: &BodyError, us: Option<u64>) -> Outcome {
         let pass = self.0.on_unparseable == OnUnparseable::Pass;
-        let (id, key) = (&cx.head.request_id, cx.req.key_id.as_deref());
+        let (id, key) = (&cx.head.request_id, cx.key_id());
         let line = report::refused_line(id, key, Phase::Request, err.status, err.code, pass);
         cx.report(Report {
             check_us: us,
@@ -243,7 +239,7 @@ fn hits(counts: &[u64]) -> Vec<(String, u64)> {
 }
 
 fn answered(cx: &mut Cx<'_, Req>, rep: &ResponseReport, streamed: bool) {
-    let (id, key) = (&cx.head.request_id, cx.req.key_id.as_deref());
+    let (id, key) = (&cx.head.request_id, cx.key_id());
     let line = report::response_line(id, key, rep, streamed);
     cx.report(Report {
         hits: hits(&rep.counts),
@@ -252,7 +248,7 @@ fn answered(cx: &mut Cx<'_, Req>, rep: &ResponseReport, streamed: bool) {
 }
 
 fn refused_answer(cx: &mut Cx<'_, Req>, err: &BodyError) {
-    let (id, key) = (&cx.head.request_id, cx.req.key_id.as_deref());
+    let (id, key) = (&cx.head.request_id, cx.key_id());
     let line = report::refused_line(id, key, Phase::Response, err.status, err.code, false);
     cx.report(Report::new(line).uncounted());
 }

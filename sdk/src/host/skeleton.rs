@@ -12,8 +12,8 @@
 use super::{
     call_answer, log, log_verdict, now_unix_nanos, on_request_body, on_request_trailers,
     on_response_body, on_response_trailers, post_json, read_response_body, replace_response_body,
-    request_header, request_id, resume_request, send_error, send_replacement, want_bodies,
-    BodyStep, Level, Metrics,
+    request_header, request_id, resume_request, send_error, send_replacement, verified_identity,
+    want_bodies, BodyStep, Level, Metrics,
 };
 use crate::buffer::{BodyCollector, BodyPolicy};
 use crate::format::format_for_path;
@@ -68,7 +68,7 @@ impl<P: Plugin> RootContext for Root<P> {
     fn create_http_context(&self, _id: u32) -> Option<Box<dyn HttpContext>> {
         let plugin = self.plugin.clone()?;
         Some(Box::new(Http {
-            req: plugin.new_request(),
+            req: P::Request::default(),
             plugin,
             head: RequestHead::default(),
             body: None,
@@ -267,8 +267,12 @@ impl<P: Plugin> HttpContext for Http<P> {
             request_id: request_id(self),
             no_body: end_of_stream,
             reader: Some(request_header),
+            identity: None,
         };
         let plugin = self.plugin.clone();
+        if let Some(secret) = plugin.identity_secret() {
+            self.head.identity = verified_identity(secret).map(|(id, _)| id);
+        }
         let mut reports = Reports::default();
         let outcome =
             plugin.request_head(&mut Cx::new::<P>(&mut self.req, &self.head, &mut reports));
