@@ -169,12 +169,14 @@ fn host_bytes(data: *mut u8, size: usize) -> Vec<u8> {
     }
 }
 
+/// Write `message` at `level` (`proxy_log`).
 #[cfg(target_arch = "wasm32")]
 pub fn log(level: u32, message: &str) -> Result<(), u32> {
     // SAFETY: pointer and length of a live &str.
     status(unsafe { imports::proxy_log(level, message.as_ptr(), message.len()) })
 }
 
+/// Unix time in nanoseconds (`proxy_get_current_time_nanoseconds`).
 #[cfg(target_arch = "wasm32")]
 pub fn current_time_nanos() -> Result<u64, u32> {
     let mut nanos = 0u64;
@@ -183,6 +185,7 @@ pub fn current_time_nanos() -> Result<u64, u32> {
     Ok(nanos)
 }
 
+/// Answer the client (`proxy_send_local_response`); `headers` in the wire format of `serialize_headers`.
 #[cfg(target_arch = "wasm32")]
 pub fn send_local_response(
     status_code: u32,
@@ -205,6 +208,7 @@ pub fn send_local_response(
     })
 }
 
+/// `max_size` bytes from `start` of a buffer; `NotFound` is an empty one.
 #[cfg(target_arch = "wasm32")]
 pub fn get_buffer(buffer: u32, start: usize, max_size: usize) -> Result<Vec<u8>, u32> {
     let mut data: *mut u8 = std::ptr::null_mut();
@@ -219,6 +223,7 @@ pub fn get_buffer(buffer: u32, start: usize, max_size: usize) -> Result<Vec<u8>,
     }
 }
 
+/// Replace `size` bytes from `start` of a buffer with `value`.
 #[cfg(target_arch = "wasm32")]
 pub fn set_buffer(buffer: u32, start: usize, size: usize, value: &[u8]) -> Result<(), u32> {
     // SAFETY: pointer and length of a live slice.
@@ -227,6 +232,7 @@ pub fn set_buffer(buffer: u32, start: usize, size: usize, value: &[u8]) -> Resul
     })
 }
 
+/// A header value (raw bytes), `Ok(None)` when absent.
 #[cfg(target_arch = "wasm32")]
 pub fn get_header(map: u32, key: &str) -> Result<Option<Vec<u8>>, u32> {
     let mut data: *mut u8 = std::ptr::null_mut();
@@ -242,6 +248,7 @@ pub fn get_header(map: u32, key: &str) -> Result<Option<Vec<u8>>, u32> {
     }
 }
 
+/// Set a header (replacing any with the name).
 #[cfg(target_arch = "wasm32")]
 pub fn replace_header(map: u32, key: &str, value: &str) -> Result<(), u32> {
     // SAFETY: pointers and lengths of live &strs.
@@ -256,12 +263,14 @@ pub fn replace_header(map: u32, key: &str, value: &str) -> Result<(), u32> {
     })
 }
 
+/// Remove a header.
 #[cfg(target_arch = "wasm32")]
 pub fn remove_header(map: u32, key: &str) -> Result<(), u32> {
     // SAFETY: pointer and length of a live &str.
     status(unsafe { imports::proxy_remove_header_map_value(map, key.as_ptr(), key.len()) })
 }
 
+/// Define a metric of `kind`; its id.
 #[cfg(target_arch = "wasm32")]
 pub fn define_metric(kind: u32, name: &str) -> Result<u32, u32> {
     let mut id = 0u32;
@@ -270,12 +279,14 @@ pub fn define_metric(kind: u32, name: &str) -> Result<u32, u32> {
     Ok(id)
 }
 
+/// Add `offset` to a metric.
 #[cfg(target_arch = "wasm32")]
 pub fn increment_metric(id: u32, offset: i64) -> Result<(), u32> {
     // SAFETY: plain values.
     status(unsafe { imports::proxy_increment_metric(id, offset) })
 }
 
+/// Record `value` in a metric (histogram sample, gauge value).
 #[cfg(target_arch = "wasm32")]
 pub fn record_metric(id: u32, value: u64) -> Result<(), u32> {
     // SAFETY: plain values.
@@ -405,7 +416,23 @@ pub fn header_status(map: u32, key: &str) -> (u32, Vec<u8>) {
     }
 }
 
+/// Fill `buf` from WASI `random_get`; false where the host refuses.
+#[cfg(target_arch = "wasm32")]
+pub fn random(buf: &mut [u8]) -> bool {
+    #[link(wasm_import_module = "wasi_snapshot_preview1")]
+    extern "C" {
+        fn random_get(buf: *mut u8, len: usize) -> u16;
+    }
+    // SAFETY: pointer and length of a live, writable buffer.
+    unsafe { random_get(buf.as_mut_ptr(), buf.len()) == 0 }
+}
+
 // Native builds (unit tests, clippy): no host, every call is refused.
+/// Native stand-in (no host): refused, so the callers' fallback runs.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn random(_buf: &mut [u8]) -> bool {
+    false
+}
 /// Native stand-in (no host): refused with `UNIMPLEMENTED`.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn get_shared_data(_: &str) -> Result<Option<(Vec<u8>, u32)>, u32> {
