@@ -226,6 +226,17 @@ pub struct Report {
     pub hits: Vec<(String, u64)>,
     /// A `guardrail_check_us` sample.
     pub check_us: Option<u64>,
+    /// A `guardrail_failures_total` increment: a check that could not run.
+    pub failure: Option<Failure>,
+}
+
+/// How a request whose check could not run was treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Refused (fail closed).
+    Closed,
+    /// Let through with the check skipped (fail open, by the admin's policy).
+    Open,
 }
 
 impl Report {
@@ -236,7 +247,14 @@ impl Report {
             count: true,
             hits: Vec::new(),
             check_us: None,
+            failure: None,
         }
+    }
+
+    /// Counted as a check that could not run, treated as `failure`.
+    pub fn failure(mut self, failure: Failure) -> Self {
+        self.failure = Some(failure);
+        self
     }
 
     /// Not counted in `guardrail_requests_total`.
@@ -336,11 +354,11 @@ impl<'a, R> Cx<'a, R> {
         Outcome::Call(Call::review(hook, payload, hold))
     }
 
-    /// The standard refusal of a request body that cannot be inspected: the refusal line, then
-    /// `err` in the provider's shape.
+    /// The standard refusal of a request body that cannot be inspected: the refusal line
+    /// (counted as failed closed), then `err` in the provider's shape.
     pub fn refuse(&mut self, err: &BodyError) -> Outcome {
         let line = self.refusal_line(Phase::Request, err.status, err.code);
-        self.report(line);
+        self.report(line.failure(Failure::Closed));
         Outcome::from(err)
     }
 }

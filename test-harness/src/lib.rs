@@ -10,4 +10,5 @@ pub mod host;
 pub mod http_client;
 pub mod mock_upstream;
 pub mod review;
+pub mod services;
 pub mod train;

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod credential;
 pub mod decide;
+pub mod global;
 pub mod host_store;
 pub mod identity_cache;
 pub mod inject;
@@ -16,17 +17,20 @@ pub mod report;
 pub mod scope;
 pub mod usage;
 
-use config::{CapabilityPolicy, Settings};
+use config::{CapabilityPolicy, LimitMode, Settings};
 use decide::{decide_body, decide_head, BodyVerdict, HeadVerdict, Notes, Refusal};
 use guardrail_sdk::host::{self, skeleton::now_unix, Level, Stopwatch};
-use guardrail_sdk::plugin::{self, Answer, Body, Chunk, Cx, Outcome, Plugin, Report, ResponseHead};
+use guardrail_sdk::plugin::{
+    self, Answer, Body, Chunk, Cx, Failure, Outcome, Plugin, Report, ResponseHead,
+};
 use guardrail_sdk::BodyError;
 use host_store::HostStore;
 use identity_cache::IdentityCache;
 use inject::HeaderPlan;
 use rate_window::LimitError;
+use report::Charged;
 use std::cell::RefCell;
-use usage::{response_kind, UsageMeter};
+use usage::{response_kind, Metered, UsageMeter};
 
 pub struct KeyAuth {
     settings: Settings,
@@ -45,6 +49,8 @@ pub struct Req {
     body_model: Option<bool>,
     charge_budget: bool,
     meter: Option<UsageMeter>,
+    /// The answer's usage, measured at its end (`limits: "global"`: published then).
+    metered: Option<Metered>,
 }
 
 impl Plugin for KeyAuth {
@@ -107,6 +113,7 @@ impl Plugin for KeyAuth {
             } => {
                 apply(&plan);
                 cx.req.notes = notes;
+                self.publish_identity(cx);
                 cx.req.body_model = body_model;
                 cx.req.charge_budget = charge_budget;
                 if charge_budget {
@@ -163,7 +170,7 @@ impl Plugin for KeyAuth {
         Outcome::from(err)
     }
 
-    fn response_head(&self, cx: &mut Cx<'_, Req>, _: &ResponseHead) -> Answer {
+    fn response_head(&self, cx: &mut Cx<'_, Req>, response: &ResponseHead) -> Answer {
         let ok = host::response_header(":status").is_some_and(|s| s.starts_with('2'));
         if !cx.req.charge_budget || !ok {
             return Answer::Pass;
@@ -171,41 +178,86 @@ impl Plugin for KeyAuth {
         let kind = response_kind(host::response_header("content-type").as_deref());
         let (format, max) = (cx.head.format, self.settings.max_body_bytes);
         cx.req.meter = Some(UsageMeter::new(format, kind, max, cx.req.request_bytes));
+        if response.no_body {
+            answer_ended(cx);
+        }
         Answer::Chunks
     }
 
-    fn response_chunk(&self, cx: &mut Cx<'_, Req>, chunk: &[u8], _end: bool) -> Chunk {
+    fn response_chunk(&self, cx: &mut Cx<'_, Req>, chunk: &[u8], end: bool) -> Chunk {
         if let Some(meter) = cx.req.meter.as_mut() {
             meter.push(chunk); // watched as it passes; never held
+            if end {
+                answer_ended(cx);
+            }
         }
         Chunk::Keep
     }
 
     fn done(&self, cx: &mut Cx<'_, Req>) {
-        let Some(mut meter) = cx.req.meter.take() else {
+        // An answer cut off mid-stream is measured here (what was seen).
+        let finished = cx.req.meter.take().map(|mut m| m.finish());
+        let Some(metered) = cx.req.metered.or(finished) else {
             return;
         };
-        let metered = meter.finish();
         let index = cx.req.notes.key_index;
         let key = index.and_then(|i| self.settings.store.keys().get(i));
-        let total = match (key, now_unix()) {
-            (Some(key), Some(now)) => key.token_budget.and_then(|budget| {
-                rate_window::charge(&mut HostStore, &key.id, budget, now, metered.tokens).ok()
-            }),
-            _ => None,
+        let charged = match (cx.req.notes.limits_global, key, now_unix()) {
+            (true, _, _) => Charged::Global,
+            (false, Some(key), Some(now)) => key
+                .token_budget
+                .and_then(|budget| {
+                    rate_window::charge(&mut HostStore, &key.id, budget, now, metered.tokens).ok()
+                })
+                .map_or(Charged::Failed, Charged::Local),
+            _ => Charged::Failed,
         };
         let id = &cx.head.request_id;
-        let line = report::usage_line(id, &self.settings, index, metered, total);
+        let line = report::usage_line(id, &self.settings, index, metered, charged);
         cx.report(Report::new(line).uncounted());
     }
 }
 
+/// The answer is complete: measure its usage; with global limits, publish the tokens for the
+/// rate-limit filter's end-of-stream descriptor.
+fn answer_ended(cx: &mut Cx<'_, Req>) {
+    let Some(mut meter) = cx.req.meter.take() else {
+        return;
+    };
+    let metered = meter.finish();
+    if cx.req.notes.limits_global {
+        host::publish(global::TOKENS, &metered.tokens.to_string());
+    }
+    cx.req.metered = Some(metered);
+}
+
 impl KeyAuth {
     fn log(&self, cx: &mut Cx<'_, Req>, refusal: Option<&Refusal>, us: u64) {
-        let id = &cx.head.request_id;
-        let line = report::request_line(id, &self.settings, &cx.req.notes, refusal, us);
-        let hits = refusal.map(|r| r.rule);
-        cx.report(Report::new(line).hits(hits).check_us(us));
+        let (id, n) = (&cx.head.request_id, &cx.req.notes);
+        let line = report::request_line(id, &self.settings, n, refusal, us);
+        let mut report = Report::new(line).hits(refusal.map(|r| r.rule)).check_us(us);
+        report.failure = match refusal {
+            // Could not check: refused.
+            Some(r) if r.status == 503 || r.rule == "key_auth.body_unchecked" => {
+                Some(Failure::Closed)
+            }
+            Some(_) => None,
+            // A check skipped (on_missing_capability: allow).
+            None if n.limits_enforced == Some(false) || n.expiry_enforced == Some(false) => {
+                Some(Failure::Open)
+            }
+            None => None,
+        };
+        cx.report(report);
+    }
+
+    /// The key's ids as properties, for the access log and global rate-limit descriptors.
+    fn publish_identity(&self, cx: &Cx<'_, Req>) {
+        let index = cx.req.notes.key_index;
+        let key = index.and_then(|i| self.settings.store.keys().get(i));
+        for (name, value) in key.map(global::identity_properties).unwrap_or_default() {
+            host::publish(name, value);
+        }
     }
 
     fn refuse(&self, cx: &mut Cx<'_, Req>, r: &Refusal, us: u64) -> Outcome {
@@ -238,7 +290,8 @@ fn capabilities(settings: &Settings) -> Result<(), String> {
     if settings.needs_clock() && host::now_unix_nanos().is_none() {
         lacking.push("a clock (validity windows, limits)");
     }
-    for key in settings.store.keys() {
+    let local = settings.limits == LimitMode::Local;
+    for key in settings.store.keys().iter().filter(|_| local) {
         let rate = key.rate_limit_per_minute.is_some();
         if !rate && key.token_budget.is_none() {
             continue;

@@ -14,7 +14,7 @@ mod plan_tests;
 
 use config::Config;
 use guardrail_sdk::host::{self, Stopwatch};
-use guardrail_sdk::plugin::{Body, Cx, NonJson, Outcome, Plugin, Refusal, Report};
+use guardrail_sdk::plugin::{Body, Cx, Failure, NonJson, Outcome, Plugin, Refusal, Report};
 use guardrail_sdk::verdict_log::{safe_token, Phase};
 use guardrail_sdk::BodyError;
 use plan::Deny;
@@ -135,7 +135,7 @@ fn allow(cx: &mut Cx<'_, Req>, changes: &[&'static str], micros: u64) {
     for c in changes {
         l = l.rule(c);
     }
-    cx.report(Report::new(l));
+    cx.report(Report::new(l).check_us(micros));
 }
 
 fn refuse(cx: &mut Cx<'_, Req>, r: Refusal, rule: &str) -> Outcome {
@@ -145,7 +145,9 @@ fn refuse(cx: &mut Cx<'_, Req>, r: Refusal, rule: &str) -> Outcome {
 }
 
 fn refuse_body(cx: &mut Cx<'_, Req>, err: &BodyError) -> Outcome {
-    refuse(cx, Refusal::from(err), err.code)
+    let l = cx.line(Phase::Request).block(err.status).rule(err.code);
+    cx.report(Report::new(l).failure(Failure::Closed));
+    Outcome::from(err)
 }
 
 fn refuse_model(cx: &mut Cx<'_, Req>, model: &str, rule: &str) -> Outcome {

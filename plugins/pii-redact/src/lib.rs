@@ -18,7 +18,7 @@ use config::{OnUnparseable, Settings};
 use entity::EntityType;
 use guardrail_sdk::host::{self, Stopwatch};
 use guardrail_sdk::plugin::{Answer, Body, Chunk, Cx, Outcome, Plugin, Refusal, Report};
-use guardrail_sdk::plugin::{NonJson, ResponseHead};
+use guardrail_sdk::plugin::{Failure, NonJson, ResponseHead};
 use guardrail_sdk::provider_error::{body_error_body, style_for};
 use guardrail_sdk::response_plan::{plan, ResponsePlan};
 use guardrail_sdk::{sse::error_event, verdict_log::Phase, BodyError};
@@ -217,9 +217,10 @@ impl PiiRedact {
         let pass = self.0.on_unparseable == OnUnparseable::Pass;
         let (id, key) = (&cx.head.request_id, cx.key_id());
         let line = report::refused_line(id, key, Phase::Request, err.status, err.code, pass);
+        let failure = if pass { Failure::Open } else { Failure::Closed };
         cx.report(Report {
             check_us: us,
-            ..Report::new(line)
+            ..Report::new(line).failure(failure)
         });
         match pass {
             true => Outcome::Continue,

@@ -18,7 +18,7 @@ use super::{
 use crate::buffer::{BodyCollector, BodyPolicy};
 use crate::format::format_for_path;
 use crate::plugin::{
-    Answer, Body, Call, Chunk, Cx, Outcome, Plugin, Refusal, Reply, Reports, RequestHead,
+    Answer, Body, Call, Chunk, Cx, Failure, Outcome, Plugin, Refusal, Reply, Reports, RequestHead,
     ResponseHead,
 };
 use crate::provider_error::style_for;
@@ -121,6 +121,11 @@ impl<P: Plugin> Http<P> {
             }
             if let Some(us) = r.check_us {
                 metrics.check_us(us);
+            }
+            match r.failure {
+                Some(Failure::Closed) => metrics.fail_closed(),
+                Some(Failure::Open) => metrics.fail_open(),
+                None => {}
             }
         }
     }
