@@ -3,6 +3,7 @@
 //! `Plugin` impl the SDK's skeleton runs; all logic lives in the pure modules below.
 
 pub mod config;
+pub mod custom;
 pub mod detect;
 pub mod entity;
 pub mod json_leaves;
@@ -15,7 +16,6 @@ pub mod text_stream;
 pub mod transform;
 
 use config::{OnUnparseable, Settings};
-use entity::EntityType;
 use guardrail_sdk::host::{self, Stopwatch};
 use guardrail_sdk::plugin::{Answer, Body, Chunk, Cx, Outcome, Plugin, Refusal, Report};
 use guardrail_sdk::plugin::{Failure, NonJson, ResponseHead};
@@ -91,15 +91,16 @@ impl Plugin for PiiRedact {
         };
         cx.req.request_count = rep.total();
         let (id, key) = (&cx.head.request_id, cx.key_id());
-        let line = report::request_line(id, key, &rep, blocked.is_some()).timing("scan", us);
+        let line =
+            report::request_line(&self.0, id, key, &rep, blocked.is_some()).timing("scan", us);
         cx.report(Report {
-            hits: hits(&rep.counts),
+            hits: report::rule_hits(&self.0, &rep.counts),
             ..Report::new(line).check_us(us)
         });
         let Some(types) = blocked else {
             return Outcome::Continue;
         };
-        let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+        let names: Vec<&str> = types.iter().map(|&t| self.0.name(t)).collect();
         let msg = format!(
             "The request contains sensitive data that may not be sent: {}.",
             names.join(", ")
@@ -164,7 +165,7 @@ impl Plugin for PiiRedact {
         };
         match result {
             Ok(body) => {
-                answered(cx, &rep, false);
+                answered(&self.0, cx, &rep, false);
                 body
             }
             Err(err) => {
@@ -194,7 +195,7 @@ impl Plugin for PiiRedact {
         let report = rw.report();
         match out {
             Ok(bytes) if end => {
-                answered(cx, &report, true);
+                answered(&self.0, cx, &report, true);
                 Chunk::End(bytes)
             }
             Ok(bytes) => Chunk::Replace(bytes),
@@ -229,21 +230,11 @@ impl PiiRedact {
     }
 }
 
-fn hits(counts: &[u64]) -> Vec<(String, u64)> {
-    let found = EntityType::ALL
-        .iter()
-        .filter_map(|t| Some((t, *counts.get(t.index())?)));
-    found
-        .filter(|(_, n)| *n > 0)
-        .map(|(t, n)| (t.rule().to_string(), n))
-        .collect()
-}
-
-fn answered(cx: &mut Cx<'_, Req>, rep: &ResponseReport, streamed: bool) {
+fn answered(s: &Settings, cx: &mut Cx<'_, Req>, rep: &ResponseReport, streamed: bool) {
     let (id, key) = (&cx.head.request_id, cx.key_id());
-    let line = report::response_line(id, key, rep, streamed);
+    let line = report::response_line(s, id, key, rep, streamed);
     cx.report(Report {
-        hits: hits(&rep.counts),
+        hits: report::rule_hits(s, &rep.counts),
         ..Report::new(line).uncounted()
     });
 }
