@@ -30,7 +30,11 @@ fn custom_types_and_national_ids_every_action() {
         "messages": [{"role": "user", "content": prompt}]})
     .to_string();
     let r = envoy
-        .post("/v1/chat/completions", &[("x-request-id", "pii-custom-1")], body.as_bytes())
+        .post(
+            "/v1/chat/completions",
+            &[("x-request-id", "pii-custom-1")],
+            body.as_bytes(),
+        )
         .expect("response");
     assert_eq!(r.status, 200, "{}", r.text());
     let sent = last_upstream_body(&up);
@@ -40,7 +44,10 @@ fn custom_types_and_national_ids_every_action() {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert_eq!(answer, "Status of project bluebird: [TICKET], ****_****cd34, BSN [NL_BSN].");
+    assert_eq!(
+        answer,
+        "Status of project bluebird: [TICKET], ****_****cd34, BSN [NL_BSN]."
+    );
     let verdicts = envoy.verdicts();
     let req = verdicts
         .iter()
@@ -50,14 +57,19 @@ fn custom_types_and_national_ids_every_action() {
     assert_eq!(req["counts"]["TICKET"], 1);
     assert_eq!(req["counts"]["NL_BSN"], 1);
     let log = envoy.plugin_log_lines().join("\n");
-    assert!(!log.contains("bluebird") && !log.contains("111222333"), "values never logged");
+    assert!(
+        !log.contains("bluebird") && !log.contains("111222333"),
+        "values never logged"
+    );
 
     // A `block` type: 403 in the provider's shape, nothing upstream.
     let before = up.requests().len();
     let body = serde_json::json!({"model": "gpt-4o-mini",
         "messages": [{"role": "user", "content": "Renewal letter for Globex Industries."}]})
     .to_string();
-    let r = envoy.post("/v1/chat/completions", &[], body.as_bytes()).expect("response");
+    let r = envoy
+        .post("/v1/chat/completions", &[], body.as_bytes())
+        .expect("response");
     assert_eq!(r.status, 403, "{}", r.text());
     assert!(r.text().contains("pii_blocked") && r.text().contains("CLIENT"));
     assert_eq!(up.requests().len(), before, "nothing reached the upstream");

@@ -52,17 +52,43 @@ fn every_action_at_every_chunk_split() {
     let answer = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"<CODENAME_1> is on track; see INC-777777."}}]}"#;
     for chunk in 0..=req.len() {
         let out = run(&h, &req, chunk, answer);
-        assert!(out.trap.is_none() && out.local_reply.is_none(), "chunk {chunk}: {out:?}");
+        assert!(
+            out.trap.is_none() && out.local_reply.is_none(),
+            "chunk {chunk}: {out:?}"
+        );
         let up = String::from_utf8(out.request_body_out.clone()).unwrap();
-        for gone in ["bluebird", "Falcon", "INC-004211", "acct_ab12", "111222333", "4405140"] {
-            assert!(!up.contains(gone), "chunk {chunk}: {gone} reached the upstream: {up}");
+        for gone in [
+            "bluebird",
+            "Falcon",
+            "INC-004211",
+            "acct_ab12",
+            "111222333",
+            "4405140",
+        ] {
+            assert!(
+                !up.contains(gone),
+                "chunk {chunk}: {gone} reached the upstream: {up}"
+            );
         }
-        for placed in ["<CODENAME_1>", "<CODENAME_2>", "[TICKET]", "cd34", "[NL_BSN]", "*******1359"] {
+        for placed in [
+            "<CODENAME_1>",
+            "<CODENAME_2>",
+            "[TICKET]",
+            "cd34",
+            "[NL_BSN]",
+            "*******1359",
+        ] {
             assert!(up.contains(placed), "chunk {chunk}: {placed} missing: {up}");
         }
         let back = String::from_utf8(out.response_body_out.clone()).unwrap();
-        assert!(back.contains("project bluebird is on track"), "chunk {chunk}: {back}");
-        assert!(back.contains("[TICKET]") && !back.contains("INC-777777"), "chunk {chunk}: {back}");
+        assert!(
+            back.contains("project bluebird is on track"),
+            "chunk {chunk}: {back}"
+        );
+        assert!(
+            back.contains("[TICKET]") && !back.contains("INC-777777"),
+            "chunk {chunk}: {back}"
+        );
     }
 }
 
@@ -70,11 +96,19 @@ fn every_action_at_every_chunk_split() {
 fn a_block_type_refuses_the_request() {
     let h = host();
     for chunk in [0, 1, 7] {
-        let out = run(&h, &chat("Renewal letter for globex industries, please."), chunk, b"");
+        let out = run(
+            &h,
+            &chat("Renewal letter for globex industries, please."),
+            chunk,
+            b"",
+        );
         let reply = out.local_reply.expect("refused");
         assert_eq!(reply.status, 403);
         let body = String::from_utf8(reply.body).unwrap();
-        assert!(body.contains("pii_blocked") && body.contains("CLIENT"), "{body}");
+        assert!(
+            body.contains("pii_blocked") && body.contains("CLIENT"),
+            "{body}"
+        );
         assert!(!body.to_ascii_lowercase().contains("globex"), "{body}");
     }
 }
@@ -92,18 +126,36 @@ fn the_pattern_prefilter_and_word_boundaries() {
 fn bad_custom_configs_are_refused_naming_the_field() {
     let many = format!(
         r#"{{"custom_entities":[{{"name":"MANY","patterns":[{}]}}]}}"#,
-        (0..33).map(|i| format!("\"P{i}-x\"")).collect::<Vec<_>>().join(",")
+        (0..33)
+            .map(|i| format!("\"P{i}-x\""))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     for (bad, field) in [
-        (r#"{"custom_entities":[{"name":"TICKET","patterns":["INC-[0-9"]}]}"#.to_string(), "custom_entities[0].patterns[0]"),
-        (r#"{"custom_entities":[{"name":"EMAIL","words":["x"]}]}"#.into(), "custom_entities[0].name"),
-        (r#"{"custom_entities":[{"name":"EMPTY"}]}"#.into(), "custom_entities[0]"),
+        (
+            r#"{"custom_entities":[{"name":"TICKET","patterns":["INC-[0-9"]}]}"#.to_string(),
+            "custom_entities[0].patterns[0]",
+        ),
+        (
+            r#"{"custom_entities":[{"name":"EMAIL","words":["x"]}]}"#.into(),
+            "custom_entities[0].name",
+        ),
+        (
+            r#"{"custom_entities":[{"name":"EMPTY"}]}"#.into(),
+            "custom_entities[0]",
+        ),
         (many, "at most 32 patterns"),
     ] {
-        match Host::builder(dist_path("pii-redact")).plugin_config(&bad).build() {
+        match Host::builder(dist_path("pii-redact"))
+            .plugin_config(&bad)
+            .build()
+        {
             Err(HostError::Rejected { logs }) => {
                 let text: Vec<&str> = logs.iter().map(|(_, l)| l.as_str()).collect();
-                assert!(text.iter().any(|l| l.contains(field)), "{bad}: {text:?} should name {field}");
+                assert!(
+                    text.iter().any(|l| l.contains(field)),
+                    "{bad}: {text:?} should name {field}"
+                );
             }
             Err(e) => panic!("{bad}: unexpected error {e}"),
             Ok(_) => panic!("{bad} must be refused"),
