@@ -1,11 +1,14 @@
 //! request_scan: the request pipeline without the host: parse the provider body, scan every
-//! segment, apply the actions, splice the new texts into the raw body (rest byte-identical).
+//! string it carries (the segments the model reads and every other string value: `user`,
+//! `metadata`, `name` fields, tool definitions; SDK `parse_request_full`, each literal once),
+//! apply the actions, splice the new texts into the raw body (rest byte-identical).
 
 use crate::config::Settings;
 use crate::entity::{Counts, EntityType};
 use crate::pseudonym::Pseudonyms;
 use crate::transform::{apply, Side};
-use guardrail_sdk::body::{parse_request, rewrite_segments};
+use guardrail_sdk::body::{parse_request_full, Segment};
+use guardrail_sdk::json::Splice;
 use guardrail_sdk::{json, ApiFormat, BodyError};
 
 /// What the request phase decided.
@@ -51,14 +54,15 @@ pub fn scan_request(
     settings: &Settings,
     pseudonyms: &mut Pseudonyms,
 ) -> RequestOutcome {
-    let body = match parse_request(format, raw, &limits(settings.max_body_bytes)) {
+    let full = match parse_request_full(format, raw, &limits(settings.max_body_bytes)) {
         Ok(b) => b,
         Err(e) => return RequestOutcome::Invalid(e),
     };
+    let strings: Vec<&Segment> = full.all().collect();
     let mut report = Report::default();
     let mut blocked: Vec<EntityType> = Vec::new();
     let mut new_text: Vec<(usize, String)> = Vec::new();
-    for (i, seg) in body.segments.iter().enumerate() {
+    for (i, seg) in strings.iter().enumerate() {
         let matches = settings.scan(&seg.text);
         if matches.is_empty() {
             continue;
@@ -84,9 +88,19 @@ pub fn scan_request(
     if new_text.is_empty() {
         return RequestOutcome::Clean;
     }
-    match rewrite_segments(raw, &body, &new_text) {
+    let splices = new_text
+        .into_iter()
+        .filter_map(|(i, text)| {
+            let seg = strings.get(i)?;
+            Some(Splice {
+                span: seg.span.clone(),
+                with: json::quote(&text).into_bytes(),
+            })
+        })
+        .collect();
+    match json::apply_splices(raw, splices) {
         Ok(body) => RequestOutcome::Rewritten { body, report },
-        Err(e) => RequestOutcome::Invalid(e),
+        Err(e) => RequestOutcome::Invalid(e.into()),
     }
 }
 
@@ -180,6 +194,160 @@ mod tests {
             RequestOutcome::Invalid(e) => assert_eq!(e.status, 413, "{e}"),
             other => panic!("{other:?}"),
         }
+    }
+    /// Generated (issue 20 item 6): an e-mail in every string field a request can carry, in
+    /// every format, outside the text the model reads (`user`, `metadata`, `name`, tool names
+    /// and schemas, response formats, labels...) is replaced like one in a prompt, counted
+    /// once, and the body stays valid JSON of the same shape.
+    #[test]
+    fn generated_every_string_field_of_every_format() {
+        use serde_json::{json, Value};
+        const EMAIL: &str = "jane.doe@example.com";
+        let e = EMAIL;
+        let schema = json!({"type": "object", "description": e,
+            "properties": {"to": {"type": "string", "description": e, "enum": [e], "default": e}}});
+        let mut cases: Vec<(ApiFormat, Value, &str)> = Vec::new();
+        let chat = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]});
+        for (field, value) in [
+            ("user", json!(e)),
+            ("metadata", json!({"customer_email": e})),
+            ("metadata", json!({"nested": {"deeper": [e]}})),
+            ("safety_identifier", json!(e)),
+            ("prompt_cache_key", json!(e)),
+            ("stop", json!([e])),
+            ("prediction", json!({"type": "content", "content": e})),
+            (
+                "response_format",
+                json!({"type": "json_schema", "json_schema": {"name": "r", "description": e, "schema": schema}}),
+            ),
+            (
+                "tools",
+                json!([{"type": "function", "function": {"name": "send_mail", "description": "mail", "parameters": schema}}]),
+            ),
+            (
+                "tool_choice",
+                json!({"type": "function", "function": {"name": e}}),
+            ),
+            (
+                "messages",
+                json!([{"role": "user", "name": e, "content": "hi"}]),
+            ),
+            (
+                "messages",
+                json!([{"role": "assistant", "content": null, "tool_calls": [{"id": e, "type": "function", "function": {"name": e, "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": e, "content": "ok"}]),
+            ),
+            (
+                "messages",
+                json!([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": format!("https://x.example/?u={e}")}}]}]),
+            ),
+            ("x_unknown_extension", json!(e)),
+        ] {
+            let mut v = chat.clone();
+            v[field] = value;
+            cases.push((ApiFormat::OpenAiChat, v, field));
+        }
+        let anthropic = json!({"model": "claude-3-5-haiku", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]});
+        for (field, value) in [
+            ("metadata", json!({"user_id": e})),
+            ("stop_sequences", json!([e])),
+            (
+                "tools",
+                json!([{"name": "mail", "description": "d", "input_schema": schema}]),
+            ),
+            (
+                "messages",
+                json!([{"role": "user", "content": [{"type": "document", "title": e, "source": {"type": "text", "media_type": "text/plain", "data": "hi"}}]}]),
+            ),
+        ] {
+            let mut v = anthropic.clone();
+            v[field] = value;
+            cases.push((ApiFormat::AnthropicMessages, v, field));
+        }
+        let responses = json!({"model": "gpt-4o", "input": "hi"});
+        for (field, value) in [
+            ("user", json!(e)),
+            ("metadata", json!({"email": e})),
+            ("previous_response_id", json!(e)),
+            (
+                "text",
+                json!({"format": {"type": "json_schema", "name": "r", "schema": schema}}),
+            ),
+            (
+                "tools",
+                json!([{"type": "function", "name": e, "parameters": schema}]),
+            ),
+        ] {
+            let mut v = responses.clone();
+            v[field] = value;
+            cases.push((ApiFormat::OpenAiResponses, v, field));
+        }
+        let gemini = json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]});
+        for (field, value) in [
+            ("labels", json!({"owner": e})),
+            ("cachedContent", json!(e)),
+            (
+                "tools",
+                json!([{"functionDeclarations": [{"name": "mail", "description": e, "parameters": schema}]}]),
+            ),
+            ("generationConfig", json!({"responseSchema": schema})),
+        ] {
+            let mut v = gemini.clone();
+            v[field] = value;
+            cases.push((ApiFormat::GeminiGenerateContent, v, field));
+        }
+        for format in [ApiFormat::OpenAiCompletions, ApiFormat::OpenAiEmbeddings] {
+            for field in ["user", "metadata"] {
+                let mut v = json!({"model": "m", "prompt": "hi", "input": "hi"});
+                v[field] = if field == "user" {
+                    json!(e)
+                } else {
+                    json!({"k": e})
+                };
+                cases.push((format, v, field));
+            }
+        }
+        let mut p = Pseudonyms::new();
+        for (format, v, field) in &cases {
+            let raw = v.to_string();
+            let expected = raw.matches(EMAIL).count();
+            let RequestOutcome::Rewritten { body, report } =
+                scan_request(*format, raw.as_bytes(), &settings(), &mut p)
+            else {
+                panic!("{format:?} {field}: not rewritten: {raw}");
+            };
+            let out = String::from_utf8(body).unwrap();
+            assert!(!out.contains(EMAIL), "{format:?} {field}: {out}");
+            let parsed: Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(
+                parsed.to_string().matches("<EMAIL_").count(),
+                expected,
+                "{format:?} {field}: {out}"
+            );
+            // Counted once per occurrence: no literal is scanned twice.
+            assert_eq!(
+                report.counts.get(EntityType::Email),
+                expected as u64,
+                "{format:?} {field}"
+            );
+        }
+        assert!(cases.len() >= 25, "{}", cases.len());
+    }
+
+    #[test]
+    fn a_prompt_value_is_counted_once_not_again_as_a_string_leaf() {
+        let raw =
+            br#"{"model":"m","messages":[{"role":"user","content":"a@b.io"}],"user":"c@d.io"}"#;
+        let mut p = Pseudonyms::new();
+        let RequestOutcome::Rewritten { report, .. } =
+            scan_request(ApiFormat::OpenAiChat, raw, &settings(), &mut p)
+        else {
+            panic!("expected a rewrite");
+        };
+        assert_eq!(report.counts.get(EntityType::Email), 2);
+        assert_eq!(
+            report.segments,
+            vec!["messages[0].content".to_string(), "user".to_string()]
+        );
     }
 
     /// The demo's configuration (examples/envoy/plugins/pii-redact.json) with its custom

@@ -2,6 +2,7 @@
 //! `Segment` with role, trust and a loggable path; rewrites splice new string literals into
 //! the raw body so every other byte stays as sent.
 
+mod all_strings;
 mod request;
 mod response;
 mod segment;
@@ -11,6 +12,7 @@ mod request_tests;
 #[cfg(test)]
 mod tests;
 
+pub use all_strings::{is_binary_payload, parse_request_full, FullRequest, BASE64_BLOB_BYTES};
 pub use request::{parse_request, RequestBody};
 pub use response::{parse_response, ResponseBody, Usage};
 pub use segment::{Role, Segment, Trust};
