@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::envoy::Filter;
+use guardrail_harness::envoy::Filter;
 
 /// Gateway order of the chain.
 pub const CHAIN_ORDER: [&str; 4] = [

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::envoy::{gateway, plugin_entries, LogTail};
+use guardrail_harness::envoy::{gateway, plugin_entries, LogTail};
 
 fn gateway_port() -> anyhow::Result<u16> {
     match std::env::var("GATEWAY_PORT") {

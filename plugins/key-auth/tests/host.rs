@@ -5,7 +5,7 @@
 //! at every chunk size, malformed headers, bad configs, the APISIX profile, and fuel.
 //! Needs dist/key-auth.wasm: run `./build.sh test`.
 
-use guardrail_harness::cli::keygen;
+use guardrail_cli::cmd::keygen;
 use guardrail_harness::host::{
     dist_path, Exchange, Host, HostError, HostProfile, LogLevel, Outcome, SharedData,
 };

@@ -20,7 +20,7 @@ use wasmtime::{Engine, Instance, Linker, Module, Store, TypedFunc};
 /// there, the PII development texts repeated to the same size (every scanner busy).
 pub fn texts(size: usize) -> Vec<(String, String)> {
     let mut out = vec![("prose".to_string(), bodies::prose(size))];
-    let pii = crate::envoy::paths::repo_root().join("../shared/eval/pii-dev.jsonl");
+    let pii = guardrail_harness::envoy::paths::repo_root().join("../shared/eval/pii-dev.jsonl");
     if let Ok(raw) = std::fs::read_to_string(&pii) {
         let lines: Vec<String> = raw
             .lines()

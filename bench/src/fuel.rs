@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::host::{Exchange, Host};
+use guardrail_harness::host::{Exchange, Host};
 
 /// The host clock: a fixed, plausible time so rate windows and identity timestamps work.
 const NOW_NANOS: u64 = 1_764_000_000_000_000_000;

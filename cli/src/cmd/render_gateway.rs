@@ -1,7 +1,7 @@
 //! `harness render-gateway [--check]`: writes `examples/envoy/gateway.yaml` from the template
 //! and `examples/envoy/plugins/<plugin>.json`; `--check` fails when the committed file differs.
 
-use crate::envoy::gateway;
+use guardrail_harness::envoy::gateway;
 
 pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
     let mut check = false;

@@ -11,9 +11,8 @@ use serde_json::Value;
 #[test]
 fn quick_bench_prints_a_table_and_a_json_summary_last() {
     let out = std::env::temp_dir().join(format!("bench-smoke-{}.json", std::process::id()));
-    let run = Command::new(env!("CARGO_BIN_EXE_harness"))
+    let run = Command::new(env!("CARGO_BIN_EXE_guardrail-bench"))
         .args([
-            "bench",
             "--quick",
             "--configs",
             "N,chain",
@@ -23,7 +22,7 @@ fn quick_bench_prints_a_table_and_a_json_summary_last() {
         ])
         .arg(&out)
         .output()
-        .expect("run harness bench");
+        .expect("run guardrail-bench");
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(

@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::host::{Exchange, Host, HostProfile};
+use guardrail_harness::host::{Exchange, Host, HostProfile};
 
 /// One line of an eval file: injection lines carry `label`, PII lines carry `entities`.
 #[derive(Deserialize)]

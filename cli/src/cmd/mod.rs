@@ -1,7 +1,6 @@
-//! Subcommands of the `harness` CLI. Each returns the process exit code.
+//! Subcommands of the `guardrail` CLI. Each returns the process exit code.
 
 pub mod audit;
-pub mod bench;
 pub mod demo;
 pub mod eval;
 pub mod keygen;
@@ -11,14 +10,13 @@ pub mod serve;
 pub mod train;
 
 pub const USAGE: &str =
-    "usage: harness <serve|demo|eval|bench|audit|keygen|review|render-gateway|train> [options]";
+    "usage: guardrail <serve|demo|eval|audit|keygen|review|render-gateway|train> [options]";
 
 pub fn run(cmd: &str, args: Vec<String>) -> anyhow::Result<u8> {
     match cmd {
         "serve" => serve::run(args),
         "demo" => demo::run(args),
         "eval" => eval::run(args),
-        "bench" => bench::run(args),
         "audit" => audit::run(args),
         "keygen" => keygen::run(args),
         "render-gateway" => render_gateway::run(args),

@@ -2,7 +2,7 @@
 //! plugins that have a config in `examples/envoy/plugins/`, built into `dist/`), exactly as
 //! `./build.sh demo` runs them. Needs Envoy and dist/*.wasm: run `./build.sh test`.
 
-use guardrail_harness::cli::demo;
+use guardrail_cli::cmd::demo;
 use guardrail_harness::envoy::paths;
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 
-use crate::envoy::paths::repo_root;
+use guardrail_harness::envoy::paths::repo_root;
 use crate::train;
 
 const USAGE: &str = "usage: harness train [--shared DIR] [--out FILE]";

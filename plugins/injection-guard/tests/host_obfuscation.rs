@@ -28,7 +28,7 @@ const BENIGN: &[&str] = &[
 
 // ------------------------------------------------------------------ transforms
 
-#[path = "../../plugins/injection-guard/tests/support/transforms.rs"]
+#[path = "support/transforms.rs"]
 mod transforms;
 use transforms::*;
 

@@ -122,7 +122,7 @@ pub fn mock_reply_header(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock_upstream::decode_reply_header;
+    use guardrail_harness::mock_upstream::decode_reply_header;
 
     #[test]
     fn mock_reply_header_roundtrips_through_the_mock_decoder() {

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use guardrail_harness::audit::{self, Capability, Host, Status};
+use guardrail_cli::audit::{self, Capability, Host, Status};
 use guardrail_harness::envoy::{paths, Envoy, EnvoyError, Filter};
 use guardrail_harness::mock_upstream::MockUpstream;
 use wasm_trim::module::leb128;
@@ -77,7 +77,7 @@ fn temp_wasm(name: &str, bytes: &[u8]) -> PathBuf {
 
 fn cli(files: &[&PathBuf]) -> u8 {
     let args = files.iter().map(|p| p.display().to_string()).collect();
-    guardrail_harness::cli::run("audit", args).unwrap()
+    guardrail_cli::cmd::run("audit", args).unwrap()
 }
 
 #[test]
@@ -195,9 +195,9 @@ fn an_import_only_apisix_lacks_is_reported_but_passes() {
 fn garbage_and_usage_errors_are_reported() {
     let path = temp_wasm("garbage", b"definitely not wasm");
     assert!(audit::audit_file(&path).is_err());
-    assert_eq!(guardrail_harness::cli::run("audit", vec![]).unwrap(), 2);
+    assert_eq!(guardrail_cli::cmd::run("audit", vec![]).unwrap(), 2);
     assert_eq!(
-        guardrail_harness::cli::run("audit", vec!["--bogus".into()]).unwrap(),
+        guardrail_cli::cmd::run("audit", vec!["--bogus".into()]).unwrap(),
         2
     );
 }

@@ -17,8 +17,8 @@ use super::loadgen::{self, quantile_us, LoadResult, Request};
 use super::stats::{json_num, median, round};
 use super::upstream::FastUpstream;
 use super::{price, report, rss, Options};
-use crate::envoy::{paths, Envoy};
-use crate::mock_upstream::MockUpstream;
+use guardrail_harness::envoy::{paths, Envoy};
+use guardrail_harness::mock_upstream::MockUpstream;
 
 /// The upstream Envoy forwards to.
 enum Upstream {

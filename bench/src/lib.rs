@@ -87,7 +87,7 @@ impl Options {
             plugin_configs: Vec::new(),
             price: Vec::new(),
             variants: Vec::new(),
-            out: crate::envoy::paths::repo_root().join("bench/results/latest.json"),
+            out: guardrail_harness::envoy::paths::repo_root().join("bench/results/latest.json"),
         }
     }
 
@@ -101,7 +101,7 @@ impl Options {
             warmup: Duration::from_millis(100),
             rss_requests: 2_000,
             adversarial_requests: 2,
-            out: crate::envoy::paths::repo_root().join("bench/results/quick.json"),
+            out: guardrail_harness::envoy::paths::repo_root().join("bench/results/quick.json"),
             ..Options::full()
         }
     }

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use guardrail_harness::cli::keygen;
+use guardrail_cli::cmd::keygen;
 use guardrail_harness::envoy::{Envoy, EnvoyError, Filter};
 use guardrail_harness::host::dist_path;
 use guardrail_harness::mock_upstream::{MockUpstream, Recorded};

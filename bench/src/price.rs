@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::configs::BenchConfig;
-use crate::envoy::Filter;
+use guardrail_harness::envoy::Filter;
 
 /// The calls the test plugin knows (its `config::PriceCall` names).
 pub const CALLS: [&str; 14] = [

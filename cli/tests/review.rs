@@ -5,10 +5,10 @@
 
 use std::path::PathBuf;
 
-use guardrail_harness::cli::review as review_cli;
+use guardrail_cli::cmd::review as review_cli;
 use guardrail_harness::envoy::{paths, Envoy, Filter};
 use guardrail_harness::http_client;
-use guardrail_harness::review::{Decision, ReviewServer, ServerOptions, Status, Store, Submission};
+use guardrail_cli::review::{Decision, ReviewServer, ServerOptions, Status, Store, Submission};
 use guardrail_sdk::hash::{hex, sha256};
 use serde_json::{json, Value};
 

@@ -14,7 +14,7 @@ fn eval(plugin: &str, data: &str, config: Option<&str>) -> serde_json::Value {
     std::fs::create_dir_all(&dir).expect("tmp");
     let data_path = dir.join("data.jsonl");
     std::fs::write(&data_path, data).expect("write data");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_harness"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_guardrail"));
     cmd.args(["eval", "--plugin"])
         .arg(dist_path(plugin))
         .arg("--data")

@@ -1,4 +1,4 @@
-//! `harness bench [--quick] [--rounds N] [--size-rounds N] [--duration-ms MS] [--warmup-ms MS]
+//! `guardrail-bench [--quick] [--rounds N] [--size-rounds N] [--duration-ms MS] [--warmup-ms MS]
 //! [--connections N] [--configs A,N,key-auth,...] [--rss-requests N] [--adversarial-requests N]
 //! [--no-sizes] [--upstream fast|mock] [--envoy-log-level L] [--plugin-config PLUGIN=FILE] [--variant NAME=PLUGIN:FILE] [--price CALL[:REPEAT],...|all] [--out FILE]`: the side-by-side Envoy benchmark (issue 8). Prints a table, then
 //! as its last line a one-line JSON summary (a `--variant` FILE is a plugin config, or a `.wasm` build
@@ -10,14 +10,14 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use crate::bench::{self, price, report, Options};
+use guardrail_bench::{self as bench, price, report, Options};
 
-pub const USAGE: &str = "usage: harness bench [--quick] [--rounds N] [--size-rounds N] [--duration-ms MS] \
+const USAGE: &str = "usage: guardrail-bench [--quick] [--rounds N] [--size-rounds N] [--duration-ms MS] \
 [--warmup-ms MS] [--connections N] [--configs A,N,key-auth,model-allowlist,injection-guard,pii-redact,auth+model,chain] \
 [--rss-requests N] [--adversarial-requests N] [--no-sizes] [--upstream fast|mock] [--envoy-log-level info|warning] [--plugin-config PLUGIN=FILE] [--variant NAME=PLUGIN:FILE] [--price CALL[:REPEAT],...|all] [--out FILE]";
 
 /// Parses the options (`--quick` first sets the quick defaults, later options override).
-pub fn parse(args: &[String]) -> Result<Options> {
+fn parse(args: &[String]) -> Result<Options> {
     let mut opts = if args.iter().any(|a| a == "--quick") {
         Options::quick()
     } else {
@@ -80,7 +80,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
     Ok(opts)
 }
 
-pub fn run(args: Vec<String>) -> Result<u8> {
+fn run(args: Vec<String>) -> Result<u8> {
     let opts = parse(&args)?;
     let report = bench::run(&opts)?;
     println!("{}", report::table(&report));
@@ -113,5 +113,15 @@ mod tests {
         let full = parse(&[]).unwrap();
         assert!(!full.quick);
         assert_eq!(full.rss_requests, 100_000);
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(e) => {
+            eprintln!("guardrail-bench: {e:#}");
+            std::process::ExitCode::from(1)
+        }
     }
 }

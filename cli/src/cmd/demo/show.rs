@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::http_client::sse_events;
+use guardrail_harness::http_client::sse_events;
 
 pub struct Style {
     color: bool,

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::envoy::{gateway, plugin_entries, LogTail};
-use crate::mock_upstream::provider::{last_user_text, Api};
+use guardrail_harness::envoy::{gateway, plugin_entries, LogTail};
+use guardrail_harness::mock_upstream::provider::{last_user_text, Api};
 use scenario::{DemoRequest, Scenario};
 use show::{preview, Style};
 
