@@ -1,18 +1,18 @@
-//! `guardrail`: the operator's CLI; one module per subcommand in `cmd/`.
+//! `guardrail`: the operator's CLI; one module per subcommand in `cmd/`. Exit codes: 0 ok,
+//! 1 failure, 2 usage error (clap's).
 
 use std::process::ExitCode;
 
+use clap::Parser;
+use guardrail_cli::cmd::{execute, Cli};
+
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let Some(cmd) = args.next() else {
-        eprintln!("{}", guardrail_cli::cmd::USAGE);
-        return ExitCode::from(2);
-    };
-    let rest: Vec<String> = args.collect();
-    match guardrail_cli::cmd::run(&cmd, rest) {
+    let cli = Cli::parse();
+    let name = cli.command.name();
+    match execute(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("guardrail {cmd}: {e:#}");
+            eprintln!("guardrail {name}: {e:#}");
             ExitCode::from(1)
         }
     }

@@ -76,7 +76,10 @@ fn temp_wasm(name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn cli(files: &[&PathBuf]) -> u8 {
-    let args = files.iter().map(|p| p.display().to_string()).collect();
+    let args = files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<String>>();
     guardrail_cli::cmd::run("audit", args).unwrap()
 }
 
@@ -195,11 +198,11 @@ fn an_import_only_apisix_lacks_is_reported_but_passes() {
 fn garbage_and_usage_errors_are_reported() {
     let path = temp_wasm("garbage", b"definitely not wasm");
     assert!(audit::audit_file(&path).is_err());
-    assert_eq!(guardrail_cli::cmd::run("audit", vec![]).unwrap(), 2);
     assert_eq!(
-        guardrail_cli::cmd::run("audit", vec!["--bogus".into()]).unwrap(),
+        guardrail_cli::cmd::run("audit", Vec::<String>::new()).unwrap(),
         2
     );
+    assert_eq!(guardrail_cli::cmd::run("audit", ["--bogus"]).unwrap(), 2);
 }
 
 #[test]

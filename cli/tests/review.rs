@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use guardrail_cli::cmd::review as review_cli;
+use guardrail_cli::review::{Decision, ReviewServer, ServerOptions, Status, Store, Submission};
 use guardrail_harness::envoy::{paths, Envoy, Filter};
 use guardrail_harness::http_client;
-use guardrail_cli::review::{Decision, ReviewServer, ServerOptions, Status, Store, Submission};
 use guardrail_sdk::hash::{hex, sha256};
 use serde_json::{json, Value};
 
@@ -164,22 +164,17 @@ fn cli_lists_and_marks() {
         .add(parse(&submission("r-cli"), false).unwrap())
         .unwrap();
     let db_arg = db.display().to_string();
-    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let run = |a: &[&str]| guardrail_cli::cmd::run("review", a);
     assert_eq!(
-        review_cli::run(args(&["list", "--db", &db_arg, "--status", "open"])).unwrap(),
+        run(&["list", "--db", &db_arg, "--status", "open"]).unwrap(),
         0
     );
-    assert_eq!(
-        review_cli::run(args(&["mark", "--db", &db_arg, "1", "allow"])).unwrap(),
-        0
-    );
-    assert!(review_cli::run(args(&["mark", "--db", &db_arg, "1", "maybe"])).is_err());
-    assert!(review_cli::run(args(&["mark", "--db", &db_arg, "5", "deny"])).is_err());
-    assert_eq!(
-        review_cli::run(args(&["bogus", "--db", &db_arg])).unwrap(),
-        2
-    );
-    assert_eq!(review_cli::run(vec![]).unwrap(), 2);
+    assert_eq!(run(&["mark", "--db", &db_arg, "1", "allow"]).unwrap(), 0);
+    // A decision that is not allow|deny is a usage error (exit 2); an unknown id fails (exit 1).
+    assert_eq!(run(&["mark", "--db", &db_arg, "1", "maybe"]).unwrap(), 2);
+    assert!(run(&["mark", "--db", &db_arg, "5", "deny"]).is_err());
+    assert_eq!(run(&["bogus", "--db", &db_arg]).unwrap(), 2);
+    assert_eq!(run(&[]).unwrap(), 2);
     let items = store.list(None).unwrap();
     let table = review_cli::table(&items);
     assert!(

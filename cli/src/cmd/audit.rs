@@ -1,40 +1,30 @@
-//! `harness audit FILE.wasm...`: per plugin, per host: OK / degrades / missing. Exit 1 when a
-//! plugin imports something no known host provides or that Envoy lacks; 2 on usage errors.
+//! `guardrail audit FILE.wasm...`: per plugin, per host: OK / degrades / missing. Exit 1 when
+//! a plugin imports something no known host provides or that Envoy lacks; 2 on usage errors.
 
-use crate::audit;
 use std::path::PathBuf;
 
-const USAGE: &str = "usage: harness audit [--quiet | --json] FILE.wasm...";
+use crate::audit;
 
-pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
-    let mut quiet = false;
-    let mut json = false;
-    let mut files = Vec::new();
-    for arg in args {
-        match arg.as_str() {
-            "--quiet" | "-q" => quiet = true,
-            "--json" => json = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(0);
-            }
-            other if other.starts_with('-') => {
-                eprintln!("harness audit: unknown option {other}\n{USAGE}");
-                return Ok(2);
-            }
-            other => files.push(PathBuf::from(other)),
-        }
-    }
-    if files.is_empty() {
-        eprintln!("{USAGE}");
-        return Ok(2);
-    }
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// One line per module: `FILE: envoy=ok kong=degrades apisix=degrades`.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Each module's report as one JSON object (wins over --quiet).
+    #[arg(long)]
+    pub json: bool,
+    /// The plugin modules to audit (e.g. dist/*.wasm).
+    #[arg(required = true, value_name = "FILE.wasm")]
+    pub files: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut failed = 0usize;
-    for file in &files {
+    for file in &args.files {
         let report = audit::audit_file(file)?;
-        if json {
+        if args.json {
             println!("{}", audit::report::to_json(&report));
-        } else if quiet {
+        } else if args.quiet {
             let line: Vec<String> = report
                 .hosts
                 .iter()
@@ -50,7 +40,7 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
     }
     if failed > 0 {
         eprintln!(
-            "harness audit: {failed} plugin(s) import something Envoy lacks or no host provides"
+            "guardrail audit: {failed} plugin(s) import something Envoy lacks or no host provides"
         );
         return Ok(1);
     }

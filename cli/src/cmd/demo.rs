@@ -1,11 +1,11 @@
-//! `harness demo`: starts the mock upstream and the example gateway on free ports, runs
+//! `guardrail demo`: starts the mock upstream and the example gateway on free ports, runs
 //! `examples/demo/*.json` in name order, shows each request, response, what the upstream
 //! received and the plugins' verdicts, checks the expectations and exits non-zero on a miss.
 
 mod scenario;
 mod show;
 
-/// writeln! that ignores a closed output (`harness demo | head`): a panic would abort the
+/// writeln! that ignores a closed output (`guardrail demo | head`): a panic would abort the
 /// release build before Drop stops Envoy, orphaning it.
 macro_rules! say {
     ($out:expr) => {{
@@ -38,13 +38,17 @@ struct Tally {
     skipped: usize,
 }
 
-pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
-    if let Some(a) = args.iter().find(|a| a.starts_with('-')) {
-        anyhow::bail!("unknown option `{a}`; usage: harness demo [scenario-name-filter...]");
-    }
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Run only the scenarios of examples/demo whose file name contains one of these.
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout();
     let color = stdout.is_terminal();
-    run_in(&gateway::cli_root(), &args, &mut stdout, color)
+    run_in(&gateway::cli_root(), &args.filters, &mut stdout, color)
 }
 
 /// Runs the scenarios of `root/examples/demo` whose file name contains one of `filters` (all

@@ -1,41 +1,42 @@
-//! `harness eval --plugin FILE.wasm --data FILE.jsonl [--config FILE.json] [--show fp|fn]`.
+//! `guardrail eval --plugin FILE.wasm --data FILE.jsonl [--config FILE.json] [--show fp|fn]`.
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::eval::{self, Show};
 
-pub fn run(args: Vec<String>) -> Result<u8> {
-    let mut plugin = None;
-    let mut data = None;
-    let mut config = None;
-    let mut show = Show::None;
-    let mut it = args.into_iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--plugin" => plugin = Some(PathBuf::from(value()?)),
-            "--data" => data = Some(PathBuf::from(value()?)),
-            "--config" => {
-                let path = value()?;
-                config = Some(std::fs::read(&path).with_context(|| format!("reading {path}"))?);
-            }
-            "--show" => {
-                show = match value()?.as_str() {
-                    "fp" => Show::FalsePositives,
-                    "fn" => Show::FalseNegatives,
-                    other => bail!("--show takes fp or fn, not {other}"),
-                }
-            }
-            other => bail!("unknown option {other}\nusage: harness eval --plugin FILE.wasm --data FILE.jsonl [--config FILE.json] [--show fp|fn]"),
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The plugin module to run (e.g. dist/injection-guard.wasm).
+    #[arg(long, value_name = "FILE.wasm")]
+    pub plugin: PathBuf,
+    /// Labelled requests, one JSON object a line.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub data: PathBuf,
+    /// The plugin's config (JSON); without it, the plugin's defaults.
+    #[arg(long, value_name = "FILE.json")]
+    pub config: Option<PathBuf>,
+    /// Also print the false positives (fp) or the false negatives (fn).
+    #[arg(long, value_parser = ["fp", "fn"])]
+    pub show: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    let config = match &args.config {
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
         }
-    }
-    let plugin = plugin.context("--plugin FILE.wasm is required")?;
-    let data = data.context("--data FILE.jsonl is required")?;
+        None => None,
+    };
+    let show = match args.show.as_deref() {
+        Some("fp") => Show::FalsePositives,
+        Some("fn") => Show::FalseNegatives,
+        _ => Show::None,
+    };
     eval::run(&eval::Options {
-        plugin: &plugin,
-        data: &data,
+        plugin: &args.plugin,
+        data: &args.data,
         config,
         show,
     })?;

@@ -1,4 +1,4 @@
-//! `harness keygen`: mint a key-auth virtual key (`grw_<env>_<id>_<32 hex random>`, 128 bits
+//! `guardrail keygen`: mint a key-auth virtual key (`grw_<env>_<id>_<32 hex random>`, 128 bits
 //! from the OS random source) and print it once with the config snippet that stores only its
 //! digest: `hmac-sha256:<hex>` of the key under the pepper, or `sha256:<hex>` without one.
 //! `--key <existing>` hashes a key you already have (e.g. the demo key) instead of minting one.
@@ -6,9 +6,6 @@
 use std::io::Read;
 
 use guardrail_sdk::hash;
-
-const USAGE: &str = "usage: harness keygen --id <id> [--env <env>] [--team <team>] [--app <app>] \
-[--label <label>] [--pepper <pepper> | --pepper-env <VAR> | --no-pepper] [--key <existing key>]";
 
 /// Random bytes in a new key (128 bits).
 pub const RANDOM_BYTES: usize = 16;
@@ -57,59 +54,67 @@ fn is_part(s: &str) -> bool {
     !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
-    let mut id = None;
-    let mut env = "dev".to_string();
-    let (mut team, mut app, mut label) = (String::new(), String::new(), String::new());
-    let mut pepper: Option<String> = None;
-    let mut no_pepper = false;
-    let mut existing: Option<String> = None;
-    let mut it = args.into_iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .ok_or_else(|| anyhow::anyhow!("{flag} needs a value\n{USAGE}"))
-        };
-        match flag.as_str() {
-            "--id" => id = Some(value()?),
-            "--env" => env = value()?,
-            "--team" => team = value()?,
-            "--app" => app = value()?,
-            "--label" => label = value()?,
-            "--pepper" => pepper = Some(value()?),
-            "--pepper-env" => {
-                let var = value()?;
-                pepper = Some(
-                    std::env::var(&var)
-                        .map_err(|_| anyhow::anyhow!("environment variable {var} is not set"))?,
-                );
-            }
-            "--no-pepper" => no_pepper = true,
-            "--key" => existing = Some(value()?),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(0);
-            }
-            other => anyhow::bail!("unknown option `{other}`\n{USAGE}"),
-        }
-    }
-    let id = id.ok_or_else(|| anyhow::anyhow!("--id is required\n{USAGE}"))?;
+/// `guardrail keygen`: exactly one pepper source is required.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("pepper_source").required(true).args(["pepper", "pepper_env", "no_pepper"])))]
+pub struct Args {
+    /// The key's id, 1-32 of [A-Za-z0-9-] (part of the key).
+    #[arg(long)]
+    pub id: String,
+    /// Environment label, 1-32 of [A-Za-z0-9-] (part of the key).
+    #[arg(long, default_value = "dev")]
+    pub env: String,
+    /// Team recorded in the key's entry.
+    #[arg(long, default_value = "")]
+    pub team: String,
+    /// Application recorded in the key's entry.
+    #[arg(long, default_value = "")]
+    pub app: String,
+    /// Label of the credential (e.g. its rotation, `2026-q4`).
+    #[arg(long, default_value = "")]
+    pub label: String,
+    /// The pepper: the same value as key-auth's `pepper`, at least 16 bytes.
+    #[arg(long)]
+    pub pepper: Option<String>,
+    /// Read the pepper from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub pepper_env: Option<String>,
+    /// Store plain SHA-256 digests (a config without `pepper`).
+    #[arg(long)]
+    pub no_pepper: bool,
+    /// Hash this existing key (e.g. the demo key) instead of minting one.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let Args {
+        id,
+        env,
+        team,
+        app,
+        label,
+        pepper,
+        pepper_env,
+        no_pepper: _, // clap's group: exactly one of --pepper, --pepper-env, --no-pepper
+        key: existing,
+    } = args;
+    let pepper = match (pepper, pepper_env) {
+        (Some(p), _) => Some(p),
+        (None, Some(var)) => Some(
+            std::env::var(&var)
+                .map_err(|_| anyhow::anyhow!("environment variable {var} is not set"))?,
+        ),
+        (None, None) => None,
+    };
     for (name, v) in [("--id", &id), ("--env", &env)] {
         if !is_part(v) {
             anyhow::bail!("{name} must be 1-32 characters of [A-Za-z0-9-] (it is part of the key)");
         }
     }
-    let pepper = match (pepper, no_pepper) {
-        (Some(_), true) => anyhow::bail!("--no-pepper and a pepper exclude each other"),
-        (Some(p), false) if p.len() < 16 => {
-            anyhow::bail!("the pepper must be at least 16 bytes (key-auth refuses shorter ones)")
-        }
-        (Some(p), false) => Some(p),
-        (None, true) => None,
-        (None, false) => anyhow::bail!(
-            "give --pepper <pepper> or --pepper-env <VAR> (the same value as key-auth's `pepper`), or --no-pepper for plain SHA-256\n{USAGE}"
-        ),
-    };
+    if pepper.as_ref().is_some_and(|p| p.len() < 16) {
+        anyhow::bail!("the pepper must be at least 16 bytes (key-auth refuses shorter ones)");
+    }
     let key = match existing {
         Some(k) => k,
         None => new_key(&env, &id)?,
@@ -167,12 +172,19 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_refused() {
-        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(run(args(&["--env", "x"])).is_err());
-        assert!(run(args(&["--id", "a_b", "--no-pepper"])).is_err());
-        assert!(run(args(&["--id", "a", "--pepper", "short"])).is_err());
-        assert!(run(args(&["--id", "a"])).is_err());
-        assert!(run(args(&["--id", "a", "--bogus"])).is_err());
-        assert_eq!(run(args(&["--id", "a", "--no-pepper"])).unwrap(), 0);
+        let run = |a: &[&str]| crate::cmd::run("keygen", a);
+        // Usage errors (clap, exit 2): no --id, no pepper source, two sources, unknown option.
+        assert_eq!(run(&["--env", "x"]).unwrap(), 2);
+        assert_eq!(run(&["--id", "a"]).unwrap(), 2);
+        assert_eq!(
+            run(&["--id", "a", "--no-pepper", "--pepper-env", "P"]).unwrap(),
+            2
+        );
+        assert_eq!(run(&["--id", "a", "--bogus"]).unwrap(), 2);
+        // Bad values: an error (exit 1).
+        assert!(run(&["--id", "a_b", "--no-pepper"]).is_err());
+        assert!(run(&["--id", "a", "--pepper", "short"]).is_err());
+        assert!(run(&["--id", "a", "--pepper-env", "GUARDRAIL_KEYGEN_TEST_UNSET"]).is_err());
+        assert_eq!(run(&["--id", "a", "--no-pepper"]).unwrap(), 0);
     }
 }

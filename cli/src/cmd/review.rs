@@ -1,113 +1,100 @@
-//! `harness review serve|list|mark`: a local review queue for flagged verdicts (the receiver
+//! `guardrail review serve|list|mark`: a local review queue for flagged verdicts (the receiver
 //! of the review webhook; store: a JSON Lines file).
 
 use crate::review::{Decision, Item, ReviewServer, ServerOptions, Status, Store};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-pub const USAGE: &str =
-    "usage: harness review serve [--db FILE] [--port P] [--host IP] [--capture-text]
-       harness review list  [--db FILE] [--status open|allow|deny|all] [--json]
-       harness review mark  [--db FILE] ID allow|deny
---db defaults to $GUARDRAIL_REVIEW_DB, else ./guardrail-review.jsonl";
-
-struct Args {
-    db: PathBuf,
-    port: u16,
-    host: IpAddr,
-    capture_text: bool,
-    status: Option<Status>,
-    json: bool,
-    rest: Vec<String>,
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The store defaults to $GUARDRAIL_REVIEW_DB, else ./guardrail-review.jsonl."
+)]
+pub struct Args {
+    /// The store (JSON Lines).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub action: Action,
 }
 
-fn parse(args: Vec<String>) -> Result<Args> {
-    let mut out = Args {
-        db: std::env::var_os("GUARDRAIL_REVIEW_DB")
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Receive the review webhook (POST /review) and store each submission; Ctrl-C stops.
+    Serve {
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: IpAddr,
+        /// Keep the prompt text a plugin sends (off: the text is dropped, never stored).
+        #[arg(long)]
+        capture_text: bool,
+    },
+    /// List the queue as a table.
+    List {
+        /// Which items.
+        #[arg(long, default_value = "all", value_parser = ["open", "allow", "deny", "all"])]
+        status: String,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decide an item.
+    Mark {
+        /// The item's id (first column of `guardrail review list`).
+        id: u64,
+        /// The decision.
+        #[arg(value_parser = ["allow", "deny"])]
+        decision: String,
+    },
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    let db = args.db.unwrap_or_else(|| {
+        std::env::var_os("GUARDRAIL_REVIEW_DB")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("guardrail-review.jsonl")),
-        port: 8787,
-        host: IpAddr::from([127, 0, 0, 1]),
-        capture_text: false,
-        status: None,
-        json: false,
-        rest: Vec::new(),
-    };
-    let mut it = args.into_iter();
-    while let Some(arg) = it.next() {
-        let mut value = || {
-            it.next()
-                .with_context(|| format!("{arg} needs a value\n{USAGE}"))
-        };
-        match arg.as_str() {
-            "--db" => out.db = PathBuf::from(value()?),
-            "--port" => out.port = value()?.parse().context("--port: a port number")?,
-            "--host" => out.host = value()?.parse().context("--host: an IP address")?,
-            "--capture-text" => out.capture_text = true,
-            "--json" => out.json = true,
-            "--status" => {
-                out.status = match value()?.as_str() {
-                    "all" => None,
-                    s => Some(Status::parse(s).context("--status: open, allow, deny or all")?),
-                }
-            }
-            other if other.starts_with("--") => bail!("unknown option {other}\n{USAGE}"),
-            _ => out.rest.push(arg),
-        }
-    }
-    Ok(out)
-}
-
-pub fn run(args: Vec<String>) -> Result<u8> {
-    let Some((cmd, rest)) = args.split_first() else {
-        eprintln!("{USAGE}");
-        return Ok(2);
-    };
-    let a = parse(rest.to_vec())?;
-    let store = Store::open(&a.db)?;
-    match cmd.as_str() {
-        "serve" => {
-            let addr = SocketAddr::new(a.host, a.port);
-            let options = ServerOptions {
-                capture_text: a.capture_text,
-            };
-            let server = ReviewServer::start(store, addr, options)
+            .unwrap_or_else(|| PathBuf::from("guardrail-review.jsonl"))
+    });
+    let store = Store::open(&db)?;
+    match args.action {
+        Action::Serve {
+            port,
+            host,
+            capture_text,
+        } => {
+            let addr = SocketAddr::new(host, port);
+            let server = ReviewServer::start(store, addr, ServerOptions { capture_text })
                 .with_context(|| format!("binding {addr}"))?;
             println!(
                 "review receiver on http://{}/review, store {} (prompt capture {}); Ctrl-C stops",
                 server.addr(),
-                a.db.display(),
-                if a.capture_text { "ON" } else { "off" }
+                db.display(),
+                if capture_text { "ON" } else { "off" }
             );
             loop {
                 std::thread::park(); // the server thread does the work; Ctrl-C ends the process
             }
         }
-        "list" => {
-            let items = store.list(a.status)?;
-            if a.json {
+        Action::List { status, json } => {
+            let status = match status.as_str() {
+                "all" => None,
+                s => Some(Status::parse(s).context("--status: open, allow, deny or all")?),
+            };
+            let items = store.list(status)?;
+            if json {
                 println!("{}", serde_json::to_string_pretty(&items)?);
             } else {
                 print!("{}", table(&items));
             }
             Ok(0)
         }
-        "mark" => {
-            let [id, decision] = a.rest.as_slice() else {
-                bail!("mark needs ID and allow|deny\n{USAGE}");
-            };
-            let id: u64 = id
-                .parse()
-                .context("ID: a number from `harness review list`")?;
-            let decision = Decision::parse(decision).context("decision: allow or deny")?;
+        Action::Mark { id, decision } => {
+            let decision = Decision::parse(&decision).context("decision: allow or deny")?;
             let item = store.mark(id, decision)?;
             println!("{} -> {}", item.id, item.status.name());
             Ok(0)
-        }
-        other => {
-            eprintln!("unknown review command {other}\n{USAGE}");
-            Ok(2)
         }
     }
 }

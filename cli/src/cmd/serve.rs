@@ -1,8 +1,8 @@
-//! `harness serve`: the mock LLM upstream on 127.0.0.1:18080 and Envoy with the example
+//! `guardrail serve`: the mock LLM upstream on 127.0.0.1:18080 and Envoy with the example
 //! gateway (port `GATEWAY_PORT`, default 10000) in the foreground, printing each request's
 //! access-log line and the plugins' verdict lines; SIGINT/SIGTERM stop both.
 
-/// println! that ignores a closed stdout (`harness ... | head`): a panic here would abort the
+/// println! that ignores a closed stdout (`guardrail ... | head`): a panic here would abort the
 /// release build before Drop stops Envoy, orphaning it.
 macro_rules! say {
     ($($t:tt)*) => {{
@@ -27,10 +27,12 @@ fn gateway_port() -> anyhow::Result<u16> {
     }
 }
 
-pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
-    if let Some(a) = args.first() {
-        anyhow::bail!("unknown option `{a}`; usage: GATEWAY_PORT=10000 harness serve");
-    }
+/// No options; the environment variable GATEWAY_PORT (default 10000) sets the gateway's port.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Environment: GATEWAY_PORT=10000 (the gateway's port).")]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<u8> {
     let root = gateway::cli_root();
     let port = gateway_port()?;
     let stop = Arc::new(AtomicBool::new(false));
