@@ -111,7 +111,7 @@ fn flag_mode_passes_with_headers_and_malformed_bodies_are_refused() {
     let o = run(&h, "/v1/chat/completions", &body, 0);
     assert!(o.local_reply.is_none(), "{:?}", o.local_reply);
     // Envoy forwards request headers before the body verdict: the flag goes to the verdict
-    // log and the client's response headers (see e2e_injection_guard.rs), not upstream.
+    // log and the client's response headers (see e2e.rs), not upstream.
     assert!(
         o.logs
             .iter()
