@@ -7,3 +7,4 @@ pub mod envoy;
 pub mod host;
 pub mod http_client;
 pub mod mock_upstream;
+pub mod services;

@@ -1,7 +1,8 @@
 //! config: the pii-redact configuration as written by the admin (unknown fields refused) and its checked form [`Settings`] (action per entity type). Errors name the field.
 
+use crate::custom::{CustomSet, CustomTypes};
 use crate::detect::Enabled;
-use crate::entity::{EntityType, COUNT};
+use crate::entity::{EntityType, Match, COUNT};
 use guardrail_sdk::config::{self as sdk_config, ConfigError, FromConfig, Value};
 
 /// Largest accepted `max_body_bytes` (16 MiB): the whole body is held in the VM.
@@ -119,6 +120,8 @@ pub struct RawConfig {
     pub on_unparseable: OnUnparseable,
     /// Add `x-guardrail-pii: <count>` (values found in the request) to the response.
     pub count_header: bool,
+    /// Admin-defined types (word lists, patterns), compiled when read.
+    pub custom_entities: CustomTypes,
 }
 
 impl Default for RawConfig {
@@ -131,6 +134,7 @@ impl Default for RawConfig {
             max_body_bytes: guardrail_sdk::buffer::DEFAULT_MAX_BYTES,
             on_unparseable: OnUnparseable::Block,
             count_header: false,
+            custom_entities: CustomTypes::default(),
         }
     }
 }
@@ -145,6 +149,7 @@ impl FromConfig for RawConfig {
             "max_body_bytes",
             "on_unparseable",
             "count_header",
+            "custom_entities",
         ])?;
         let d = RawConfig::default();
         Ok(RawConfig {
@@ -155,6 +160,7 @@ impl FromConfig for RawConfig {
             max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
             on_unparseable: o.or("on_unparseable", d.on_unparseable)?,
             count_header: o.or("count_header", d.count_header)?,
+            custom_entities: o.or_default("custom_entities")?,
         })
     }
 }
@@ -168,6 +174,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub on_unparseable: OnUnparseable,
     pub count_header: bool,
+    /// Action of each custom type (`EntityType::Custom(i)`).
+    pub custom_actions: Vec<Action>,
+    /// The compiled custom matcher (types whose action is `off` left out).
+    pub custom: CustomSet,
 }
 
 impl Default for Settings {
@@ -180,6 +190,8 @@ impl Default for Settings {
             max_body_bytes: guardrail_sdk::buffer::DEFAULT_MAX_BYTES,
             on_unparseable: OnUnparseable::Block,
             count_header: false,
+            custom_actions: Vec::new(),
+            custom: CustomSet::default(),
         })
     }
 }
@@ -224,6 +236,16 @@ impl Settings {
             None => None,
         };
         let actions = cfg.entities.0.map(|a| a.unwrap_or(cfg.default_action));
+        let custom_actions: Vec<Action> = cfg
+            .custom_entities
+            .0
+            .iter()
+            .map(|t| t.action.unwrap_or(cfg.default_action))
+            .collect();
+        let custom = CustomSet::build(&cfg.custom_entities, |i| {
+            custom_actions.get(i).is_some_and(|&a| a != Action::Off)
+        })
+        .map_err(BadConfig)?;
         Ok(Settings {
             actions,
             identity_secret,
@@ -231,14 +253,51 @@ impl Settings {
             max_body_bytes: cfg.max_body_bytes,
             on_unparseable: cfg.on_unparseable,
             count_header: cfg.count_header,
+            custom_actions,
+            custom,
         })
     }
 
     pub fn action(&self, t: EntityType) -> Action {
-        self.actions
-            .get(t.index())
-            .copied()
-            .unwrap_or(Action::Redact)
+        match t {
+            EntityType::Custom(i) => self.custom_actions.get(usize::from(i)).copied(),
+            t => self.actions.get(t.index()).copied(),
+        }
+        .unwrap_or(Action::Redact)
+    }
+
+    /// The type's name in placeholders, logs and config (a custom type's configured name).
+    pub fn name(&self, t: EntityType) -> &str {
+        match t {
+            EntityType::Custom(i) => self.custom.name(i).unwrap_or("CUSTOM"),
+            t => t.name(),
+        }
+    }
+
+    /// Rule id in verdicts and metrics (`pii.email`; `pii.custom.codename` for a custom type).
+    pub fn rule(&self, t: EntityType) -> String {
+        match t {
+            EntityType::Custom(_) => format!("pii.custom.{}", self.name(t).to_ascii_lowercase()),
+            t => t.rule().to_string(),
+        }
+    }
+
+    /// Every type this configuration knows: the built-in ones, then the custom ones.
+    pub fn kinds(&self) -> impl Iterator<Item = EntityType> + '_ {
+        let custom =
+            (0..self.custom.len()).filter_map(|i| u8::try_from(i).ok().map(EntityType::Custom));
+        EntityType::ALL.into_iter().chain(custom)
+    }
+
+    /// All values to act on in `text`: custom types first (the admin's own definitions win an
+    /// overlap), then the built-in detectors.
+    pub fn scan(&self, text: &str) -> Vec<Match> {
+        let custom = if self.custom.is_empty() {
+            Vec::new()
+        } else {
+            self.custom.find(text)
+        };
+        crate::detect::scan_with(text, &self.enabled(), custom)
     }
 
     /// Types to scan for (every type whose action is not `off`).

@@ -26,6 +26,9 @@ pub enum EntityType {
     Email,
     IpAddress,
     Phone,
+    /// An admin-defined type (`custom_entities[i]` of the configuration); its name, rule and
+    /// action come from the configuration (`Settings::name`).
+    Custom(u8),
 }
 
 impl EntityType {
@@ -74,6 +77,7 @@ impl EntityType {
             EntityType::Email => "EMAIL",
             EntityType::IpAddress => "IP_ADDRESS",
             EntityType::Phone => "PHONE",
+            EntityType::Custom(_) => "CUSTOM",
         }
     }
 
@@ -104,12 +108,20 @@ impl EntityType {
             EntityType::Email => "pii.email",
             EntityType::IpAddress => "pii.ip_address",
             EntityType::Phone => "pii.phone",
+            EntityType::Custom(_) => "pii.custom",
         }
     }
 
-    /// Dense index 0..COUNT (priority order), for per-type tables.
+    /// Dense index (priority order), for per-type tables: 0..COUNT for the built-in types,
+    /// then COUNT + i for `Custom(i)`.
     pub fn index(self) -> usize {
-        self as usize
+        match self {
+            EntityType::Custom(i) => COUNT + usize::from(i),
+            t => EntityType::ALL
+                .iter()
+                .position(|&x| x == t)
+                .unwrap_or(COUNT),
+        }
     }
 }
 
@@ -119,6 +131,36 @@ pub struct Match {
     pub kind: EntityType,
     pub start: usize,
     pub end: usize,
+}
+
+/// Values found, per [`EntityType::index`] (grows to the largest index counted).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts(Vec<u64>);
+
+impl Counts {
+    pub fn add(&mut self, t: EntityType, n: u64) {
+        let i = t.index();
+        if self.0.len() <= i {
+            self.0.resize(i + 1, 0);
+        }
+        if let Some(c) = self.0.get_mut(i) {
+            *c += n;
+        }
+    }
+    pub fn get(&self, t: EntityType) -> u64 {
+        self.0.get(t.index()).copied().unwrap_or(0)
+    }
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+    pub fn merge(&mut self, other: &Counts) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a += b;
+        }
+    }
 }
 
 /// A span found by one detector (the detector knows its own kind).
@@ -140,5 +182,18 @@ mod tests {
             assert!(t.rule().starts_with("pii."));
         }
         assert_eq!(EntityType::from_name("email"), None);
+        assert_eq!(EntityType::Custom(0).index(), COUNT);
+        assert_eq!(EntityType::from_name("CUSTOM"), None);
+        let mut c = Counts::default();
+        c.add(EntityType::Custom(2), 3);
+        c.add(EntityType::Email, 1);
+        assert_eq!(
+            (
+                c.get(EntityType::Custom(2)),
+                c.get(EntityType::Phone),
+                c.total()
+            ),
+            (3, 0, 4)
+        );
     }
 }

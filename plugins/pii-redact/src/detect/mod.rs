@@ -43,6 +43,7 @@ pub fn find_type(t: EntityType, text: &str, out: &mut Vec<Span>) {
         EntityType::Email => email::find(text, out),
         EntityType::IpAddress => ip_address::find(text, out),
         EntityType::Phone => phone::find(text, out),
+        EntityType::Custom(_) => {}
         EntityType::ItFiscalCode
         | EntityType::EsNif
         | EntityType::FrNir
@@ -55,7 +56,7 @@ pub fn find_type(t: EntityType, text: &str, out: &mut Vec<Span>) {
         | EntityType::InAadhaar
         | EntityType::DeTaxId => {
             let mut found = Vec::new();
-            national::find(text, |k| k == t, &mut found);
+            national::find(text, &|k| k == t, &mut found);
             out.extend(found.iter().filter(|f| f.report).map(|f| f.span));
         }
     }
@@ -87,7 +88,16 @@ struct Kept {
 /// the number of matches per type (merge of sorted lists). Types that cannot match (no
 /// digit, no `@` in the text) are not run.
 pub fn scan(text: &str, enabled: &Enabled) -> Vec<Match> {
-    let mut kept: Vec<Kept> = Vec::new();
+    scan_with(text, enabled, Vec::new())
+}
+
+/// [`scan`] with `first` (sorted, non-overlapping: the custom types' matches) taking
+/// priority over every built-in type.
+pub fn scan_with(text: &str, enabled: &Enabled, first: Vec<Match>) -> Vec<Match> {
+    let mut kept: Vec<Kept> = first
+        .into_iter()
+        .map(|m| Kept { m, report: true })
+        .collect();
     let mut spans = Vec::new();
     let mut national_done = false;
     let present = skip::present(text.as_bytes());
@@ -103,7 +113,7 @@ pub fn scan(text: &str, enabled: &Enabled) -> Vec<Match> {
             let mut found = Vec::new();
             let on =
                 |k: EntityType| national::is_national(k) && enabled.has(k) && possible(k, present);
-            national::find(text, on, &mut found);
+            national::find(text, &on, &mut found);
             found
                 .into_iter()
                 .map(|f| Kept {

@@ -2,7 +2,7 @@
 //! extension. Dates, ISBNs, versions, SKUs and bare digit runs without a phone context are
 //! rejected.
 
-use super::chars::{at, before, is_alnum, is_digit, keyword_before};
+use super::chars::{at, before, is_alnum, is_digit, keyword_before, word_before};
 use super::skip::{next_digit_or, run_end_digits};
 use crate::entity::Span;
 
@@ -42,6 +42,32 @@ const CONTEXT: &[&str] = &[
 /// (`numéro de dossier`, `numero di protocollo`, `factuurnummer`, `Tilausnumero`).
 const NUMBER_WORDS: &[&str] = &["number", "numéro", "numero", "número", "nummer", "no."];
 
+/// Words that may come right before a number word (`my number`, `Mon numéro`): any other
+/// word names another number (`reference number`, `order number`).
+const NUMBER_OWNERS: &[&str] = &[
+    "my", "your", "his", "her", "our", "their", "the", "mon", "ma", "votre", "notre", "son", "mi",
+    "tu", "su", "mijn", "uw", "meine", "meu", "minha", "seu", "mio", "il", "el", "le", "o", "a",
+    "new", "new:", "cell", "mobile", "phone", "contact", "whatsapp",
+];
+
+/// The word before `k` in `hay` (after spaces), when it is letters only, is an owner word,
+/// or there is no word there (start of text, punctuation).
+fn owner_before(hay: &[u8], k: usize) -> bool {
+    let mut e = k;
+    while e > 0 && at(hay, e - 1) == b' ' {
+        e -= 1;
+    }
+    let mut s = e;
+    while s > 0 && (at(hay, s - 1).is_ascii_alphabetic() || at(hay, s - 1) >= 0x80) {
+        s -= 1;
+    }
+    if s == e {
+        return true;
+    }
+    let word = String::from_utf8_lossy(hay.get(s..e).unwrap_or_default()).to_lowercase();
+    NUMBER_OWNERS.contains(&word.as_str())
+}
+
 /// What may stand between a number word and the value.
 const FILLER: &[&str] = &[
     "is", "was", "es", "est", "ist", "é", "è", "le", "la", "el", "o", "à", "at", "my", "me",
@@ -64,6 +90,7 @@ fn number_word_before(b: &[u8], start: usize) -> bool {
                     .get(k..k + w.len())
                     .is_some_and(|x| super::chars::eq_ci(x, w))
                 && only_filler(hay.get(k + w.len()..).unwrap_or_default())
+                && owner_before(hay, k)
         })
     })
 }
@@ -330,7 +357,7 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
     // Computed only where needed: the keyword look-ups are the costly part (the veto is
     // checked last, only for a number that would otherwise be accepted).
     let veto = || keyword_before(b, start, 16, VETO);
-    let context = || keyword_before(b, start, 40, CONTEXT) || number_word_before(b, start);
+    let context = || word_before(b, start, 40, CONTEXT) || number_word_before(b, start);
     let lens = &s.lens;
     let any_paren = s.parens != 0;
     // Dates: 2024-01-31, 31.01.2024, 2024.01.31.
@@ -396,7 +423,11 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
         return (8..=12).contains(&s.digits) && context() && !veto();
     }
     let nanp = matches!(lens.as_slice(), [3, 3, 4] | [1, 3, 3, 4]);
-    (any_paren || (first_digit == b'0' && lens.len() > 2) || nanp || context()) && !veto()
+    // A trunk 0 alone anchors three or more groups, not dotted ones (`0655.28.166` is a BSN
+    // layout as much as a phone): dots need a phone word, parentheses or a `+`.
+    let dotted = s.seps.contains(&b'.');
+    (any_paren || (first_digit == b'0' && lens.len() > 2 && !dotted) || nanp || context())
+        && !veto()
 }
 
 /// `x123`, ` x123`, `ext. 123`, `ext123` right after the number.
@@ -514,6 +545,10 @@ mod tests {
             "Tilausnumero 953167205 on vahvistettu.",
             "Votre numéro de dossier est le 8257 6123 4132.",
             "the number of rows is 123456789",
+            "Il numero di protocollo è 0655.28.166, conservalo.",
+            "Ihre Bestellnummer lautet 594671359.",
+            "excellent results in 2023 5551234",
+            "Reference number 553073103 is attached.",
         ] {
             let got = spans(text);
             assert!(got.is_empty(), "{text}: {got:?}");

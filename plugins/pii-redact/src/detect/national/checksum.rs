@@ -268,21 +268,7 @@ mod tests {
     //! exactly the check digits the reference computes are accepted.
     use super::*;
 
-    /// xorshift64*: deterministic pseudo-random digits for the property tests.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn digits(&mut self, n: usize) -> String {
-            (0..n)
-                .map(|_| char::from(b'0' + (self.next() % 10) as u8))
-                .collect()
-        }
-    }
+    use super::super::testing::Rng;
 
     fn ds(s: &str) -> Vec<u64> {
         s.bytes().map(|c| u64::from(c - b'0')).collect()

@@ -82,15 +82,16 @@ pub struct Found {
 }
 
 /// Bytes of context looked at before and after a value.
-const CONTEXT_BEFORE: usize = 48;
-const CONTEXT_AFTER: usize = 24;
+const CONTEXT_BEFORE: usize = 64;
+const CONTEXT_AFTER: usize = 32;
 
 /// Most significant characters of any layout.
 const MAX_SIG: usize = 16;
 
 /// Every identifier of the types `enabled` says (indexed by `EntityType::index`), sorted by
 /// start, non-overlapping.
-pub fn find(text: &str, enabled: impl Fn(EntityType) -> bool, out: &mut Vec<Found>) {
+/// (`&dyn`: one copy of the scan in the module whatever the caller.)
+pub fn find(text: &str, enabled: &dyn Fn(EntityType) -> bool, out: &mut Vec<Found>) {
     let b = text.as_bytes();
     if enabled(EntityType::ItFiscalCode) {
         it_fiscal_code::find(b, out);
@@ -305,7 +306,7 @@ pub(crate) mod testing {
     /// (value, reported) of every find of type `t` in `text`.
     pub fn finds(t: EntityType, text: &str) -> Vec<(String, bool)> {
         let mut out = Vec::new();
-        find(text, |k| k == t, &mut out);
+        find(text, &|k| k == t, &mut out);
         out.iter()
             .map(|f| (text[f.span.start..f.span.end].to_string(), f.report))
             .collect()
@@ -418,7 +419,7 @@ mod tests {
         // A CPF and, after it, a DNI: both reported, in order.
         let text = "CPF 529.982.247-25 e DNI 12345678Z";
         let mut out = Vec::new();
-        find(text, |_| true, &mut out);
+        find(text, &|_| true, &mut out);
         let kinds: Vec<EntityType> = out.iter().map(|f| f.kind).collect();
         assert_eq!(kinds, vec![EntityType::BrCpf, EntityType::EsNif]);
     }
