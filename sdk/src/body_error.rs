@@ -11,10 +11,12 @@ pub struct BodyError {
     pub status: u16,
     /// Stable machine code, e.g. `invalid_json`, `duplicate_key`, `too_deep`, `body_too_large`.
     pub code: &'static str,
+    /// Client-facing reason (never body text).
     pub message: String,
 }
 
 impl BodyError {
+    /// An error with this status, code and message.
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -23,6 +25,7 @@ impl BodyError {
         }
     }
 
+    /// A 400.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(400, code, message)
     }

@@ -9,6 +9,7 @@ pub const DEFAULT_MAX_BYTES: usize = 1024 * 1024;
 /// How much body a plugin buffers before refusing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyPolicy {
+    /// Largest body buffered; more is refused (413).
     pub max_bytes: usize,
 }
 
@@ -48,6 +49,7 @@ pub struct BodyCollector {
 }
 
 impl BodyCollector {
+    /// A collector that has seen nothing yet.
     pub fn new(policy: BodyPolicy) -> Self {
         BodyCollector {
             policy,
@@ -86,10 +88,12 @@ impl BodyCollector {
         self.size
     }
 
+    /// Where the collection stands.
     pub fn state(&self) -> Collect {
         self.state
     }
 
+    /// The policy's limit.
     pub fn max_bytes(&self) -> usize {
         self.policy.max_bytes
     }

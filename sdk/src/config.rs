@@ -20,7 +20,9 @@ pub struct ConfigError {
     /// Field path like `rules[2].mode` (`(root)` for the document itself); `None` for syntax
     /// errors (then `line`/`column` are set).
     pub path: Option<String>,
+    /// 1-based line of the error in the document (0 when unknown).
     pub line: usize,
+    /// 1-based column of the error (0 when unknown).
     pub column: usize,
     /// Why, e.g. `unknown field "mod"; expected one of: mode, rules`.
     pub reason: String,

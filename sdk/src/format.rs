@@ -1,15 +1,22 @@
 //! Which provider API a request speaks, decided from its path (query ignored).
 
 /// The request/response body formats the SDK models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ApiFormat {
+    /// OpenAI `/v1/chat/completions` (and Azure's).
     OpenAiChat,
+    /// OpenAI legacy `/v1/completions`.
     OpenAiCompletions,
+    /// OpenAI `/v1/responses`.
     OpenAiResponses,
+    /// OpenAI `/v1/embeddings`.
     OpenAiEmbeddings,
+    /// Anthropic `/v1/messages`.
     AnthropicMessages,
+    /// Gemini `:generateContent` / `:streamGenerateContent`.
     GeminiGenerateContent,
     /// A path we do not model: bodies are still scanned (every string leaf), never skipped.
+    #[default]
     Unknown,
 }
 

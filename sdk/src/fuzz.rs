@@ -11,6 +11,7 @@ impl Rng {
         Rng(seed.max(1))
     }
 
+    /// The next pseudo-random value.
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
@@ -51,7 +52,9 @@ pub fn mutate(rng: &mut Rng, seed: &[u8], tokens: &[&[u8]]) -> Vec<u8> {
         match rng.below(5) {
             0 if !v.is_empty() => {
                 let i = rng.below(v.len());
-                v[i] = rng.next_u64() as u8;
+                if let Some(b) = v.get_mut(i) {
+                    *b = rng.next_u64() as u8;
+                }
             }
             1 => {
                 if let Some(t) = rng.pick(tokens) {

@@ -65,11 +65,11 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        for nibble in [b >> 4, b & 0x0f] {
+            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
     }
     out
 }
@@ -83,14 +83,15 @@ pub fn parse_hex32(text: &str) -> Option<[u8; 32]> {
     }
     let mut out = [0u8; 32];
     for (slot, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
-        let hi = hex_digit(*pair.first()?)?;
-        let lo = hex_digit(*pair.get(1)?)?;
+        let hi = hex_value(*pair.first()?)?;
+        let lo = hex_value(*pair.get(1)?)?;
         *slot = (hi << 4) | lo;
     }
     Some(out)
 }
 
-fn hex_digit(c: u8) -> Option<u8> {
+/// The value of one hex digit (either case).
+pub fn hex_value(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),

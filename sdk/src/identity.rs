@@ -23,8 +23,11 @@ pub const MAX_HEADER_BYTES: usize = 4096;
 pub struct Identity {
     /// Stable, non-secret key id (safe to log), never the key itself.
     pub key_id: String,
+    /// Team of the key.
     pub team: String,
+    /// Environment of the key (e.g. `prod`).
     pub env: String,
+    /// Application of the key.
     pub app: String,
     /// Providers this key may reach (empty: no restriction from the key).
     pub providers: Vec<String>,
@@ -79,9 +82,11 @@ impl FromConfig for Payload {
 /// Why a header value is not a valid identity. Treat every variant as "no identity".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentityError {
+    /// Longer than the limit.
     TooLong,
     /// Not `payload.signature` in base64url, or the payload is not the expected JSON.
     Malformed,
+    /// The signature does not verify with this secret.
     BadSignature,
 }
 

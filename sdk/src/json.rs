@@ -43,11 +43,17 @@ impl Default for Limits {
 /// A JSON value. Numbers keep their source text (never re-formatted); objects keep source order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
+    /// `null`.
     Null,
+    /// `true` / `false`.
     Bool(bool),
+    /// A number, as its source text.
     Number(String),
+    /// A string, unescaped.
     String(String),
+    /// An array.
     Array(Vec<Node>),
+    /// An object, members in source order.
     Object(Vec<(String, Node)>),
     /// A string, array or object that `parse_shallow` checked as strictly as `parse` does but
     /// did not build (its bytes are the node's span). `parse` never produces it.
@@ -57,7 +63,9 @@ pub enum Json {
 /// A value and the bytes it occupies in the raw document (strings: including the quotes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The value.
     pub value: Json,
+    /// Its bytes in the raw document.
     pub span: Range<usize>,
 }
 
@@ -69,24 +77,28 @@ impl Node {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v)
     }
+    /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Json::String(s) => Some(s),
             _ => None,
         }
     }
+    /// The elements, if this is an array.
     pub fn as_array(&self) -> Option<&[Node]> {
         match &self.value {
             Json::Array(a) => Some(a),
             _ => None,
         }
     }
+    /// The members, if this is an object.
     pub fn as_object(&self) -> Option<&[(String, Node)]> {
         match &self.value {
             Json::Object(o) => Some(o),
             _ => None,
         }
     }
+    /// The boolean, if this is one.
     pub fn as_bool(&self) -> Option<bool> {
         match self.value {
             Json::Bool(b) => Some(b),
@@ -100,12 +112,14 @@ impl Node {
             _ => None,
         }
     }
+    /// The number as f64, if this is a number.
     pub fn as_f64(&self) -> Option<f64> {
         match &self.value {
             Json::Number(n) => n.parse().ok(),
             _ => None,
         }
     }
+    /// `null`.
     pub fn is_null(&self) -> bool {
         matches!(self.value, Json::Null)
     }
@@ -114,17 +128,29 @@ impl Node {
 /// What went wrong. Never carries document text (keys included): the message may reach a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonErrorKind {
+    /// Over `Limits::max_bytes`.
     TooLarge,
+    /// Not UTF-8.
     InvalidUtf8,
+    /// No value at all.
     Empty,
+    /// The document ends inside a value.
     UnexpectedEnd,
+    /// A byte that cannot start or continue a value here.
     UnexpectedByte,
+    /// Something after the value.
     TrailingData,
+    /// Nested deeper than `Limits::max_depth`.
     TooDeep,
+    /// An object names a key twice.
     DuplicateKey,
+    /// A `\` escape JSON does not have.
     InvalidEscape,
+    /// A `\u` escape of half a surrogate pair.
     LoneSurrogate,
+    /// A raw control character inside a string.
     ControlCharacter,
+    /// Not a JSON number.
     InvalidNumber,
 }
 
@@ -157,8 +183,10 @@ impl JsonErrorKind {
     }
 }
 
+/// Why and where a document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JsonError {
+    /// What is wrong.
     pub kind: JsonErrorKind,
     /// Byte offset in the raw document.
     pub offset: usize,
@@ -593,13 +621,18 @@ pub fn quote(s: &str) -> String {
 /// Replace `span` of the raw document with `with`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Splice {
+    /// The bytes replaced.
     pub span: Range<usize>,
+    /// What replaces them.
     pub with: Vec<u8>,
 }
 
+/// Splices that cannot be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SpliceError {
+    /// A span past the end of the document.
     OutOfBounds(Range<usize>),
+    /// Two spans overlap.
     Overlap(Range<usize>),
 }
 

@@ -3,6 +3,7 @@
 //! `proxy_wasm`; the glue lives in `host` behind the `host` feature.
 //!
 //! The module contract is in `docs/ARCHITECTURE.md`.
+#![deny(missing_docs)]
 
 pub mod body;
 pub mod body_error;
@@ -15,6 +16,8 @@ pub mod hash;
 pub mod identity;
 pub mod json;
 pub mod metrics;
+pub mod path;
+pub mod plugin;
 pub mod provider_error;
 pub mod response_plan;
 pub mod review;

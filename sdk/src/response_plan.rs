@@ -4,6 +4,7 @@
 use crate::buffer::{check_content_encoding, is_json_content_type};
 use crate::BodyError;
 
+/// What to do with an answer, from its headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResponsePlan {
     /// Forward untouched (scanning off, no body, or a binary content type).
@@ -19,6 +20,7 @@ pub enum ResponsePlan {
     Replace(BodyError),
 }
 
+/// The plan for an answer with these headers.
 pub fn plan(
     scan_responses: bool,
     end_of_stream: bool,

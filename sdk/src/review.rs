@@ -11,7 +11,9 @@ use crate::write::decimal;
 /// Whether the flagged text itself goes with the item (off by default everywhere).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text {
+    /// Ids, rules and hashes only.
     Omit,
+    /// Also the flagged segments' text (the receiver must be trusted with it).
     Include,
 }
 

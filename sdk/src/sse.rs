@@ -11,10 +11,13 @@ use std::fmt;
 /// an unmodified event can be forwarded byte-for-byte.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SseEvent {
+    /// `event:` field.
     pub event: Option<String>,
     /// The `data:` lines joined with `\n`, as the SSE spec says.
     pub data: String,
+    /// `id:` field.
     pub id: Option<String>,
+    /// The event's bytes as they came (up to and including its blank line).
     pub raw: Vec<u8>,
 }
 
@@ -30,9 +33,15 @@ impl SseEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SseError {
     /// An event (bytes up to its blank line) grew past the parser's limit.
-    EventTooLarge { limit: usize },
+    EventTooLarge {
+        /// The parser's limit in bytes.
+        limit: usize,
+    },
     /// A complete event is not valid UTF-8; `offset` is relative to the event's first byte.
-    InvalidUtf8 { offset: usize },
+    InvalidUtf8 {
+        /// Offset of the first invalid byte.
+        offset: usize,
+    },
 }
 
 impl fmt::Display for SseError {
@@ -67,6 +76,7 @@ pub struct SseParser {
 }
 
 impl SseParser {
+    /// A parser refusing events over `max_event_bytes`.
     pub fn new(max_event_bytes: usize) -> Self {
         SseParser {
             max_event_bytes,

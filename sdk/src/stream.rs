@@ -13,7 +13,9 @@ use crate::ApiFormat;
 /// channel `1_000_000 + n` so they are never glued to prose).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delta {
+    /// Choice or block index; tool-call arguments are `1_000_000 + n`.
     pub channel: usize,
+    /// The text piece.
     pub text: String,
     span: Range<usize>,
 }

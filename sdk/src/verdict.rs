@@ -9,7 +9,12 @@ pub enum Decision {
     /// Something found; the request goes on and the finding is logged.
     Flag,
     /// Refused with `status` (provider-shaped error body) and a stable machine `code`.
-    Block { status: u16, code: String },
+    Block {
+        /// HTTP status of the refusal.
+        status: u16,
+        /// Stable machine code.
+        code: String,
+    },
     /// The body was rewritten (e.g. PII redacted) and goes on.
     Rewrite,
 }
@@ -58,6 +63,7 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule` in `category` with `score`, at `segment` (a path).
     pub fn new(rule: &str, category: &str, score: f32, segment: Option<&str>) -> Self {
         Finding {
             rule: rule.to_string(),
@@ -71,11 +77,14 @@ impl Finding {
 /// A decision with its findings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
+    /// What was decided.
     pub decision: Decision,
+    /// Why.
     pub findings: Vec<Finding>,
 }
 
 impl Verdict {
+    /// Nothing found.
     pub fn allow() -> Self {
         Verdict {
             decision: Decision::Allow,
@@ -93,6 +102,7 @@ impl Verdict {
         Verdict { decision, findings }
     }
 
+    /// The body was rewritten because of `findings`.
     pub fn rewrite(findings: Vec<Finding>) -> Self {
         Verdict {
             decision: Decision::Rewrite,
@@ -100,6 +110,7 @@ impl Verdict {
         }
     }
 
+    /// Refused with `status`/`code` because of `findings`.
     pub fn block(status: u16, code: &str, findings: Vec<Finding>) -> Self {
         Verdict {
             decision: Decision::Block {

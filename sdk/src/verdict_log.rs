@@ -31,11 +31,14 @@ const RESERVED: &[&str] = &[
 /// Which side of the exchange the verdict is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// The request.
     Request,
+    /// The answer.
     Response,
 }
 
 impl Phase {
+    /// `request` / `response`.
     pub fn name(self) -> &'static str {
         match self {
             Phase::Request => "request",
@@ -126,12 +129,23 @@ impl VerdictLog {
         self
     }
 
+    /// A refusal: verdict `block` with the status sent to the client.
+    pub fn block(self, status: u16) -> Self {
+        self.verdict_name("block").status(status)
+    }
+
+    /// The verdict name the line carries (also the `guardrail_requests_total` verdict).
+    pub fn verdict_label(&self) -> &'static str {
+        self.verdict
+    }
+
     /// The HTTP status sent to the client, when the plugin answered itself.
     pub fn status(mut self, status: u16) -> Self {
         self.status = Some(status);
         self
     }
 
+    /// Add a rule id.
     pub fn rule(mut self, rule: &str) -> Self {
         if self.rules.len() < MAX_LIST {
             self.rules.push(safe_token(rule).to_string());
@@ -139,6 +153,7 @@ impl VerdictLog {
         self
     }
 
+    /// Add a segment path.
     pub fn segment(mut self, path: &str) -> Self {
         if self.segments.len() < MAX_LIST {
             self.segments.push(safe_token(path).to_string());
@@ -146,6 +161,7 @@ impl VerdictLog {
         self
     }
 
+    /// The top score.
     pub fn score(mut self, score: f32) -> Self {
         self.score = score;
         self

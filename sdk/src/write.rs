@@ -44,18 +44,21 @@ pub fn object<'a>(out: &mut String, entries: impl Iterator<Item = (&'a str, u64)
     out.push('}');
 }
 
+/// Append `n` in decimal.
 pub fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    for &d in &digits[i..] {
+    for &d in digits.get(i..).unwrap_or_default() {
         out.push(char::from(d));
     }
 }
@@ -82,7 +85,7 @@ pub fn push_decimal(out: &mut String, v: f64) {
         b'0' + (frac % 10) as u8,
     ];
     let mut len = 3;
-    while len > 1 && digits[len - 1] == b'0' {
+    while len > 1 && digits.get(len - 1) == Some(&b'0') {
         len -= 1;
     }
     for d in digits.iter().take(len) {

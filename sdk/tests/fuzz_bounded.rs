@@ -4,6 +4,12 @@
 //! Deterministic (fixed seeds), so a failure is reproducible; a crash found here becomes a
 //! named regression test next to the module it hit. Longer runs: `FUZZ_ITERS=200000 cargo test
 //! -p guardrail-sdk --test fuzz_bounded --release`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test
 
 use guardrail_sdk::body::{parse_request, parse_response, rewrite_segments};
 use guardrail_sdk::fuzz::{self, Rng};

@@ -50,6 +50,8 @@ fn looks_like_text(bytes: &[u8]) -> Option<String> {
 }
 
 /// Per byte: can it be part of a base64 (standard or URL-safe) or hex run?
+// Built at compile time: an out-of-range index fails the build, never a request.
+#[allow(clippy::indexing_slicing)]
 const B64: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
@@ -284,6 +286,8 @@ const PER_SHAPE: usize = 4;
 /// Per first letter (a..z) and length: the markers of that shape, as index + 1 into
 /// `ROT13_MARKERS` (0: none). A word is compared only with these, not with every marker (that
 /// was most of the gate's cost on prose).
+// Built at compile time: an out-of-range index fails the build, never a request.
+#[allow(clippy::indexing_slicing)]
 const MARKER_TABLE: [[u8; PER_SHAPE]; 26 * MAX_LEN] = {
     let mut t = [[0u8; PER_SHAPE]; 26 * MAX_LEN];
     let mut i = 0;

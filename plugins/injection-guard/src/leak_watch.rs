@@ -53,7 +53,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     };
     let mut i = 0;
     while i <= last_start {
-        match hay[i..=last_start].iter().position(|b| *b == first) {
+        let window = hay.get(i..=last_start).unwrap_or_default();
+        match window.iter().position(|b| *b == first) {
             None => return false,
             Some(p) => {
                 let at = i + p;

@@ -1,10 +1,13 @@
 //! injection-guard: prompt-injection and jailbreak detection by trust boundary. The pure
-//! modules hold all logic (tested natively); `glue` (wasm32 only) is the proxy-wasm side:
-//! buffer the request body, scan its segments, block (provider-shaped 403), flag or review,
-//! ask a remote classifier about the grey zone, and watch the answer for a canary.
+//! modules hold all logic (tested natively); this file is the `Plugin` impl the SDK's skeleton
+//! runs: scan the request body's segments, block (provider-shaped 403), flag or review, ask a
+//! remote classifier about the grey zone (`request`, `calls`), and watch the answer for a
+//! canary (`answer`).
 
+mod answer;
 mod ascii_lower;
 pub mod callout;
+mod calls;
 pub mod canary;
 pub mod config;
 pub mod confusables;
@@ -25,6 +28,124 @@ mod normalize_diff;
 mod normalize_reference;
 pub mod options;
 pub mod policy;
+mod request;
 
-#[cfg(target_arch = "wasm32")]
-mod glue;
+use config::Config;
+use detector::Detector;
+use guardrail_sdk::plugin::ResponseHead;
+use guardrail_sdk::plugin::{Answer, Body, Chunk, Cx, NonJson, Outcome, Plugin, Reply};
+use guardrail_sdk::{host, BodyError};
+use leak_watch::LeakWatch;
+
+pub(crate) const NAME: &str = "injection-guard";
+
+/// The configuration and what is built from it once.
+pub struct InjectionGuard {
+    config: Config,
+    detector: Detector,
+    /// `canary.fragments`, folded once.
+    fragments: Vec<Vec<u8>>,
+}
+
+/// Per request.
+#[derive(Default)]
+pub struct Req {
+    /// Flag/review header values to also show the client on the response.
+    flag: Option<(String, bool)>,
+    /// An outgoing call the request waits for.
+    pending: Option<calls::Pending>,
+    /// What the answer is watched for (canary token, fragments); `None`: not watched.
+    watch: Option<LeakWatch>,
+    /// The streamed answer's parser.
+    stream: Option<Box<guardrail_sdk::sse::SseParser>>,
+}
+
+type C<'a, 'b> = &'a mut Cx<'b, Req>;
+
+impl Plugin for InjectionGuard {
+    const NAME: &'static str = NAME;
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    type Request = Req;
+
+    fn configure(raw: &[u8]) -> Result<Self, String> {
+        let build = |config: Config| {
+            let detector = config.detector()?;
+            let canary = config.canary.as_ref();
+            let fragments = canary.map(|k| k.folded_fragments()).unwrap_or_default();
+            Ok(InjectionGuard {
+                config,
+                detector,
+                fragments,
+            })
+        };
+        Config::from_json(raw)
+            .and_then(build)
+            .map_err(|e| e.to_string())
+    }
+
+    fn max_body_bytes(&self) -> usize {
+        self.config.max_body_bytes
+    }
+
+    fn request_head(&self, cx: C<'_, '_>) -> Outcome {
+        let canary = self.config.canary.as_ref();
+        if canary.is_some() {
+            // The answer must arrive readable (uncompressed) to be checked for a leak.
+            host::remove_request_header("accept-encoding");
+        }
+        match cx.head.json_body(NonJson::Skip) {
+            Ok(false) => Outcome::Continue,
+            Ok(true) => {
+                if canary.is_some_and(|c| c.inject) {
+                    // The body may grow by the canary line (Envoy does not fix the length).
+                    host::remove_request_header("content-length");
+                }
+                host::want_bodies(false, canary.is_some()); // APISIX: the answer too
+                Outcome::Body
+            }
+            Err(err) => cx.refuse(&err),
+        }
+    }
+
+    fn request_body(&self, cx: C<'_, '_>, body: &mut Body<'_>) -> Outcome {
+        self.decide(cx, body)
+    }
+
+    fn call_answer(&self, cx: C<'_, '_>, reply: Reply) -> Outcome {
+        self.on_call_answer(cx, reply)
+    }
+
+    fn response_head(&self, cx: C<'_, '_>, response: &ResponseHead) -> Answer {
+        if let Some((rules, review)) = &cx.req.flag {
+            host::set_response_header(&self.config.flag_header, rules);
+            if *review {
+                host::set_response_header(&self.config.review_header, "1");
+            }
+        }
+        self.answer_head(cx, response.no_body)
+    }
+
+    fn response_whole(&self, cx: C<'_, '_>, raw: &[u8]) -> Option<Vec<u8>> {
+        self.answer_whole(cx, raw)
+    }
+
+    fn response_refused(&self, cx: C<'_, '_>, err: BodyError) -> Option<Vec<u8>> {
+        self.answer_refused(cx, err)
+    }
+
+    fn response_chunk(&self, cx: C<'_, '_>, chunk: &[u8], end: bool) -> Chunk {
+        self.answer_chunk(cx, chunk, end)
+    }
+}
+
+guardrail_sdk::main!(InjectionGuard);
+// The callbacks used; build.sh drops the other exports (see the SDK's `callbacks`).
+guardrail_sdk::callbacks!(
+    request_headers,
+    request_body,
+    request_trailers,
+    response_headers,
+    response_body,
+    response_trailers,
+    http_call_response
+);

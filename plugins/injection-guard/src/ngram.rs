@@ -177,8 +177,9 @@ impl<'a> Model<'a> {
     pub fn logit(&self, words: &str) -> Option<f32> {
         let mut sum = 0i64;
         let n = for_each_feature(words, |i| {
-            // `i < DIM` by construction; the mask keeps the index in bounds without a check.
-            sum += i64::from(i8::from_le_bytes([self.weights[i & (DIM - 1)]]));
+            // `i < DIM` by construction; with the mask the bound check folds away.
+            let w = self.weights.get(i & (DIM - 1)).copied().unwrap_or(0);
+            sum += i64::from(i8::from_le_bytes([w]));
         });
         if n == 0 {
             return None;

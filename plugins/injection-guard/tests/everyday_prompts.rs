@@ -1,6 +1,12 @@
 //! everyday_prompts: short, ordinary chat messages are never blocked with the default config.
 //! Regression test for the learned model judging a greeting on a handful of n-grams ("Who are
 //! you?" and "Say something nice." were blocked before `ngram::PRIOR_FEATURES`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test
 
 use injection_guard::config::Config;
 use injection_guard::detector::Trust;

@@ -3,6 +3,12 @@
 //! obfuscation fragments must never panic and must keep the normaliser's and the scorer's
 //! invariants; mutated configs must be refused with a reason. Longer runs:
 //! `FUZZ_ITERS=100000 cargo test -p injection-guard --test fuzz_bounded --release`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test
 
 use guardrail_sdk::fuzz::{self, Rng};
 use injection_guard::config::Config;

@@ -154,33 +154,8 @@ fn take_query_param(path: &str, param: &str) -> (Vec<String>, String) {
     (values, rest)
 }
 
-/// Strict `%XX` decoding (`+` stays `+`); `None` on a bad escape or non-UTF-8 result.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hi = hex_val(*bytes.get(i + 1)?)?;
-            let lo = hex_val(*bytes.get(i + 2)?)?;
-            out.push((hi << 4) | lo);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
+/// Strict `%XX` decoding: the SDK's one decoder (`guardrail_sdk::path`).
+pub use guardrail_sdk::path::percent_decode;
 
 #[cfg(test)]
 mod tests {

@@ -2,8 +2,8 @@
 //! format of the provider kind), and whether the key may use that provider and model. The
 //! model comes from the path for Gemini, Azure and Bedrock, from the JSON body otherwise.
 
-use crate::credential::percent_decode;
 use crate::key_store::KeyEntry;
+use guardrail_sdk::path::model_from_path;
 use guardrail_sdk::{glob, ApiFormat};
 
 /// How a provider expects its credential (and which paths it serves by default).
@@ -152,29 +152,15 @@ pub enum ModelSource {
     Invalid,
 }
 
-/// Find the model for `format` and `path` (query ignored).
+/// Find the model for `format` and `path`: the path's model (`guardrail_sdk::path`, the one
+/// reading every plugin shares), else the body's, required for the provider formats.
 pub fn model_source(format: ApiFormat, path: &str) -> ModelSource {
-    let path = path.split('?').next().unwrap_or("");
-    let segment = if format == ApiFormat::GeminiGenerateContent {
-        path.split_once("/models/")
-            .map(|(_, rest)| rest.rsplit_once(':').map_or(rest, |(m, _)| m))
-    } else if let Some(rest) = path.strip_prefix("/openai/deployments/") {
-        Some(rest.split('/').next().unwrap_or(""))
-    } else if let Some(rest) = path.strip_prefix("/model/") {
-        Some(rest.split('/').next().unwrap_or(""))
-    } else {
-        None
-    };
-    match segment {
-        Some(raw) => match percent_decode(raw) {
-            Some(m) if !m.is_empty() && !m.contains('/') && !m.chars().any(char::is_control) => {
-                ModelSource::Path(m)
-            }
-            _ => ModelSource::Invalid,
-        },
-        None => ModelSource::Body {
+    match model_from_path(path) {
+        Ok(Some(found)) => ModelSource::Path(found.model),
+        Ok(None) => ModelSource::Body {
             required: format != ApiFormat::Unknown,
         },
+        Err(_) => ModelSource::Invalid,
     }
 }
 

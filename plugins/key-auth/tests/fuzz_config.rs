@@ -1,6 +1,12 @@
 //! Bounded config fuzzing (runs in every `./build.sh test`): mutants of the example gateway's
 //! key-auth config load or are refused with a reason, never a panic (a panic in `on_configure`
 //! would trap the VM instead of logging which field is wrong).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test
 
 use guardrail_sdk::fuzz;
 use key_auth::config::load;

@@ -1,5 +1,11 @@
 //! The example gateway's key-auth config (examples/envoy/plugins/key-auth.json) loads, holds
 //! only digests, and accepts the demo keys the demo scenarios send.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test
 
 use key_auth::config::load;
 use key_auth::key_store::Lookup;

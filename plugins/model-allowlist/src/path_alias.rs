@@ -2,8 +2,8 @@
 //! applied: the path is rewritten to name the target model.
 
 use crate::config::Config;
-use crate::model_path::{model_from_path, PathModelError};
 use crate::plan::resolve_alias;
+use guardrail_sdk::path::{model_from_path, PathModelError};
 use guardrail_sdk::BodyError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,7 @@ pub fn apply(config: &Config, path: &str) -> Result<Option<PathModelFound>, Body
         let why = match e {
             PathModelError::BadEncoding => "the model in the path is not validly encoded",
             PathModelError::Empty => "the model in the path is empty",
+            PathModelError::Invalid => "the model in the path is not a model name",
         };
         BodyError::bad_request("invalid_model", why)
     })?;

@@ -44,12 +44,10 @@ pub fn resolve_alias<'a>(config: &'a Config, model: &'a str) -> &'a str {
         .unwrap_or(model)
 }
 
-/// Formats whose body must name the model (others take it from the path or have none).
-pub fn body_names_model(format: ApiFormat) -> bool {
-    !matches!(
-        format,
-        ApiFormat::GeminiGenerateContent | ApiFormat::Unknown
-    )
+/// Formats whose requests must name a model, in the body or (Gemini, Azure, Vertex) in the
+/// path (`guardrail_sdk::path`): as key-auth reads them, so both plugins refuse alike.
+pub fn names_model(format: ApiFormat) -> bool {
+    format != ApiFormat::Unknown
 }
 
 /// Top-level objects whose members are read: `metadata` (required keys) and
@@ -100,12 +98,12 @@ pub fn evaluate(
             target.to_string()
         }
         (None, Some(m)) => m.to_string(),
-        (None, None) if body_names_model(format) => {
+        (None, None) if names_model(format) => {
             return Err(bad("missing_model", "the request does not name a model").into())
         }
         (None, None) => String::new(),
     };
-    if !model.is_empty() || body_names_model(format) {
+    if !model.is_empty() || names_model(format) {
         policy::check(config, path, id, &model).map_err(|refusal| Deny::Model {
             model: model.clone(),
             refusal,

@@ -1,6 +1,6 @@
 //! pii-redact: finds PII and secrets in LLM requests and responses and redacts, masks,
 //! pseudonymises (restoring in the response) or blocks them per entity type. This file is the
-//! thin proxy-wasm glue; all logic lives in the pure modules below.
+//! `Plugin` impl the SDK's skeleton runs; all logic lives in the pure modules below.
 
 pub mod config;
 pub mod custom;
@@ -15,427 +15,243 @@ pub mod stream_restore;
 pub mod text_stream;
 pub mod transform;
 
-#[cfg(target_arch = "wasm32")]
-mod glue {
-    use crate::config::{OnUnparseable, Settings};
-    use crate::pseudonym::Pseudonyms;
-    use crate::report::{self, BLOCK_CODE, PLUGIN};
-    use crate::request_scan::{scan_request, Report, RequestOutcome};
-    use crate::response_scan::{rewrite_response, rewrite_text, ResponseReport};
-    use crate::stream_restore::{StreamRewriter, MAX_EVENT_BYTES};
-    use guardrail_sdk::buffer::{check_content_encoding, needs_scan, BodyCollector, BodyPolicy};
-    use guardrail_sdk::format::format_for_path;
-    use guardrail_sdk::host::{self, BodyStep, Level, Metrics, Stopwatch};
-    use guardrail_sdk::provider_error::{body_error_body, style_for, ErrorStyle};
-    use guardrail_sdk::response_plan::{plan, ResponsePlan};
-    use guardrail_sdk::sse::error_event;
-    use guardrail_sdk::verdict_log::Phase;
-    use guardrail_sdk::{ApiFormat, BodyError};
-    use proxy_wasm::traits::{Context, HttpContext, RootContext};
-    use proxy_wasm::types::{Action, ContextType, LogLevel};
-    use std::rc::Rc;
+use config::{OnUnparseable, Settings};
+use guardrail_sdk::host::{self, Stopwatch};
+use guardrail_sdk::plugin::{Answer, Body, Chunk, Cx, Outcome, Plugin, Refusal, Report};
+use guardrail_sdk::plugin::{Failure, NonJson, ResponseHead};
+use guardrail_sdk::provider_error::{body_error_body, style_for};
+use guardrail_sdk::response_plan::{plan, ResponsePlan};
+use guardrail_sdk::{sse::error_event, verdict_log::Phase, BodyError};
+use pseudonym::Pseudonyms;
+use report::BLOCK_CODE;
+use request_scan::{scan_request, RequestOutcome};
+use response_scan::{rewrite_response, rewrite_text, ResponseReport};
+use stream_restore::{StreamRewriter, MAX_EVENT_BYTES};
 
-    proxy_wasm::main! {{
-        proxy_wasm::set_log_level(LogLevel::Info);
-        proxy_wasm::set_root_context(|_| Box::new(Root { settings: None }));
-    }}
+pub struct PiiRedact(Settings);
 
-    // The callbacks below; build.sh drops the dispatcher's other exports (see the SDK's `callbacks`).
-    guardrail_sdk::callbacks!(
-        request_headers,
-        request_body,
-        request_trailers,
-        response_headers,
-        response_body,
-        response_trailers
-    );
+/// Per request; never logged.
+#[derive(Default)]
+pub struct Req {
+    pseudonyms: Pseudonyms,
+    request_count: u64,
+    /// The answer is plain text (not the provider's JSON).
+    text: bool,
+    stream: Option<Box<StreamRewriter>>,
+}
 
-    struct Root {
-        settings: Option<Rc<Settings>>,
+impl Plugin for PiiRedact {
+    const NAME: &'static str = report::PLUGIN;
+    const VERSION: &'static str = report::VERSION;
+    type Request = Req;
+
+    fn configure(raw: &[u8]) -> Result<Self, String> {
+        config::parse(raw).map(PiiRedact).map_err(|e| e.to_string())
     }
 
-    impl Context for Root {}
+    fn max_body_bytes(&self) -> usize {
+        self.0.max_body_bytes
+    }
 
-    impl RootContext for Root {
-        fn on_configure(&mut self, _size: usize) -> bool {
-            let raw = self.get_plugin_configuration().unwrap_or_default();
-            match crate::config::parse(&raw) {
-                Ok(s) => {
-                    self.settings = Some(Rc::new(s));
-                    true
-                }
-                Err(err) => {
-                    host::log(Level::Critical, &format!("pii-redact: bad config: {err}"));
-                    false
-                }
+    fn identity_secret(&self) -> Option<&[u8]> {
+        self.0.identity_secret.as_deref()
+    }
+
+    fn request_head(&self, cx: &mut Cx<'_, Req>) -> Outcome {
+        host::want_bodies(true, true); // APISIX delivers bodies only when asked
+        if self.0.scan_responses {
+            // So the upstream answers uncompressed and the answer can be rewritten.
+            host::remove_request_header("accept-encoding");
+        }
+        match cx.head.json_body(NonJson::Skip) {
+            Ok(false) => Outcome::Continue,
+            Ok(true) => {
+                host::remove_request_header("content-length");
+                Outcome::Body
             }
-        }
-
-        fn create_http_context(&self, _id: u32) -> Option<Box<dyn HttpContext>> {
-            let settings = self.settings.clone()?;
-            let policy = BodyPolicy {
-                max_bytes: settings.max_body_bytes,
-            };
-            Some(Box::new(Http {
-                settings,
-                format: ApiFormat::Unknown,
-                request_id: String::new(),
-                key_id: None,
-                scan_request: false,
-                request_body: BodyCollector::new(policy),
-                pseudonyms: Pseudonyms::new(),
-                request_count: 0,
-                answered: false,
-                response: Response::Pass,
-                response_body: BodyCollector::new(policy),
-                metrics: Metrics::new(PLUGIN),
-            }))
-        }
-
-        fn get_type(&self) -> Option<ContextType> {
-            Some(ContextType::HttpContext)
+            Err(err) => self.body_refused(cx, &err),
         }
     }
 
-    enum Response {
-        Pass,
-        Json,
-        Text,
-        Stream(Box<StreamRewriter>),
-        /// Every body byte is replaced by this error body (sent at the end).
-        Replace(Vec<u8>),
-        /// Done or failed: drop what still comes.
-        Drop,
+    fn request_body(&self, cx: &mut Cx<'_, Req>, body: &mut Body<'_>) -> Outcome {
+        let watch = Stopwatch::start();
+        let outcome = scan_request(cx.head.format, body.raw, &self.0, &mut cx.req.pseudonyms);
+        let us = watch.elapsed_us();
+        let (rep, blocked) = match outcome {
+            RequestOutcome::Invalid(err) => return self.unscannable(cx, &err, Some(us)),
+            RequestOutcome::Clean => (Default::default(), None),
+            RequestOutcome::Rewritten { body: new, report } => {
+                if !host::replace_request_body(body.raw.len(), &new) {
+                    let why = "the gateway could not rewrite the request";
+                    return Outcome::Refuse(Refusal::new(500, "rewrite_failed", why));
+                }
+                (report, None)
+            }
+            RequestOutcome::Blocked { types, report } => (report, Some(types)),
+        };
+        cx.req.request_count = rep.total();
+        let (id, key) = (&cx.head.request_id, cx.key_id());
+        let line =
+            report::request_line(&self.0, id, key, &rep, blocked.is_some()).timing("scan", us);
+        cx.report(Report {
+            hits: report::rule_hits(&self.0, &rep.counts),
+            ..Report::new(line).check_us(us)
+        });
+        let Some(types) = blocked else {
+            return Outcome::Continue;
+        };
+        let names: Vec<&str> = types.iter().map(|&t| self.0.name(t)).collect();
+        let msg = format!(
+            "The request contains sensitive data that may not be sent: {}.",
+            names.join(", ")
+        );
+        Outcome::Refuse(Refusal::new(403, BLOCK_CODE, msg))
     }
 
-    struct Http {
-        settings: Rc<Settings>,
-        format: ApiFormat,
-        request_id: String,
-        key_id: Option<String>,
-        scan_request: bool,
-        request_body: BodyCollector,
-        /// Per request only; never logged.
-        pseudonyms: Pseudonyms,
-        request_count: u64,
-        /// The plugin answered itself (403/4xx): the answer is ours, not the model's.
-        answered: bool,
-        response: Response,
-        response_body: BodyCollector,
-        metrics: Metrics,
+    fn body_refused(&self, cx: &mut Cx<'_, Req>, err: &BodyError) -> Outcome {
+        self.unscannable(cx, err, None)
     }
 
-    impl Context for Http {}
-
-    impl HttpContext for Http {
-        fn on_http_request_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
-            // Request headers are readable only here (Envoy): take everything now.
-            // APISIX delivers bodies only when asked: without this, no scan would run there.
-            host::want_bodies(true, true);
-            self.format = format_for_path(&host::request_header(":path").unwrap_or_default());
-            self.request_id = host::request_id(self);
-            if let Some(secret) = &self.settings.identity_secret {
-                self.key_id = host::verified_identity(secret).map(|(id, _)| id.key_id);
-            }
-            if self.settings.scan_responses {
-                // So the upstream answers uncompressed and the answer can be rewritten.
-                host::remove_request_header("accept-encoding");
-            }
-            let content_type = host::request_header("content-type");
-            if end_of_stream || !needs_scan(content_type.as_deref()) {
-                return Action::Continue;
-            }
-            if let Err(err) =
-                check_content_encoding(host::request_header("content-encoding").as_deref())
-            {
-                return self.refuse_request(&err);
-            }
-            host::remove_request_header("content-length");
-            self.scan_request = true;
-            Action::Continue
+    fn response_head(&self, cx: &mut Cx<'_, Req>, response: &ResponseHead) -> Answer {
+        if response.refused {
+            return Answer::Pass; // the answer is ours, not the model's
         }
-
-        fn on_http_request_body(&mut self, size: usize, end_of_stream: bool) -> Action {
-            if !self.scan_request {
-                return Action::Continue;
-            }
-            let step = host::on_request_body(&mut self.request_body, size, end_of_stream);
-            self.request_step(step)
+        if self.0.count_header {
+            host::set_response_header("x-guardrail-pii", &cx.req.request_count.to_string());
         }
+        let ct = host::response_header("content-type");
+        let ce = host::response_header("content-encoding");
+        let max_bytes = self.0.max_body_bytes;
+        let answer = match plan(
+            self.0.scan_responses,
+            response.no_body,
+            ct.as_deref(),
+            ce.as_deref(),
+        ) {
+            ResponsePlan::Pass => return Answer::Pass,
+            ResponsePlan::Json => Answer::Whole { max_bytes },
+            ResponsePlan::Text => {
+                cx.req.text = true;
+                Answer::Whole { max_bytes }
+            }
+            ResponsePlan::Stream => {
+                let format = cx.head.format;
+                cx.req.stream = Some(Box::new(StreamRewriter::new(format, MAX_EVENT_BYTES)));
+                Answer::Chunks
+            }
+            ResponsePlan::Replace(err) => {
+                // The headers have not left yet: the client gets a provider-shaped error.
+                refused_answer(cx, &err);
+                Answer::Replace(host::replace_answer(style_for(cx.head.format), &err))
+            }
+        };
+        host::remove_response_header("content-length");
+        answer
+    }
 
-        fn on_http_request_trailers(&mut self, _n: usize) -> Action {
-            if !self.scan_request {
-                return Action::Continue;
+    fn response_whole(&self, cx: &mut Cx<'_, Req>, raw: &[u8]) -> Option<Vec<u8>> {
+        let mut rep = ResponseReport::default();
+        let (s, p) = (&self.0, &cx.req.pseudonyms);
+        let result = match (cx.req.text, std::str::from_utf8(raw)) {
+            (true, Ok(text)) => Ok(rewrite_text(text, s, p, &mut rep).map(String::into_bytes)),
+            (true, Err(_)) => {
+                let why = "the answer is not UTF-8 text";
+                Err(BodyError::new(502, "response_not_scannable", why))
             }
-            let step = host::on_request_trailers(&mut self.request_body);
-            self.request_step(step)
-        }
-
-        fn on_http_response_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
-            if self.answered {
-                return Action::Continue;
+            (false, _) => rewrite_response(cx.head.format, raw, s, p).map(|(b, r)| {
+                rep = r;
+                b
+            }),
+        };
+        match result {
+            Ok(body) => {
+                answered(&self.0, cx, &rep, false);
+                body
             }
-            if self.settings.count_header {
-                host::set_response_header("x-guardrail-pii", &self.request_count.to_string());
-            }
-            let ct = host::response_header("content-type");
-            let ce = host::response_header("content-encoding");
-            self.response = match plan(
-                self.settings.scan_responses,
-                end_of_stream,
-                ct.as_deref(),
-                ce.as_deref(),
-            ) {
-                ResponsePlan::Pass => Response::Pass,
-                ResponsePlan::Json => Response::Json,
-                ResponsePlan::Text => Response::Text,
-                ResponsePlan::Stream => {
-                    Response::Stream(Box::new(StreamRewriter::new(self.format, MAX_EVENT_BYTES)))
-                }
-                ResponsePlan::Replace(err) => {
-                    // The headers have not left yet: the client gets a provider-shaped error.
-                    self.log_response_refusal(&err);
-                    Response::Replace(host::replace_answer(self.style(), &err))
-                }
-            };
-            if !matches!(self.response, Response::Pass) {
-                host::remove_response_header("content-length");
-            }
-            Action::Continue
-        }
-
-        fn on_http_response_body(&mut self, size: usize, end_of_stream: bool) -> Action {
-            match &mut self.response {
-                Response::Pass => Action::Continue,
-                Response::Drop => {
-                    host::replace_response_body(size, b"");
-                    Action::Continue
-                }
-                Response::Replace(body) => {
-                    if host::send_replacement(body, size, end_of_stream) {
-                        self.response = Response::Drop;
-                    }
-                    Action::Continue
-                }
-                Response::Stream(rw) => {
-                    let chunk = host::read_response_body(size);
-                    let settings = &self.settings;
-                    let mut out = rw.push(&chunk, settings, &self.pseudonyms);
-                    if end_of_stream {
-                        out = out.and_then(|mut o| {
-                            o.extend(rw.finish(settings, &self.pseudonyms)?);
-                            Ok(o)
-                        });
-                    }
-                    match out {
-                        Ok(bytes) => {
-                            host::replace_response_body(size, &bytes);
-                            if end_of_stream {
-                                let r = rw.report();
-                                self.log_response(&r, true);
-                                self.response = Response::Drop;
-                            }
-                        }
-                        Err(err) => {
-                            // An event over the limit or not UTF-8: end the text here.
-                            let e = BodyError::new(
-                                502,
-                                "response_not_scannable",
-                                format!("stream: {err}"),
-                            );
-                            host::replace_response_body(
-                                size,
-                                &error_event(&body_error_body(self.style(), &e)),
-                            );
-                            self.log_response_refusal(&e);
-                            self.response = Response::Drop;
-                        }
-                    }
-                    Action::Continue
-                }
-                Response::Json | Response::Text => {
-                    let step = host::on_response_body(&mut self.response_body, size, end_of_stream);
-                    self.response_step(step)
-                }
-            }
-        }
-
-        fn on_http_response_trailers(&mut self, _n: usize) -> Action {
-            match self.response {
-                Response::Json | Response::Text => {
-                    let step = host::on_response_trailers(&mut self.response_body);
-                    self.response_step(step)
-                }
-                _ => Action::Continue,
+            Err(err) => {
+                // The status line already left: the body becomes the provider's error shape.
+                self.response_refused(cx, BodyError { status: 502, ..err })
             }
         }
     }
 
-    impl Http {
-        fn style(&self) -> ErrorStyle {
-            style_for(self.format)
-        }
+    fn response_refused(&self, cx: &mut Cx<'_, Req>, err: BodyError) -> Option<Vec<u8>> {
+        refused_answer(cx, &err);
+        Some(body_error_body(style_for(cx.head.format), &err))
+    }
 
-        fn key(&self) -> Option<&str> {
-            self.key_id.as_deref()
+    fn response_chunk(&self, cx: &mut Cx<'_, Req>, chunk: &[u8], end: bool) -> Chunk {
+        let Some(rw) = cx.req.stream.as_mut() else {
+            return Chunk::Stop;
+        };
+        let (s, p) = (&self.0, &cx.req.pseudonyms);
+        let mut out = rw.push(chunk, s, p);
+        if end {
+            out = out.and_then(|mut o| {
+                o.extend(rw.finish(s, p)?);
+                Ok(o)
+            });
         }
-
-        fn refuse_request(&mut self, err: &BodyError) -> Action {
-            let pass = self.settings.on_unparseable == OnUnparseable::Pass;
-            host::log_verdict(&report::refused_line(
-                &self.request_id,
-                self.key(),
-                Phase::Request,
-                err.status,
-                err.code,
-                pass,
-            ));
-            self.metrics
-                .request(if pass { "unscanned" } else { "block" });
-            if pass {
-                self.metrics.fail_open(); // on_unparseable: pass
-            } else {
-                self.metrics.fail_closed();
+        let report = rw.report();
+        match out {
+            Ok(bytes) if end => {
+                answered(&self.0, cx, &report, true);
+                Chunk::End(bytes)
             }
-            if pass {
-                self.scan_request = false;
-                return Action::Continue;
+            Ok(bytes) => Chunk::Replace(bytes),
+            Err(e) => {
+                // An event over the limit or not UTF-8: end the text here.
+                let err = BodyError::new(502, "response_not_scannable", format!("stream: {e}"));
+                refused_answer(cx, &err);
+                Chunk::End(error_event(&body_error_body(
+                    style_for(cx.head.format),
+                    &err,
+                )))
             }
-            host::send_body_error(self.style(), err, &[]);
-            self.answered = true;
-            Action::Pause
-        }
-
-        fn request_step(&mut self, step: BodyStep) -> Action {
-            let raw = match step {
-                BodyStep::Wait => return Action::Pause,
-                BodyStep::Refuse(err) => return self.refuse_request(&err),
-                BodyStep::Ready(raw) => raw,
-            };
-            self.scan_request = false;
-            let watch = Stopwatch::start();
-            let outcome = scan_request(self.format, &raw, &self.settings, &mut self.pseudonyms);
-            let micros = watch.elapsed_us();
-            self.metrics.check_us(micros);
-            let (rep, blocked): (Report, Option<Vec<crate::entity::EntityType>>) = match outcome {
-                RequestOutcome::Invalid(err) => return self.refuse_request(&err),
-                RequestOutcome::Clean => (Report::default(), None),
-                RequestOutcome::Rewritten { body, report } => {
-                    if !host::replace_request_body(raw.len(), &body) {
-                        let err = BodyError::new(
-                            500,
-                            "rewrite_failed",
-                            "the gateway could not rewrite the request",
-                        );
-                        host::send_body_error(self.style(), &err, &[]);
-                        self.answered = true;
-                        return Action::Pause;
-                    }
-                    (report, None)
-                }
-                RequestOutcome::Blocked { types, report } => (report, Some(types)),
-            };
-            self.request_count = rep.total();
-            let settings = &self.settings;
-            let line = report::request_line(
-                settings,
-                &self.request_id,
-                self.key(),
-                &rep,
-                blocked.is_some(),
-            )
-            .timing("scan", micros);
-            host::log_verdict(&line);
-            for (rule, n) in report::rule_hits(settings, &rep.counts) {
-                self.metrics.rule_hit(&rule, n);
-            }
-            let (_, name) = report::request_verdict(settings, &rep, blocked.is_some());
-            self.metrics.request(name);
-            if let Some(types) = blocked {
-                let names: Vec<&str> = types.iter().map(|&t| settings.name(t)).collect();
-                let msg = format!(
-                    "The request contains sensitive data that may not be sent: {}.",
-                    names.join(", ")
-                );
-                host::send_error(self.style(), 403, BLOCK_CODE, &msg, &[]);
-                self.answered = true;
-                return Action::Pause;
-            }
-            Action::Continue
-        }
-
-        fn response_step(&mut self, step: BodyStep) -> Action {
-            let raw = match step {
-                BodyStep::Wait => return Action::Pause,
-                BodyStep::Refuse(err) => {
-                    let size = self.response_body.size();
-                    host::replace_response_body(size, &body_error_body(self.style(), &err));
-                    self.log_response_refusal(&err);
-                    self.response = Response::Drop;
-                    return Action::Continue;
-                }
-                BodyStep::Ready(raw) => raw,
-            };
-            let mut rep = ResponseReport::default();
-            let result = if matches!(self.response, Response::Text) {
-                match std::str::from_utf8(&raw) {
-                    Ok(text) => Ok(
-                        rewrite_text(text, &self.settings, &self.pseudonyms, &mut rep)
-                            .map(String::into_bytes),
-                    ),
-                    Err(_) => Err(BodyError::new(
-                        502,
-                        "response_not_scannable",
-                        "the answer is not UTF-8 text",
-                    )),
-                }
-            } else {
-                rewrite_response(self.format, &raw, &self.settings, &self.pseudonyms).map(
-                    |(b, r)| {
-                        rep = r;
-                        b
-                    },
-                )
-            };
-            match result {
-                Ok(Some(body)) => {
-                    host::replace_response_body(raw.len(), &body);
-                    self.log_response(&rep, false);
-                }
-                Ok(None) => self.log_response(&rep, false),
-                Err(mut err) => {
-                    // The status line already left: the body becomes the provider's error shape.
-                    err.status = 502;
-                    host::replace_response_body(raw.len(), &body_error_body(self.style(), &err));
-                    self.log_response_refusal(&err);
-                }
-            }
-            self.response = Response::Drop;
-            Action::Continue
-        }
-
-        fn log_response(&self, rep: &ResponseReport, streamed: bool) {
-            host::log_verdict(&report::response_line(
-                &self.settings,
-                &self.request_id,
-                self.key(),
-                rep,
-                streamed,
-            ));
-            for (rule, n) in report::rule_hits(&self.settings, &rep.counts) {
-                self.metrics.rule_hit(&rule, n);
-            }
-        }
-
-        fn log_response_refusal(&self, err: &BodyError) {
-            host::log_verdict(&report::refused_line(
-                &self.request_id,
-                self.key(),
-                Phase::Response,
-                err.status,
-                err.code,
-                false,
-            ));
         }
     }
 }
+
+impl PiiRedact {
+    /// A request body that cannot be scanned: refused, or passed unscanned by the policy.
+    fn unscannable(&self, cx: &mut Cx<'_, Req>, err: &BodyError, us: Option<u64>) -> Outcome {
+        let pass = self.0.on_unparseable == OnUnparseable::Pass;
+        let (id, key) = (&cx.head.request_id, cx.key_id());
+        let line = report::refused_line(id, key, Phase::Request, err.status, err.code, pass);
+        let failure = if pass { Failure::Open } else { Failure::Closed };
+        cx.report(Report {
+            check_us: us,
+            ..Report::new(line).failure(failure)
+        });
+        match pass {
+            true => Outcome::Continue,
+            false => Outcome::from(err),
+        }
+    }
+}
+
+fn answered(s: &Settings, cx: &mut Cx<'_, Req>, rep: &ResponseReport, streamed: bool) {
+    let (id, key) = (&cx.head.request_id, cx.key_id());
+    let line = report::response_line(s, id, key, rep, streamed);
+    cx.report(Report {
+        hits: report::rule_hits(s, &rep.counts),
+        ..Report::new(line).uncounted()
+    });
+}
+
+fn refused_answer(cx: &mut Cx<'_, Req>, err: &BodyError) {
+    let (id, key) = (&cx.head.request_id, cx.key_id());
+    let line = report::refused_line(id, key, Phase::Response, err.status, err.code, false);
+    cx.report(Report::new(line).uncounted());
+}
+
+guardrail_sdk::main!(PiiRedact);
+// The callbacks used; build.sh drops the other exports (see the SDK's `callbacks`).
+guardrail_sdk::callbacks!(
+    request_headers,
+    request_body,
+    request_trailers,
+    response_headers,
+    response_body,
+    response_trailers
+);

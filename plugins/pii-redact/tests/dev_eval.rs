@@ -3,6 +3,12 @@
 //! type; a type without a floor must not be predicted at all on that set). The data must be
 //! present: `$GUARDRAIL_SHARED/eval/<file>`, else `<workspace>/../shared/eval/<file>`.
 //! Set `PII_EVAL_VERBOSE=1` to print misses and false alarms.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test
 
 use pii_redact::detect::{scan, Enabled};
 use pii_redact::entity::EntityType;

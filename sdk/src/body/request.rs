@@ -10,6 +10,7 @@ use crate::{ApiFormat, BodyError};
 /// A parsed request body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestBody {
+    /// The format the body was parsed as.
     pub format: ApiFormat,
     /// The document. The top-level members the format's model reads (`read_members`) are
     /// built in full, as are top-level strings, numbers, booleans and nulls; other top-level
@@ -20,6 +21,7 @@ pub struct RequestBody {
     pub model: Option<(String, Range<usize>)>,
     /// `"stream": true`.
     pub stream: bool,
+    /// Every text the model reads, in document order.
     pub segments: Vec<Segment>,
 }
 

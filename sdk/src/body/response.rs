@@ -8,8 +8,11 @@ use crate::{ApiFormat, BodyError};
 /// Token usage as the provider reported it, normalised across formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Usage {
+    /// Prompt tokens.
     pub input_tokens: u64,
+    /// Completion tokens.
     pub output_tokens: u64,
+    /// Both (the provider's total, or their sum).
     pub total_tokens: u64,
 }
 
@@ -37,8 +40,11 @@ impl Usage {
 /// A parsed non-streamed answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseBody {
+    /// The parsed answer.
     pub root: Node,
+    /// Every text of the answer.
     pub segments: Vec<Segment>,
+    /// The usage the answer reports, if any.
     pub usage: Option<Usage>,
 }
 

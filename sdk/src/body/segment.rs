@@ -8,10 +8,15 @@ use crate::json::{Json, Node};
 /// Who wrote a piece of text, as the provider API labels it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
+    /// `system`.
     System,
+    /// `developer`.
     Developer,
+    /// `user` (also unknown roles).
     User,
+    /// `assistant` / `model`.
     Assistant,
+    /// `tool` / `function` results.
     Tool,
 }
 
@@ -37,6 +42,7 @@ impl Role {
         }
     }
 
+    /// Stable lowercase name for logs.
     pub fn name(self) -> &'static str {
         match self {
             Role::System => "system",
@@ -62,6 +68,7 @@ pub enum Trust {
 }
 
 impl Trust {
+    /// Stable lowercase name for logs.
     pub fn name(self) -> &'static str {
         match self {
             Trust::Trusted => "trusted",
@@ -75,7 +82,9 @@ impl Trust {
 /// One string the model reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
+    /// Who wrote it.
     pub role: Role,
+    /// How far it is trusted (from the role and the field).
     pub trust: Trust,
     /// The unescaped text.
     pub text: String,

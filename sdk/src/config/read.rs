@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 /// A type read from a configuration value (the hand-written counterpart of serde's
 /// `Deserialize`): structs through [`Value::object`], string enums through [`Value::one_of`].
 pub trait FromConfig: Sized {
+    /// Read `value`; an error names the field path and the reason.
     fn from_config(value: &Value<'_>) -> Result<Self, ConfigError>;
 }
 
@@ -48,14 +49,17 @@ impl<'a> Value<'a> {
         self.error(format!("expected {what}, found {found}"))
     }
 
+    /// JSON `null`.
     pub fn is_null(&self) -> bool {
         self.node.is_null()
     }
 
+    /// A string, else an error naming the field.
     pub fn str(&self) -> Result<&'a str, ConfigError> {
         self.node.as_str().ok_or_else(|| self.expected("a string"))
     }
 
+    /// A boolean, else an error naming the field.
     pub fn bool(&self) -> Result<bool, ConfigError> {
         self.node
             .as_bool()

@@ -37,6 +37,7 @@ pub fn want_bodies(request: bool, response: bool) {
     }
 }
 
+/// Feed a request body callback to the collector.
 pub fn on_request_body(c: &mut BodyCollector, body_size: usize, end_of_stream: bool) -> BodyStep {
     let state = c.on_body(body_size, end_of_stream);
     step(c, state, abi::BUFFER_REQUEST_BODY)
@@ -48,11 +49,13 @@ pub fn on_request_trailers(c: &mut BodyCollector) -> BodyStep {
     step(c, state, abi::BUFFER_REQUEST_BODY)
 }
 
+/// Feed a response body callback to the collector.
 pub fn on_response_body(c: &mut BodyCollector, body_size: usize, end_of_stream: bool) -> BodyStep {
     let state = c.on_body(body_size, end_of_stream);
     step(c, state, abi::BUFFER_RESPONSE_BODY)
 }
 
+/// Response trailers end the body.
 pub fn on_response_trailers(c: &mut BodyCollector) -> BodyStep {
     let state = c.on_trailers();
     step(c, state, abi::BUFFER_RESPONSE_BODY)
@@ -90,6 +93,7 @@ pub fn read_request_body(size: usize) -> Vec<u8> {
     read(abi::BUFFER_REQUEST_BODY, size).unwrap_or_default()
 }
 
+/// The first `size` buffered response body bytes; empty when the host refuses.
 pub fn read_response_body(size: usize) -> Vec<u8> {
     read(abi::BUFFER_RESPONSE_BODY, size).unwrap_or_default()
 }
@@ -100,6 +104,7 @@ pub fn replace_request_body(old_size: usize, body: &[u8]) -> bool {
     abi::set_buffer(abi::BUFFER_REQUEST_BODY, 0, old_size, body).is_ok()
 }
 
+/// Replace the first `old_size` buffered response body bytes with `body`; false when refused.
 pub fn replace_response_body(old_size: usize, body: &[u8]) -> bool {
     abi::set_buffer(abi::BUFFER_RESPONSE_BODY, 0, old_size, body).is_ok()
 }

@@ -55,7 +55,9 @@ pub fn resume_request(what: &str) -> bool {
 /// Status and body of the answer (`status: None`: the call failed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallAnswer {
+    /// `:status` of the answer; `None`: the call failed (no headers).
     pub status: Option<u16>,
+    /// The answer's body.
     pub body: Vec<u8>,
 }
 

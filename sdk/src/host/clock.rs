@@ -22,6 +22,7 @@ pub struct Stopwatch {
 }
 
 impl Stopwatch {
+    /// Start measuring now.
     pub fn start() -> Self {
         Stopwatch {
             started_nanos: now_unix_nanos(),

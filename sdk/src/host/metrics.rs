@@ -20,6 +20,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Metrics tagged with `plugin`.
     pub fn new(plugin: &'static str) -> Self {
         Metrics { plugin }
     }

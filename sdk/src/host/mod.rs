@@ -2,7 +2,7 @@
 //! stays thin. The only SDK module that talks to the host; every host call's failure is
 //! handled (logged or degraded), never a panic.
 
-mod abi;
+pub mod abi;
 mod body;
 mod call;
 pub mod callbacks;
@@ -11,6 +11,7 @@ mod metrics;
 mod random;
 mod request;
 mod respond;
+pub mod skeleton;
 
 pub use body::{
     on_request_body, on_request_trailers, on_response_body, on_response_trailers,

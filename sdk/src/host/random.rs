@@ -13,25 +13,10 @@ thread_local! {
     static COUNTER: Cell<u64> = const { Cell::new(0) };
 }
 
-#[cfg(target_arch = "wasm32")]
-fn os_random(buf: &mut [u8]) -> bool {
-    #[link(wasm_import_module = "wasi_snapshot_preview1")]
-    extern "C" {
-        fn random_get(buf: *mut u8, len: usize) -> u16;
-    }
-    // SAFETY: pointer and length of a live, writable buffer.
-    unsafe { random_get(buf.as_mut_ptr(), buf.len()) == 0 }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn os_random(_buf: &mut [u8]) -> bool {
-    false // natively there is no host: exercise the fallback
-}
-
 /// 16 unpredictable bytes; `context` (e.g. the request id) only feeds the fallback.
 pub fn random_16(context: &[u8]) -> [u8; 16] {
     let mut out = [0u8; 16];
-    if os_random(&mut out) && out.iter().any(|b| *b != 0) {
+    if super::abi::random(&mut out) && out.iter().any(|b| *b != 0) {
         return out;
     }
     let n = COUNTER.with(|c| {

@@ -20,6 +20,7 @@ pub fn request_header(name: &str) -> Option<String> {
     header(abi::MAP_REQUEST_HEADERS, name)
 }
 
+/// A response header (lossy UTF-8, never traps); in the response-headers callback.
 pub fn response_header(name: &str) -> Option<String> {
     header(abi::MAP_RESPONSE_HEADERS, name)
 }
@@ -44,10 +45,12 @@ pub fn remove_request_header(name: &str) -> bool {
     )
 }
 
+/// Set a response header; false when the host refused.
 pub fn set_response_header(name: &str, value: &str) -> bool {
     abi::replace_header(abi::MAP_RESPONSE_HEADERS, name, value).is_ok()
 }
 
+/// Remove a response header; false when the host refused.
 pub fn remove_response_header(name: &str) -> bool {
     matches!(
         abi::remove_header(abi::MAP_RESPONSE_HEADERS, name),

@@ -12,8 +12,11 @@ pub const CODE_HEADER: &str = "x-guardrail-code";
 /// Log levels the plugins use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
+    /// Info.
     Info,
+    /// Warn.
     Warn,
+    /// Error.
     Error,
     /// For "refusing to start" messages from `on_configure`.
     Critical,

@@ -31,6 +31,7 @@ struct Entry {
 }
 
 impl VerifyCache {
+    /// An empty cache.
     pub fn new() -> VerifyCache {
         VerifyCache::default()
     }

@@ -100,6 +100,8 @@ const LENGTHS: &[(&[u8; 2], usize)] = &[
 /// Registry length per country code, indexed `(c0 - b'A') * 26 + (c1 - b'A')` (0: none).
 const BY_CODE: [u8; 676] = by_code();
 
+// Evaluated at compile time (a const table): an out-of-range index fails the build.
+#[allow(clippy::indexing_slicing)]
 const fn by_code() -> [u8; 676] {
     let mut t = [0u8; 676];
     let mut k = 0;
