@@ -3,6 +3,13 @@
 //! also answers as a review receiver (`/review`) and a prompt classifier (`/classify`), and can
 //! play a model that leaks its system prompt (`x-mock-reply: @system`).
 //! Needs Envoy and dist/injection-guard.wasm: run `./build.sh test`.
+// A test fails by panicking: the house lints for plugin code do not apply here.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::Duration;
 
