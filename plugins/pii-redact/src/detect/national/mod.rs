@@ -145,8 +145,10 @@ fn merge_sorted(out: &mut Vec<Found>, fiscal: Vec<Found>) {
 fn at_run(b: &[u8], r: usize, run: usize, last_end: usize, ids: &[&Id]) -> Option<Found> {
     let mut claim = None;
     for id in ids {
-        for layout in id.layouts {
-            let (lead, first, exact) = shape(layout.pattern);
+        let Some(shapes) = shapes_of(id) else {
+            continue;
+        };
+        for (layout, &(lead, first, exact)) in id.layouts.iter().zip(shapes) {
             if run < first || (exact && run != first) || r < lead || r - lead < last_end {
                 continue;
             }
@@ -175,6 +177,18 @@ fn at_run(b: &[u8], r: usize, run: usize, last_end: usize, ids: &[&Id]) -> Optio
         }
     }
     claim
+}
+
+/// The shapes of an identifier's layouts (computed once: the scan compares run lengths only).
+fn shapes_of(id: &Id) -> Option<&'static [(usize, usize, bool)]> {
+    static SHAPES: std::sync::OnceLock<Vec<Vec<(usize, usize, bool)>>> = std::sync::OnceLock::new();
+    let all = SHAPES.get_or_init(|| {
+        IDS.iter()
+            .map(|id| id.layouts.iter().map(|l| shape(l.pattern)).collect())
+            .collect()
+    });
+    let k = IDS.iter().position(|x| x.kind == id.kind)?;
+    all.get(k).map(Vec::as_slice)
 }
 
 /// (bytes before the first digit, length of the first digit group, whether the group must
