@@ -5,7 +5,7 @@
 //! policy allowing exactly the model the SDK reads, and with one allowing another model.
 //! Needs dist/key-auth.wasm and dist/model-allowlist.wasm: run `./build.sh test`.
 
-use guardrail_harness::cli::keygen;
+use guardrail_cli::cmd::keygen;
 use guardrail_harness::host::{dist_path, Exchange, Host, Outcome};
 use guardrail_sdk::path::model_from_path;
 use serde_json::json;
