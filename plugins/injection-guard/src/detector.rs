@@ -5,11 +5,14 @@
 use crate::data_lines;
 use crate::decode::{self, Encoding};
 use crate::family::Family;
+use crate::framing::{self, Framing};
 use crate::lexicon::RULES;
+use crate::lexicon_i18n::RULES_I18N;
 use crate::markup;
 use crate::matcher::{Matcher, MatcherError, RuleSpec};
 use crate::ngram;
 use crate::normalize::{normalize, Normalized};
+use crate::suffix;
 
 /// Trust level of a segment: the SDK body model's.
 pub use guardrail_sdk::body::Trust;
@@ -38,6 +41,10 @@ pub struct Detector {
     max_depth: u8,
     /// The learned n-gram model, when enabled; its hit weight is `weight * p` per trust.
     model: Option<ModelUse>,
+    /// Harmful request x framing device cues (`roleplay.*`).
+    framing: Option<Framing>,
+    /// The adversarial-suffix window model (`suffix.adversarial`).
+    suffix: Option<suffix::Model<'static>>,
 }
 
 struct ModelUse {
@@ -65,6 +72,7 @@ pub const MODEL_MIN_P: f32 = 0.5;
 pub fn builtin_specs() -> Vec<RuleSpec> {
     RULES
         .iter()
+        .chain(RULES_I18N)
         .map(|r| RuleSpec {
             id: r.id.to_string(),
             family: r.family,
@@ -124,6 +132,8 @@ impl Detector {
             allow: allow.to_vec(),
             max_depth,
             model: None,
+            framing: Framing::new(),
+            suffix: suffix::Model::builtin(),
         })
     }
 
@@ -162,6 +172,7 @@ impl Detector {
         let data = trust == Trust::Data;
         let mut hits = Vec::new();
         self.collect(n, data, 0, true, &mut hits);
+        self.combined_signals(n, data, &mut hits);
         if let Some(m) = &self.model {
             let w = if data { m.data_weight } else { m.weight };
             if w > 0.0 {
@@ -189,6 +200,27 @@ impl Detector {
     pub fn scan(&self, text: &str, trust: Trust) -> Scan {
         let n = self.normalize(text);
         self.score(&n, trust)
+    }
+
+    /// The signals that read the whole segment: harmful request x framing, and the
+    /// adversarial-suffix windows (stronger next to a harm term).
+    fn combined_signals(&self, n: &Normalized, data: bool, hits: &mut Vec<Hit>) {
+        let found = self.framing.as_ref().map(|f| f.find(n)).unwrap_or_default();
+        for (id, w) in found.signals() {
+            add(hits, id, framing::FAMILY, w);
+        }
+        if let Some(m) = &self.suffix {
+            if m.fires_with(&n.clean, found.harm) {
+                // Alone: flags user text, not enough to block (0.7) and off on data (fetched
+                // web pages carry minified code); next to a harm term it blocks.
+                let w = match (found.harm, data) {
+                    (true, _) => SUFFIX_WITH_HARM,
+                    (false, false) => SUFFIX_ALONE,
+                    (false, true) => 0.0,
+                };
+                add(hits, suffix::RULE, Family::Suffix, w);
+            }
+        }
     }
 
     fn allowed(&self, rule: &str) -> bool {
@@ -274,8 +306,17 @@ impl Detector {
     }
 }
 
+/// Weight of `suffix.adversarial` when the segment also names a harmful object or content.
+pub const SUFFIX_WITH_HARM: f32 = 0.85;
+/// Weight of `suffix.adversarial` alone (user/model text).
+pub const SUFFIX_ALONE: f32 = 0.72;
+
 /// Ids of the signals that are not lexicon rules (for `allow_rules` validation).
 pub const STRUCTURAL_IDS: &[&str] = &[
+    framing::RULE_FRAMED,
+    framing::RULE_REQUEST,
+    framing::RULE_OPENING,
+    suffix::RULE,
     "delimiter.chat_template",
     "delimiter.role_label",
     "delimiter.transcript",

@@ -48,9 +48,25 @@ pub struct Matcher {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatcherError(pub String);
 
+/// No segmentation (for normalising the lexicon's own alternatives).
+struct NoSegment;
+
+impl Segmenter for NoSegment {
+    fn segment(&self, _: &str) -> Vec<std::ops::Range<usize>> {
+        Vec::new()
+    }
+}
+
+/// An alternative in the word stream's form. ASCII ones are lowercased and their spaces
+/// collapsed; others (the multilingual rules) go through the normaliser itself, so accents,
+/// case, look-alikes and per-character tokens of Chinese/Japanese match the text's form.
 fn normalise_alt(alt: &str) -> (String, bool) {
     let prefix = alt.ends_with('*');
     let body = alt.trim_end_matches('*');
+    if !body.is_ascii() {
+        let n = crate::normalize::normalize(body, &NoSegment);
+        return (n.words.trim().to_string(), prefix);
+    }
     let words: Vec<&str> = body.split_whitespace().collect();
     (words.join(" ").to_ascii_lowercase(), prefix)
 }
@@ -79,11 +95,9 @@ impl Matcher {
                 }
                 for alt in slot {
                     let (body, prefix) = normalise_alt(alt);
-                    if body.is_empty()
-                        || !body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ')
-                    {
+                    if body.is_empty() || !body.chars().all(|c| c.is_alphanumeric() || c == ' ') {
                         return Err(MatcherError(format!(
-                            "rule {}: alternative {alt:?} must be ASCII letters/digits/spaces",
+                            "rule {}: alternative {alt:?} must be letters/digits/spaces",
                             spec.id
                         )));
                     }
@@ -99,7 +113,8 @@ impl Matcher {
                             patterns.push(pat);
                             uses.push((Vec::new(), prefix));
                             index.insert(key, p);
-                            if !prefix && !body.contains(' ') && body.len() >= 2 {
+                            if !prefix && !body.contains(' ') && body.len() >= 2 && body.is_ascii()
+                            {
                                 seg_words.push(body.clone());
                             }
                             p
