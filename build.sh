@@ -138,7 +138,7 @@ cmd_test() {
     # Envoy run directories are kept under target/e2e-runs so their logs can be audited below.
     local runs="$ROOT/target/e2e-runs"
     rm -rf "$runs" && mkdir -p "$runs"
-    GUARDRAIL_KEEP_ENVOY_DIR=1 TMPDIR="$runs" cargo test --workspace 2>&1 | tee target/test-native.log
+    GUARDRAIL_KEEP_ENVOY_DIR=1 TMPDIR="$runs" cargo test --workspace --no-fail-fast 2>&1 | tee target/test-native.log
     log "secrets hygiene: no key, PII or bearer value in any log of the e2e suite"
     scripts/secrets-hygiene.sh "$runs"
     log "SDK pure tests compiled to $WASM_TARGET, run in wasmtime"

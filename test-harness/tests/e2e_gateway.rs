@@ -134,7 +134,7 @@ fn shipped_gateway_yaml_is_up_to_date_and_valid() {
     let rendered = gateway::render_shipped(&root).expect("render");
     assert!(
         committed == rendered,
-        "examples/envoy/gateway.yaml is stale: run `cargo run -p guardrail-harness --bin harness -- render-gateway`"
+        "examples/envoy/gateway.yaml is stale: run `cargo run -p guardrail-cli --bin guardrail -- render-gateway`"
     );
     let chain = gateway::filters(&root).expect("filters");
     let missing: Vec<String> = chain

@@ -103,7 +103,9 @@ mod tests {
             .into_iter()
             .map(|(name, scan)| (name, scan(text)))
             .collect();
-        assert_eq!(found.len(), 8 + 2, "{found:?}");
+        // one scanner per entity type, the merge of all, and injection-guard
+        let expected = pii_redact::entity::EntityType::ALL.len() + 2;
+        assert_eq!(found.len(), expected, "{found:?}");
         let count = |n: &str| found.iter().find(|(name, _)| name == n).map(|f| f.1);
         assert_eq!(count("pii-redact:EMAIL"), Some(1));
         assert_eq!(count("pii-redact:PHONE"), Some(1));
