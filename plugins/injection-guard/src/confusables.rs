@@ -41,10 +41,17 @@ pub fn native_letter(c: char) -> bool {
 }
 
 /// Decide whether the look-alikes of a word fold: `before` are the word's characters already
-/// written (after folding), `rest` the text after the current character. The word folds when
-/// it holds a Latin letter or no native letter at all. Also returns the byte length of the
-/// word's remainder in `rest` (the decision holds until there).
-pub fn word_folds(before: impl Iterator<Item = char>, rest: &str) -> (bool, usize) {
+/// written (after folding), `rest` the text after the current character, `prev_native`
+/// whether the previous word holds a native letter. The word folds when it holds a Latin
+/// letter, or no native letter at all and neither does a neighbouring word: `мир` is made
+/// only of look-alikes but is Russian next to `Привет`, while `раураl` alone is a disguise.
+/// Also returns the byte length of the word's remainder in `rest` (the decision holds until
+/// there).
+pub fn word_folds(
+    before: impl Iterator<Item = char>,
+    rest: &str,
+    prev_native: bool,
+) -> (bool, usize) {
     let (mut latin, mut native) = (false, false);
     for p in before {
         if p.is_ascii_alphabetic() {
@@ -70,7 +77,28 @@ pub fn word_folds(before: impl Iterator<Item = char>, rest: &str) -> (bool, usiz
         }
         len += ch.len_utf8();
     }
-    (latin || !native, len)
+    if latin || native {
+        return (latin, len);
+    }
+    let next_native = || {
+        rest.get(len..)
+            .unwrap_or("")
+            .chars()
+            .skip_while(|c| !c.is_alphanumeric())
+            .take_while(|c| c.is_alphanumeric())
+            .any(native_letter)
+    };
+    (!prev_native && !next_native(), len)
+}
+
+/// Does the word before the current one (`written`: the characters already written, newest
+/// first, starting inside the current word) hold a native letter?
+pub fn previous_word_native(written: impl Iterator<Item = char>) -> bool {
+    written
+        .skip_while(|c| c.is_alphanumeric())
+        .skip_while(|c| !c.is_alphanumeric())
+        .take_while(|c| c.is_alphanumeric())
+        .any(native_letter)
 }
 
 /// Scripts written without spaces between words (Han, kana): each character is a token, so
@@ -378,10 +406,13 @@ pub fn uts39_ascii(c: char) -> Option<char> {
     if first.is_ascii_alphanumeric() {
         return Some(first);
     }
-    if first == c || first.is_ascii() {
+    // A prototype that is itself a non-Latin look-alike in the hand table (e.g. Greek), one
+    // step only. A Latin prototype is a letter in its own right, not a look-alike: `ß` is the
+    // prototype of Greek `β`, and the hand table spells `ß` as `s` for German words while `β`
+    // looks like `B`.
+    if first == c || first.is_ascii() || !non_latin(first) {
         return None;
     }
-    // A prototype that is itself a look-alike in the hand table (e.g. Greek), one step only.
     match fold_table(first as u32) {
         Some(a) if a.is_ascii_alphanumeric() => Some(a),
         _ => None,
@@ -394,10 +425,10 @@ fn roman_small(off: u32) -> Option<char> {
         0 => Some('i'),
         4 => Some('v'),
         9 => Some('x'),
-        11 => Some('l'),
-        12 => Some('c'),
-        13 => Some('d'),
-        14 => Some('m'),
+        12 => Some('l'),
+        13 => Some('c'),
+        14 => Some('d'),
+        15 => Some('m'),
         _ => None,
     }
 }
@@ -481,12 +512,15 @@ mod tests {
                     };
                     // The hand table reads a few I/l/1 shapes differently from UTS #39's
                     // prototype; both are ASCII letters or digits that the leetspeak and
-                    // lexicon steps treat alike.
+                    // lexicon steps treat alike. A fullwidth form folds to its own ASCII
+                    // character (`｜` to `|`), which UTS #39 reads as `l`.
+                    let fullwidth = ('\u{FF01}'..='\u{FF5E}').contains(&c);
                     let ok = folded == letter
                         || matches!(
                             (letter, folded),
                             ('l', 'i' | '1' | 'l') | ('i', 'l' | '1') | ('o', '0')
-                        );
+                        )
+                        || (fullwidth && folded.is_ascii_punctuation());
                     assert!(
                         ok,
                         "{w}[{i}]: {c:?} (U+{:04X}) folds to {folded:?}",
@@ -497,6 +531,31 @@ mod tests {
             }
         }
         assert!(checked > 300, "only {checked} substitutions");
+    }
+
+    /// Regression: the numerals fifty to one thousand were read one code point early (`Ⅻ` as
+    /// `l`, `Ⅼ` as `c`, ..., `Ⅿ` not at all).
+    #[test]
+    fn roman_numerals_fold_to_their_letter() {
+        for (c, want) in [
+            ('\u{2160}', Some('I')),
+            ('\u{2164}', Some('V')),
+            ('\u{2169}', Some('X')),
+            ('\u{216B}', None),
+            ('\u{216C}', Some('L')),
+            ('\u{216D}', Some('C')),
+            ('\u{216E}', Some('D')),
+            ('\u{216F}', Some('M')),
+            ('\u{2170}', Some('i')),
+            ('\u{217C}', Some('l')),
+            ('\u{217F}', Some('m')),
+        ] {
+            let got = match fold(c) {
+                Fold::Folded(f) => Some(f),
+                _ => None,
+            };
+            assert_eq!(got, want, "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

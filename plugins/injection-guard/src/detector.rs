@@ -2,6 +2,7 @@
 //! and obfuscation signals, decode embedded payloads (bounded depth) and rescan them, then
 //! combine the distinct signals with a noisy-or: score = 1 - prod(1 - weight).
 
+use crate::context;
 use crate::data_lines;
 use crate::decode::{self, Encoding};
 use crate::family::Family;
@@ -172,6 +173,7 @@ impl Detector {
         let data = trust == Trust::Data;
         let mut hits = Vec::new();
         self.collect(n, data, 0, true, &mut hits);
+        self.discount_discussion(n, data, &mut hits);
         self.combined_signals(n, data, &mut hits);
         if let Some(m) = &self.model {
             let w = if data { m.data_weight } else { m.weight };
@@ -219,6 +221,39 @@ impl Detector {
                     (false, true) => 0.0,
                 };
                 add(hits, suffix::RULE, Family::Suffix, w);
+            }
+        }
+    }
+
+    /// Lower the phrase and structure signals of a segment that talks about an attack rather
+    /// than making one (see `context`): a rule that matched only inside quotes under
+    /// discussion, and every signal of a third-person question. Runs before the learned model
+    /// and the whole-segment signals, which keep their weight.
+    fn discount_discussion(&self, n: &Normalized, data: bool, hits: &mut [Hit]) {
+        if hits.is_empty() {
+            return;
+        }
+        if context::third_person_question(n) {
+            for h in hits.iter_mut() {
+                h.weight *= context::QUESTION_FACTOR;
+            }
+            return;
+        }
+        let spans = context::quoted_spans(&n.clean);
+        if spans.is_empty() {
+            return;
+        }
+        let outside = normalize(&context::blank_quotes(&n.clean, &spans), &self.matcher);
+        if !context::discusses_wording(&outside.words) {
+            return;
+        }
+        // The phrase, markup and obfuscation signals of the unquoted text (no decoding).
+        let mut still = Vec::new();
+        self.collect(&outside, data, self.max_depth, true, &mut still);
+        for h in hits.iter_mut() {
+            let decoded = h.family == Family::Encoded;
+            if !decoded && !still.iter().any(|s| s.rule == h.rule) {
+                h.weight *= context::QUOTED_FACTOR;
             }
         }
     }

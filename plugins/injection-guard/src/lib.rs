@@ -11,6 +11,7 @@ mod calls;
 pub mod canary;
 pub mod config;
 pub mod confusables;
+pub mod context;
 pub mod data_lines;
 pub mod decode;
 pub mod detector;

@@ -9,7 +9,9 @@
 
 use std::ops::Range;
 
-use crate::confusables::{fold, is_cjk, word_dependent, word_folds, Fold};
+use crate::confusables::{
+    fold, is_cjk, previous_word_native, word_dependent, word_folds, Fold,
+};
 use guardrail_sdk::swar;
 
 /// Splits a run of joined letters (`ignoreallprevious`) into the lexicon words it contains.
@@ -256,7 +258,8 @@ fn fold_in_word(
                 .rev()
                 .map(|p| p.0)
                 .take_while(|p| p.is_alphanumeric());
-            let (d, len) = word_folds(before, text.get(at..).unwrap_or(""));
+            let prev = previous_word_native(chars.iter().rev().map(|p| p.0));
+            let (d, len) = word_folds(before, text.get(at..).unwrap_or(""), prev);
             *word = Some((at + len, d));
             d
         }

@@ -2,7 +2,9 @@
 //! char-by-char implementation), kept for tests only: the differential test in
 //! `normalize_diff` checks that `normalize::normalize` gives exactly its output.
 
-use crate::confusables::{fold, is_cjk, word_dependent, word_folds, Fold};
+use crate::confusables::{
+    fold, is_cjk, previous_word_native, word_dependent, word_folds, Fold,
+};
 use crate::normalize::{Normalized, Segmenter, Signals};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -182,7 +184,8 @@ fn fold_in_word(
                 .rev()
                 .map(|p| p.0)
                 .take_while(|p| p.is_alphanumeric());
-            let (d, len) = word_folds(before, text.get(at..).unwrap_or(""));
+            let prev = previous_word_native(chars.iter().rev().map(|p| p.0));
+            let (d, len) = word_folds(before, text.get(at..).unwrap_or(""), prev);
             *word = Some((at + len, d));
             d
         }

@@ -19,7 +19,7 @@
 //! content: a request followed by token soup is the shape of the attack), then `DIM` `i8`.
 
 /// log2 of the number of hashed buckets.
-pub const DIM_BITS: u32 = 14;
+pub const DIM_BITS: u32 = 16;
 /// Number of buckets (and of weights in the file).
 pub const DIM: usize = 1 << DIM_BITS;
 /// Magic of the weights file.
@@ -29,8 +29,8 @@ const HEADER: usize = 28;
 pub const WINDOW: usize = 40;
 /// Distance between window starts in bytes.
 pub const STRIDE: usize = 8;
-/// Features per byte position.
-pub const PER_POSITION: usize = 4;
+/// Features per byte position (at most: a token's last position has two more).
+pub const PER_POSITION: usize = 6;
 /// Rule id of the signal.
 pub const RULE: &str = "suffix.adversarial";
 
@@ -41,6 +41,10 @@ const SEED_C5: u64 = 0x5bd1_e995_9e37_79b9;
 const SEED_C3: u64 = 0x27d4_eb2f_1656_67b1;
 const SEED_L3: u64 = 0x85eb_ca6b_c2b2_ae35;
 const SEED_B4: u64 = 0x6a09_e667_bb67_ae85;
+const SEED_TOK: u64 = 0x3c6e_f372_a54f_f53a;
+const SEED_SHAPE: u64 = 0x510e_527f_9b05_688c;
+const TOKEN_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+const TOKEN_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 fn mix(mut x: u64) -> u64 {
     x ^= x >> 30;
@@ -71,16 +75,41 @@ fn class(b: u8) -> u8 {
 
 /// Calls `f(position, bucket)` for the `PER_POSITION` features ending at each byte of
 /// `text`; a position before a feature's window is full contributes a start-padded gram.
+/// At the whitespace after each whitespace-delimited token (or the text's last byte) two more:
+/// the token itself, lowercased (the model learns which tokens ordinary text uses: a run of
+/// vocabulary pieces like `oppos](itely` or `kwargs)--` is made of tokens it never uses), and
+/// its shape (the sequence of byte classes with repeats collapsed, at most 8: `a](a`, `aA`).
 pub fn for_each_feature(text: &[u8], mut f: impl FnMut(usize, usize)) {
     let (mut c, mut l, mut b) = (0u64, 0u64, 0u64);
+    let (mut tok, mut shape, mut shape_len, mut last) = (TOKEN_BASIS, 0u64, 0u32, 0u8);
     for (i, &byte) in text.iter().enumerate() {
-        c = (c << 8) | u64::from(class(byte));
+        let cl = class(byte);
+        if cl == b' ' {
+            if shape_len > 0 {
+                f(i, bucket(tok ^ SEED_TOK));
+                f(i, bucket(shape ^ SEED_SHAPE));
+            }
+            (tok, shape, shape_len, last) = (TOKEN_BASIS, 0, 0, 0);
+        } else {
+            tok = (tok ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(TOKEN_PRIME);
+            if cl != last && shape_len < 8 {
+                shape = (shape << 8) | u64::from(cl);
+                shape_len += 1;
+            }
+            last = cl;
+        }
+        c = (c << 8) | u64::from(cl);
         l = (l << 8) | u64::from(byte.to_ascii_lowercase());
         b = (b << 8) | u64::from(byte);
         f(i, bucket((c & 0xFF_FFFF_FFFF) ^ SEED_C5));
         f(i, bucket((c & 0xFF_FFFF) ^ SEED_C3));
         f(i, bucket((l & 0xFF_FFFF) ^ SEED_L3));
         f(i, bucket((b & 0xFFFF_FFFF) ^ SEED_B4));
+    }
+    if shape_len > 0 {
+        let i = text.len().saturating_sub(1);
+        f(i, bucket(tok ^ SEED_TOK));
+        f(i, bucket(shape ^ SEED_SHAPE));
     }
 }
 
@@ -277,7 +306,7 @@ mod tests {
     fn builtin_parses() {
         let m = Model::builtin().unwrap();
         assert!(m.threshold > 0.0 && m.threshold < 1.0);
-        assert!(BUILTIN.len() <= 32 * 1024);
+        assert!(BUILTIN.len() <= 80 * 1024);
     }
 
     #[test]
@@ -361,7 +390,12 @@ mod tests {
     fn suffix_soup_fires() {
         let m = Model::builtin().unwrap();
         for text in SUFFIX_ATTACKS {
-            assert!(m.fires_with(text, true), "{text}: {:?}", m.scan(text));
+            assert!(
+                m.fires_with(text, true),
+                "{text}: {:?} {:?}",
+                m.scan(text),
+                m.window_probabilities(text)
+            );
         }
     }
 
