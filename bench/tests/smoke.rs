@@ -4,7 +4,12 @@
 //! shapes and that requests passed, never how fast anything was: no timed assertions.
 //! Needs Envoy and dist/*.wasm: run `./build.sh test`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::process::Command;
 

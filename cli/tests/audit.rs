@@ -3,7 +3,12 @@
 //! Envoy start checks that an import outside the audit's Envoy list really stops Envoy.
 //! Needs dist/*.wasm and Envoy: run `./build.sh test`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 

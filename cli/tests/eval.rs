@@ -2,7 +2,12 @@
 //! blocking plugin turns every line positive, and PII lines are scored by what reached upstream.
 //! Needs dist/hostcalls-test.wasm and dist/model-allowlist.wasm: run `./build.sh test`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::process::Command;
 
