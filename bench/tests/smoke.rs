@@ -4,6 +4,13 @@
 //! shapes and that requests passed, never how fast anything was: no timed assertions.
 //! Needs Envoy and dist/*.wasm: run `./build.sh test`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::process::Command;
 
 use serde_json::Value;

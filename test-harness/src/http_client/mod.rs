@@ -1,9 +1,6 @@
 //! http_client: a small blocking HTTP/1.1 client for tests and the demo (one request per
-//! connection, Content-Length or chunked responses, streamed reading of SSE responses), and in
-//! `h2` a minimal HTTP/2 one for tests of HTTP/2 framing.
+//! connection, Content-Length or chunked responses, streamed reading of SSE responses).
 
-pub mod h2;
-pub mod hpack;
 pub mod wire;
 
 use std::io::{self, BufReader, Read, Write};
