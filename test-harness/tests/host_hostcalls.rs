@@ -7,6 +7,7 @@
 use guardrail_harness::host::{
     dist_path, Action, Exchange, Host, HostError, HostProfile, LogLevel, SharedData,
 };
+use hostcalls_test_plugin::config::PriceCall;
 
 const REQ: &[(&str, &str)] = &[
     (":method", "POST"),
@@ -711,24 +712,9 @@ fn a_stale_content_length_after_a_body_edit_is_flagged() {
 
 #[test]
 fn price_mode_makes_its_call_repeat_times_and_changes_nothing_else() {
-    // `harness bench --price` divides Envoy CPU by `repeat`: the call must really repeat
+    // `guardrail-bench --price` divides Envoy CPU by `repeat`: the call must really repeat
     // (fuel grows with it) and the request must pass unchanged (but for `header_set`).
-    let calls = [
-        "nothing",
-        "header_get",
-        "header_set",
-        "header_remove",
-        "headers_all",
-        "shared_get",
-        "shared_cas",
-        "log_info",
-        "log_debug",
-        "counter",
-        "histogram",
-        "time",
-        "property",
-        "buffer_body",
-    ];
+    let calls = PriceCall::ALL.map(|(name, _)| name);
     for call in calls {
         let fuel = |repeat: u32| {
             let h = host(&format!(

@@ -2,7 +2,7 @@
 //! upstream. Good keys reach the upstream carrying the provider key and never the client key;
 //! bad keys get a 401 in the provider's error shape without the upstream being called; scopes
 //! answer 403, limits 429 with retry-after; the client cannot forge the identity header.
-//! Key digests are computed with `harness keygen`'s function, so the CLI and the plugin agree.
+//! Key digests are computed with `guardrail keygen`'s function, so the CLI and the plugin agree.
 //! Needs Envoy and dist/key-auth.wasm: run `./build.sh test`.
 // A test fails by panicking: the house lints for plugin code do not apply here.
 #![allow(

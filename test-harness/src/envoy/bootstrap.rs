@@ -1,6 +1,6 @@
 //! The one place that writes Envoy bootstrap YAML: listener, HTTP connection manager, the
 //! chain of proxy-wasm filters, routes to the LLM upstream, admin, JSON access log. Used by
-//! the test runner, `harness serve`, `harness demo` and `harness render-gateway`.
+//! the test runner, `guardrail serve`, `guardrail demo` and `harness render-gateway`.
 //!
 //! Field names follow the Envoy 1.40 v3 API (envoy.extensions.filters.http.wasm.v3.Wasm,
 //! PluginConfig.configuration as google.protobuf.StringValue, VmConfig.runtime
