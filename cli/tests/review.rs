@@ -3,6 +3,13 @@
 //! POSTed by the plugin (proxy_http_call) to `harness review`'s receiver, stored, and listed.
 //! Needs Envoy and dist/template-detector.wasm: run `./build.sh test`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::PathBuf;
 
 use guardrail_cli::cmd::review as review_cli;

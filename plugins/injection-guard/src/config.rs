@@ -5,6 +5,7 @@ use crate::detector::{Detector, Trust};
 use crate::family::Family;
 use crate::matcher::RuleSpec;
 use crate::options::{Canary, Classifier, Review};
+use crate::trusted_callers::TrustedCaller;
 use guardrail_sdk::write::decimal;
 use std::collections::BTreeMap;
 
@@ -95,8 +96,14 @@ pub struct ExtraRule {
 pub struct Config {
     pub actions: Actions,
     pub thresholds: Thresholds,
-    /// Scan system/developer text too (off by default: the operator wrote it).
+    /// Scan system/developer text (default true: any key holder can write those roles).
+    /// `false` trusts every system prompt (only where no client can write one).
     pub scan_trusted: bool,
+    /// Callers and routes whose system prompt the admin vouches for (not scanned).
+    pub trusted_system_prompt: Vec<TrustedCaller>,
+    /// Secret shared with key-auth to verify `x-guardrail-identity` (for the identity
+    /// selectors of `trusted_system_prompt`).
+    pub identity_secret: Option<String>,
     pub max_body_bytes: usize,
     /// Nesting depth for decoded payloads (base64 inside base64, ...), 0..=4.
     pub max_decode_depth: u8,
@@ -150,7 +157,9 @@ impl Default for Config {
         Config {
             actions: Actions::default(),
             thresholds: Thresholds::default(),
-            scan_trusted: false,
+            scan_trusted: true,
+            trusted_system_prompt: Vec::new(),
+            identity_secret: None,
             max_body_bytes: 1024 * 1024,
             max_decode_depth: 2,
             allow_rules: Vec::new(),
@@ -249,6 +258,21 @@ impl Config {
                 ));
             }
         }
+        if matches!(&self.identity_secret, Some(s) if s.len() < 16) {
+            return Err("identity_secret: must be at least 16 bytes".into());
+        }
+        for (i, t) in self.trusted_system_prompt.iter().enumerate() {
+            if t.is_empty() {
+                return Err(format!(
+                    "trusted_system_prompt[{i}]: needs path_prefix, key_id, team, env or app"
+                ));
+            }
+            if t.needs_identity() && self.identity_secret.is_none() {
+                return Err(format!(
+                    "trusted_system_prompt[{i}]: selects on the caller's identity but identity_secret is not set"
+                ));
+            }
+        }
         if let Some(r) = &self.review {
             r.validate()?;
         }
@@ -340,7 +364,16 @@ impl Config {
         best.unwrap_or(base)
     }
 
-    /// Action of a trust level (`Off` for trusted text unless `scan_trusted`).
+    /// Action for a segment of `trust` in a request whose system prompt is (or is not)
+    /// vouched for (`trusted_callers::system_prompt_trusted`).
+    pub fn action_for(&self, trust: Trust, system_trusted: bool) -> Action {
+        match trust {
+            Trust::Trusted if system_trusted => Action::Off,
+            _ => self.action(trust),
+        }
+    }
+
+    /// Action of a trust level (`Off` for trusted text with `scan_trusted: false`).
     pub fn action(&self, trust: Trust) -> Action {
         match trust {
             Trust::Trusted if !self.scan_trusted => Action::Off,
