@@ -311,6 +311,8 @@ pub mod suffixes {
         "glued",
         "with_opener",
         "two_runs",
+        "word_glue",
+        "opener_soup",
     ];
 
     const PUNCT: &[&str] = &[
@@ -340,6 +342,19 @@ pub mod suffixes {
             .get(rng.below(vocab.len()))
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// A vocabulary piece that is a word (letters only, maybe after a space).
+    fn word(rng: &mut Rng, vocab: &[String]) -> String {
+        for _ in 0..16 {
+            if let Some(w) = vocab.get(rng.below(vocab.len().max(1))) {
+                let t = w.trim_start();
+                if t.len() >= 2 && t.chars().all(char::is_alphabetic) {
+                    return w.clone();
+                }
+            }
+        }
+        pick(rng, OPENERS).to_string()
     }
 
     /// One suffix of generator `kind`.
@@ -374,6 +389,41 @@ pub mod suffixes {
                         s.push_str(pick(rng, OPENERS));
                     }
                     s.push_str(&piece(rng, vocab, 4));
+                }
+            }
+            6 => {
+                // Words glued to punctuation and to each other (`similarlyNow`, `contents.](Me`).
+                for _ in 0..len {
+                    let w = word(rng, vocab);
+                    match rng.below(4) {
+                        0 => s.push_str(w.trim()),
+                        1 => {
+                            let mut c = w.trim().chars();
+                            if let Some(f) = c.next() {
+                                s.extend(f.to_uppercase());
+                                s.push_str(c.as_str());
+                            }
+                        }
+                        _ => s.push_str(&w),
+                    }
+                    if rng.below(10) < 4 {
+                        s.push_str(pick(rng, PUNCT));
+                    }
+                }
+            }
+            7 => {
+                // Openers and words between runs of repeated or paired punctuation.
+                for k in 0..len {
+                    if k % 4 == 0 {
+                        s.push(' ');
+                        s.push_str(pick(rng, OPENERS));
+                    } else {
+                        s.push_str(&word(rng, vocab));
+                    }
+                    let p = pick(rng, PUNCT);
+                    for _ in 0..1 + rng.below(3) {
+                        s.push_str(p);
+                    }
                 }
             }
             _ => {

@@ -6,10 +6,17 @@
 //! regression on the window's mean feature counts, classes weighted equally, full-batch Adam
 //! from zero (deterministic). Then the window threshold and the run length are chosen on the
 //! TRAIN texts only: the smallest run and lowest threshold that fire on no benign training
-//! text, the highest suffix catch rate.
+//! text, the highest suffix catch rate. Last the disordered-run operating point (a run at a
+//! lower threshold whose span holds unpaired brackets, stray backslashes, an odd quote) is
+//! chosen the same way: no benign training text fires, the most training attacks that the
+//! first two points miss are caught.
 
 use guardrail_sdk::fuzz::Rng;
 use injection_guard::suffix::{self, for_each_feature, Model, DIM, PER_POSITION, WINDOW};
+
+/// Fewest disorder marks the disordered-run point may ask for (a truncated code line holds
+/// two: an open bracket and an odd quote).
+const MIN_DISORDER: u32 = 3;
 
 /// A window as sparse features: (bucket, count / positions).
 type Window = Vec<(u32, f64)>;
@@ -181,7 +188,7 @@ pub fn train(inp: &Inputs) -> Vec<u8> {
     let (b, w) = fit(&pos, &neg, 150, 1e-6);
     let wf: Vec<f32> = w.iter().map(|&x| x as f32).collect();
     // Threshold and run: first encode with a placeholder, then scan the training texts.
-    let probe = suffix::encode(b as f32, (0.5, 1), (0.5, 1), &wf);
+    let probe = suffix::encode(b as f32, (0.5, 1), (0.5, 1), (0.999, 99, 99, 0), &wf);
     let Some(model) = Model::parse(&probe) else {
         return probe;
     };
@@ -254,5 +261,70 @@ pub fn train(inp: &Inputs) -> Vec<u8> {
         inp.benign.len(),
         harmful.len()
     );
-    suffix::encode(b as f32, (th, run), (hth, hrun), &wf)
+    // The disordered-run point: the benign texts' disorder at each (threshold, run), then the
+    // lowest disorder count that no benign training text reaches (and at most one in 500 comes
+    // within one mark of), the most training attacks caught with the first point.
+    let bytes_of = |t: &String| t.as_bytes().to_vec();
+    let benign_bytes: Vec<Vec<u8>> = inp.benign.iter().map(bytes_of).collect();
+    let attack_bytes: Vec<Vec<u8>> = inp.attacks.iter().map(bytes_of).collect();
+    let mut soup: (f32, u32, u32, u32, usize) = (0.999, 99, 99, 0, 0);
+    for (soup_run, pad) in (1..=4u32).flat_map(|r| [0u32, 8, 16, 24].map(|p| (r, p))) {
+        for k in 0..24 {
+            let sth = 0.2 + 0.79 * k as f32 / 23.0;
+            let mut bd: Vec<u32> = benign_bytes
+                .iter()
+                .zip(&benign_runs)
+                .map(|(b, ps)| suffix::soup_disorder(b, ps, (sth, soup_run, pad)))
+                .collect();
+            bd.sort_unstable();
+            // The lowest count no benign text reaches while at most one in 500 reaches one
+            // less; at least MIN_DISORDER.
+            let reach = |m: u32| bd.iter().filter(|&&d| d >= m).count();
+            let mut min_d = MIN_DISORDER;
+            while reach(min_d) > 0 || reach(min_d - 1) * 500 > bd.len().max(500) {
+                min_d += 1;
+            }
+            let tp = attack_bytes
+                .iter()
+                .zip(&attack_runs)
+                .filter(|(b, ps)| {
+                    longest(ps, th) >= run
+                        || suffix::soup_disorder(b, ps, (sth, soup_run, pad)) >= min_d
+                })
+                .count();
+            // Ties: the higher window threshold (the narrower reading).
+            if tp > soup.4 || (tp == soup.4 && sth > soup.0) {
+                soup = (sth, soup_run, min_d, pad, tp);
+            }
+        }
+    }
+    println!(
+        "suffix model: disordered run: p >= {:.3} for {} windows with >= {} marks, read {} bytes wider ({}/{} training suffix attacks with the first point)",
+        soup.0,
+        soup.1,
+        soup.2,
+        soup.3,
+        soup.4,
+        inp.attacks.len()
+    );
+    if std::env::var_os("IG_TRAIN_SHOW").is_some() {
+        for (t, (b, ps)) in inp.benign.iter().zip(benign_bytes.iter().zip(&benign_runs)) {
+            let d = suffix::soup_disorder(b, ps, (soup.0, soup.1, soup.3));
+            if longest(ps, th) + 1 >= run || (d > 0 && d + 1 >= soup.2) {
+                let head: String = t.chars().take(160).collect();
+                println!(
+                    "  near: run {} disorder {d} | {}",
+                    longest(ps, th),
+                    head.replace('\n', " ")
+                );
+            }
+        }
+    }
+    suffix::encode(
+        b as f32,
+        (th, run),
+        (hth, hrun),
+        (soup.0, soup.1, soup.2, soup.3),
+        &wf,
+    )
 }

@@ -392,9 +392,11 @@ fn uts39_ascii_u(u: u32) -> Option<char> {
 
 /// The ASCII letter or digit a character is confusable with under Unicode's confusables data
 /// (UTS #39 skeleton of the character alone is one ASCII alphanumeric, directly or through
-/// one look-alike of the hand table); `None` for ASCII itself and for everything else.
+/// one look-alike of the hand table); `None` for ASCII itself, for marks that are not letters
+/// or digits (the Devanagari danda `।` is a full stop that looks like `l`), and for everything
+/// else.
 pub fn uts39_ascii(c: char) -> Option<char> {
-    if c.is_ascii() {
+    if c.is_ascii() || !c.is_alphanumeric() {
         return None;
     }
     let mut buf = [0u8; 4];

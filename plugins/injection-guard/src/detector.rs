@@ -173,8 +173,6 @@ impl Detector {
         let data = trust == Trust::Data;
         let mut hits = Vec::new();
         self.collect(n, data, 0, true, &mut hits);
-        self.discount_discussion(n, data, &mut hits);
-        self.combined_signals(n, data, &mut hits);
         if let Some(m) = &self.model {
             let w = if data { m.data_weight } else { m.weight };
             if w > 0.0 {
@@ -184,6 +182,8 @@ impl Detector {
                 }
             }
         }
+        self.discount_discussion(n, data, &mut hits);
+        self.combined_signals(n, data, &mut hits);
         hits.retain(|h| !self.allowed(&h.rule));
         // Rule ids are unique in `hits` (see `add`), so the order is total and an unstable sort
         // gives the same result as a stable one with less code.
@@ -225,18 +225,19 @@ impl Detector {
         }
     }
 
-    /// Lower the phrase and structure signals of a segment that talks about an attack rather
-    /// than making one (see `context`): a rule that matched only inside quotes under
-    /// discussion, and every signal of a third-person question. Runs before the learned model
-    /// and the whole-segment signals, which keep their weight.
+    /// Lower the signals of a segment that talks about an attack rather than making one (see
+    /// `context`): the rules that matched only inside quotes under discussion, and every
+    /// phrase, structure and model signal of a third-person question. The lowered signals are
+    /// lowered as a group: together they weigh the factor times what they weighed (so four
+    /// rules on one quoted phrase count as that phrase, not four times). Runs before the
+    /// whole-segment signals (framing, suffix), which keep their weight.
     fn discount_discussion(&self, n: &Normalized, data: bool, hits: &mut [Hit]) {
         if hits.is_empty() {
             return;
         }
         if context::third_person_question(n) {
-            for h in hits.iter_mut() {
-                h.weight *= context::QUESTION_FACTOR;
-            }
+            let mut all: Vec<&mut Hit> = hits.iter_mut().collect();
+            context::shrink(&mut all, context::QUESTION_FACTOR);
             return;
         }
         let spans = context::quoted_spans(&n.clean);
@@ -250,12 +251,15 @@ impl Detector {
         // The phrase, markup and obfuscation signals of the unquoted text (no decoding).
         let mut still = Vec::new();
         self.collect(&outside, data, self.max_depth, true, &mut still);
-        for h in hits.iter_mut() {
-            let decoded = h.family == Family::Encoded;
-            if !decoded && !still.iter().any(|s| s.rule == h.rule) {
-                h.weight *= context::QUOTED_FACTOR;
-            }
-        }
+        let mut quoted: Vec<&mut Hit> = hits
+            .iter_mut()
+            .filter(|h| {
+                h.family != Family::Encoded
+                    && h.rule != MODEL_RULE
+                    && !still.iter().any(|s| s.rule == h.rule)
+            })
+            .collect();
+        context::shrink(&mut quoted, context::QUOTED_FACTOR);
     }
 
     fn allowed(&self, rule: &str) -> bool {

@@ -58,7 +58,10 @@ struct Part {
 
 impl Part {
     /// `None` when `patterns` (global id, text) is empty.
-    fn build(patterns: Vec<(usize, &String)>, max_dfa_bytes: usize) -> Result<Option<Part>, MatcherError> {
+    fn build(
+        patterns: Vec<(usize, &String)>,
+        max_dfa_bytes: usize,
+    ) -> Result<Option<Part>, MatcherError> {
         if patterns.is_empty() {
             return Ok(None);
         }
@@ -205,7 +208,10 @@ impl Matcher {
     /// Are the rule automatons DFAs (ASCII, non-ASCII)?
     pub fn automaton_is_dfa(&self) -> (bool, bool) {
         let dfa = |ac: &AhoCorasick| ac.kind() == aho_corasick::AhoCorasickKind::DFA;
-        (dfa(&self.ascii.ac), self.wide.as_ref().is_some_and(|w| dfa(&w.ac)))
+        (
+            dfa(&self.ascii.ac),
+            self.wide.as_ref().is_some_and(|w| dfa(&w.ac)),
+        )
     }
 
     /// The compiled rules (index = rule number returned by `matches`).
@@ -219,13 +225,11 @@ impl Matcher {
         let mut hits: BTreeMap<(u32, u8), Vec<(usize, usize)>> = BTreeMap::new();
         let words = n.words.as_bytes();
         let wide = self.wide.as_ref().filter(|_| !words.is_ascii());
-        let found = std::iter::once(&self.ascii)
-            .chain(wide)
-            .flat_map(|part| {
-                part.ac
-                    .find_overlapping_iter(words)
-                    .map(move |m| (part.ids.get(m.pattern().as_usize()).copied(), m))
-            });
+        let found = std::iter::once(&self.ascii).chain(wide).flat_map(|part| {
+            part.ac
+                .find_overlapping_iter(words)
+                .map(move |m| (part.ids.get(m.pattern().as_usize()).copied(), m))
+        });
         for (pid, m) in found {
             let Some((list, prefix)) = pid.and_then(|p| self.uses.get(p)) else {
                 continue;

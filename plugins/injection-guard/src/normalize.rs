@@ -9,9 +9,7 @@
 
 use std::ops::Range;
 
-use crate::confusables::{
-    fold, is_cjk, previous_word_native, word_dependent, word_folds, Fold,
-};
+use crate::confusables::{fold, is_cjk, previous_word_native, word_dependent, word_folds, Fold};
 use guardrail_sdk::swar;
 
 /// Splits a run of joined letters (`ignoreallprevious`) into the lexicon words it contains.

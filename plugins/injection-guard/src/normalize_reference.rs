@@ -2,9 +2,7 @@
 //! char-by-char implementation), kept for tests only: the differential test in
 //! `normalize_diff` checks that `normalize::normalize` gives exactly its output.
 
-use crate::confusables::{
-    fold, is_cjk, previous_word_native, word_dependent, word_folds, Fold,
-};
+use crate::confusables::{fold, is_cjk, previous_word_native, word_dependent, word_folds, Fold};
 use crate::normalize::{Normalized, Segmenter, Signals};
 
 #[derive(Clone, Copy, PartialEq)]
