@@ -430,7 +430,7 @@ pub mod suffixes {
                 for _ in 0..len / 2 {
                     s.push_str(&piece(rng, vocab, 4));
                 }
-                s.push_str(" ");
+                s.push(' ');
                 for _ in 0..len / 2 {
                     s.push_str(&piece(rng, vocab, 2));
                 }
@@ -586,9 +586,11 @@ fn indirect(rng: &mut Rng, out: &mut Vec<Item>) {
     }
 }
 
+/// Three variants of one phrasing (variant 2 is held out).
+pub type Variants = [&'static str; 3];
+
 /// Attack phrasings per language: (language, override, extraction, jailbreak, wrappers).
-/// Each list holds three variants; variant 2 is held out.
-pub const LANGS: &[(&str, [&str; 3], [&str; 3], [&str; 3], [&str; 3])] = &[
+pub const LANGS: &[(&str, Variants, Variants, Variants, Variants)] = &[
     (
         "de",
         [

@@ -230,7 +230,7 @@ const COMMANDS: &[&str] = &[
 mod tests {
     use super::*;
 
-    fn quoted<'a>(text: &'a str) -> Vec<&'a str> {
+    fn quoted(text: &str) -> Vec<&str> {
         quoted_spans(text)
             .into_iter()
             .filter_map(|r| text.get(r))

@@ -38,6 +38,8 @@ pub struct Scan {
 /// The compiled detector (built once per plugin configuration).
 pub struct Detector {
     matcher: Matcher,
+    /// Ids of the admin's extra rules: the discussion context never lowers them.
+    extra: Vec<String>,
     allow: Vec<String>,
     max_depth: u8,
     /// The learned n-gram model, when enabled; its hit weight is `weight * p` per trust.
@@ -130,6 +132,7 @@ impl Detector {
         let matcher = Matcher::new(&specs)?;
         Ok(Detector {
             matcher,
+            extra: extra.iter().map(|e| e.id.clone()).collect(),
             allow: allow.to_vec(),
             max_depth,
             model: None,
@@ -235,8 +238,13 @@ impl Detector {
         if hits.is_empty() {
             return;
         }
+        // An admin's own rule says what the admin wants caught, asked about or not.
+        let extra = &self.extra;
         if context::third_person_question(n) {
-            let mut all: Vec<&mut Hit> = hits.iter_mut().collect();
+            let mut all: Vec<&mut Hit> = hits
+                .iter_mut()
+                .filter(|h| !extra.contains(&h.rule))
+                .collect();
             context::shrink(&mut all, context::QUESTION_FACTOR);
             return;
         }
@@ -256,6 +264,7 @@ impl Detector {
             .filter(|h| {
                 h.family != Family::Encoded
                     && h.rule != MODEL_RULE
+                    && !extra.contains(&h.rule)
                     && !still.iter().any(|s| s.rule == h.rule)
             })
             .collect();
@@ -445,6 +454,25 @@ mod tests {
             let p = det.model_probability(&det.normalize(text)).unwrap();
             assert!(p < MODEL_MIN_P, "{text}: p {p}");
         }
+    }
+
+    #[test]
+    fn a_question_lowers_built_in_signals_but_not_the_admin_rules() {
+        let zebra = RuleSpec {
+            id: "test.zebra".into(),
+            family: Family::Override,
+            user: 0.4,
+            data: 0.4,
+            gap: 0,
+            slots: vec![vec!["zebra".into()], vec!["crossing".into()]],
+        };
+        let det = Detector::new(&[zebra], &[], 2).unwrap();
+        let scan = det.scan("Where is the zebra crossing?", Trust::User);
+        assert_eq!(scan.hits.len(), 1);
+        assert!((scan.score - 0.4).abs() < 1e-6, "{scan:?}");
+        let built_in = det.scan("What does 'do anything now' refer to?", Trust::User);
+        let plain = det.scan("Say 'do anything now' to me.", Trust::User);
+        assert!(built_in.score < plain.score, "{built_in:?} {plain:?}");
     }
 
     #[test]

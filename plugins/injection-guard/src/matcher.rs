@@ -161,7 +161,8 @@ impl Matcher {
                 slots: spec.slots.len(),
             });
         }
-        let (ascii, wide): (Vec<(usize, &String)>, Vec<(usize, &String)>) =
+        type Numbered<'p> = Vec<(usize, &'p String)>;
+        let (ascii, wide): (Numbered, Numbered) =
             patterns.iter().enumerate().partition(|(_, p)| p.is_ascii());
         let ascii = match Part::build(ascii, MAX_DFA_BYTES)? {
             Some(p) => p,

@@ -4,6 +4,12 @@
 //! (benign prompts that look dangerous) <= 0.02 flagged; the code/data look-alikes and the
 //! clean emails never. `cargo test -p injection-guard --test own_corpus -- --nocapture`
 //! prints the table (`IG_EVAL_SHOW=1` also the misses).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test
 
 use injection_guard::config::Config;
 use injection_guard::detector::Trust;
