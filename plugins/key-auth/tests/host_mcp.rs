@@ -53,7 +53,10 @@ fn a_keyed_mcp_request_passes_and_a_refusal_is_json_rpc() {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
     for chunk in 0..=body.len() {
         let ok = send(&h, Some(KEY), body.as_bytes(), chunk);
-        assert!(ok.trap.is_none() && ok.local_reply.is_none(), "{chunk}: {ok:?}");
+        assert!(
+            ok.trap.is_none() && ok.local_reply.is_none(),
+            "{chunk}: {ok:?}"
+        );
         assert_eq!(ok.request_body_out, body.as_bytes());
         assert!(ok
             .request_headers_out

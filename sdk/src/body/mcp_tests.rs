@@ -27,10 +27,13 @@ fn t(path: &str, trust: Trust, text: &str) -> (String, Trust, String) {
     (path.to_string(), trust, text.to_string())
 }
 
+/// A table row: the body, its segments (path, trust, text), the message kind, known.
+type Case<'a> = (&'a str, &'a [(&'a str, Trust, &'a str)], RpcKind, bool);
+
 #[test]
 fn client_messages_by_method() {
     use Trust::{Model, User};
-    let table: &[(&str, &[(&str, Trust, &str)], RpcKind, bool)] = &[
+    let table: &[Case] = &[
         (
             r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"/etc/passwd","opts":{"mode":"r"}}}}"#,
             &[
