@@ -28,6 +28,7 @@ pub(crate) struct Ruling {
     pub action: Mode,
     pub max_score: f32,
     pub scanned: usize,
+    pub cached: usize,
     pub timings: Vec<(&'static str, u64)>,
 }
 
@@ -45,18 +46,22 @@ impl InjectionGuard {
         };
         let parse_us = watch.elapsed_us();
         let clock = || watch.elapsed_us();
-        let outcome = policy::evaluate_with(
+        let (segments, system_trusted) = (&parsed.segments, cx.req.system_trusted);
+        let cache = Some(&self.cache);
+        let outcome = policy::evaluate_cached(
             &self.config,
             &self.detector,
-            &parsed.segments,
-            cx.req.system_trusted,
+            segments,
+            system_trusted,
             &clock,
+            cache,
         );
         let report = Ruling {
             verdict: outcome.verdict,
             action: outcome.action,
             max_score: outcome.max_score,
             scanned: outcome.scanned,
+            cached: outcome.cached,
             timings: vec![
                 ("parse", parse_us),
                 ("normalize", outcome.normalize_us),
@@ -127,7 +132,14 @@ impl InjectionGuard {
             .line(Phase::Request)
             .verdict(&r.verdict)
             .score(r.max_score)
-            .extra_number("scanned", r.scanned as i64);
+            .extra_number("scanned", r.scanned as i64)
+            .extra_number("cached", r.cached as i64);
+        if self.config.segment_cache.enabled {
+            let s = self.cache.stats();
+            line = line
+                .extra_number("cache_entries", s.entries as i64)
+                .extra_number("cache_bytes", s.bytes as i64);
+        }
         for (step, us) in &r.timings {
             line = line.timing(step, *us);
         }
