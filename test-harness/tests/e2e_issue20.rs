@@ -57,6 +57,19 @@ fn model_spellings_meet_the_deny_list_and_invisible_characters_are_refused() {
     }
 }
 
+/// The text a client reads from an OpenAI chat stream (every delta's content, in order).
+fn streamed_text(body: &str) -> String {
+    sse_events(body)
+        .iter()
+        .filter_map(|(_, data)| serde_json::from_str::<Value>(data).ok())
+        .filter_map(|v| {
+            v["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(String::from)
+        })
+        .collect()
+}
+
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -89,15 +102,7 @@ fn a_streamed_answer_never_carries_eight_words_of_the_system_prompt() {
             )
             .expect("response");
         let text = r.text();
-        let read: String = sse_events(&text)
-            .iter()
-            .filter_map(|(_, data)| serde_json::from_str::<Value>(data).ok())
-            .filter_map(|v| {
-                v["choices"][0]["delta"]["content"]
-                    .as_str()
-                    .map(String::from)
-            })
-            .collect();
+        let read = streamed_text(&text);
         assert!(text.contains("system_prompt_leak"), "delta {delta}: {text}");
         let client = words(&read);
         assert!(
@@ -130,15 +135,7 @@ fn an_ordinary_streamed_answer_arrives_whole() {
             )
             .expect("response");
         let text = r.text();
-        let read: String = sse_events(&text)
-            .iter()
-            .filter_map(|(_, data)| serde_json::from_str::<Value>(data).ok())
-            .filter_map(|v| {
-                v["choices"][0]["delta"]["content"]
-                    .as_str()
-                    .map(String::from)
-            })
-            .collect();
+        let read = streamed_text(&text);
         assert_eq!(read, reply, "delta {delta}: {text}");
         assert!(text.contains("[DONE]"), "delta {delta}: {text}");
     }

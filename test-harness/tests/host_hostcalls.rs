@@ -306,7 +306,13 @@ fn shared_data_counts_across_hosts_with_cas() {
 
 #[test]
 fn http_call_round_trip() {
-    let h = host(r#"{"mode":"http_call","upstream":"authz"}"#);
+    // Envoy without `allow_on_headers_stop_iteration`: held headers hold the body callbacks
+    // too (with it, the body callbacks run and this plugin must pause them itself).
+    let h = Host::builder(dist_path("hostcalls-test"))
+        .plugin_config(r#"{"mode":"http_call","upstream":"authz"}"#)
+        .headers_stop_iteration(false)
+        .build()
+        .expect("plugin starts");
     let mut s = h.http();
     assert_eq!(s.request_headers(REQ, false), Action::Pause);
     assert_eq!(

@@ -190,6 +190,9 @@ fn wasm_filters(b: &Bootstrap) -> String {
                 root_id: {name}
                 # FAIL_CLOSED: a VM that fails or traps answers 503, never passes unchecked.
                 failure_policy: {policy}
+                # The plugins hold the request headers until the body verdict (Pause =
+                # StopIteration): no upstream connection or header byte before it.
+                allow_on_headers_stop_iteration: true
                 configuration:
                   \"@type\": type.googleapis.com/google.protobuf.StringValue
                   value: {config}
