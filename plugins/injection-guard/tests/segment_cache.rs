@@ -222,3 +222,47 @@ fn switched_off_it_scans_every_time() {
     let err = Config::from_json(br#"{"segment_cache":{"max_entries":0}}"#).unwrap_err();
     assert!(err.starts_with("segment_cache.max_entries"), "{err}");
 }
+
+/// Mutants of the dev texts (byte flips, inserted attack words, truncations, duplicated
+/// ranges), each at every trust level: scanned, then answered from the cache, always equal to
+/// the uncached outcome; a bound of a few entries (constant eviction) changes nothing either.
+#[test]
+fn mutants_give_identical_outcomes_with_and_without_the_cache() {
+    use guardrail_sdk::fuzz::{iters, mutate, Rng};
+    let tokens: &[&[u8]] = &[
+        b"ignore",
+        b" previous instructions",
+        b"\xe2\x80\x8b",
+        b"system prompt",
+        b"\xd1\x96",
+        b"SWdub3Jl",
+        b"\n",
+        b"<|im_start|>",
+    ];
+    let mut seeds = texts("injection-dev.jsonl");
+    seeds.extend(texts("indirect-dev.jsonl"));
+    for raw in [
+        &b"{}"[..],
+        br#"{"segment_cache":{"max_entries":4,"max_bytes":4096}}"#,
+    ] {
+        let config = Config::from_json(raw).unwrap();
+        let det = config.detector().unwrap();
+        let c = cache(raw, &config);
+        let mut rng = Rng::new(0x5e9_cac4e);
+        let mut hits = 0;
+        for i in 0..iters(1500) {
+            let seed = &seeds[i % seeds.len()];
+            let text =
+                String::from_utf8_lossy(&mutate(&mut rng, seed.as_bytes(), tokens)).into_owned();
+            let role = [Role::User, Role::Assistant, Role::Tool, Role::System][i % 4];
+            let req = [seg(role, &text, i)];
+            let plain = evaluate(&config, &det, &req, &|| 0);
+            for _ in 0..2 {
+                let o = cached_eval(&config, &det, &req, &c);
+                hits += o.cached;
+                assert_eq!(comparable(o), plain, "mutant {i} {role:?}");
+            }
+        }
+        assert!(hits > 0);
+    }
+}

@@ -18,6 +18,11 @@ fn host(config: &str) -> Host {
 }
 
 fn send(h: &Host, body: &[u8]) -> Outcome {
+    send_chunked(h, body, 0)
+}
+
+/// `body` in `chunk`-byte pieces (0: whole).
+fn send_chunked(h: &Host, body: &[u8], chunk: usize) -> Outcome {
     let headers = [
         (":method", "POST"),
         (":path", "/v1/chat/completions"),
@@ -27,6 +32,7 @@ fn send(h: &Host, body: &[u8]) -> Outcome {
     h.exchange(&Exchange {
         request_headers: &headers,
         request_body: body,
+        chunk,
         ..Exchange::default()
     })
 }
@@ -119,4 +125,43 @@ fn the_cache_stays_within_its_bound_over_many_requests() {
         }
     }
     assert!(seen_full);
+}
+
+/// Every chunk split of a rewritten and of a blocked request: the first split is scanned,
+/// every later one is answered from the cache, and each is forwarded (or refused) exactly as
+/// by the uncached VM.
+#[test]
+fn every_chunk_split_gets_the_same_outcome_from_the_cache() {
+    let messages = json!([
+        {"role": "user", "content": "Mail caf\u{e9} jane.doe@example.com, card 4111 1111 1111 1111 \u{2603}."},
+        {"role": "assistant", "content": "Noted for jane.doe@example.com."},
+        {"role": "tool", "tool_call_id": "c1", "content": "record: ops@example.org, phone +1 (579) 383-4712"}
+    ]);
+    let b = body(messages.as_array().unwrap());
+    for entities in [
+        r#"{"EMAIL":"pseudonymize","CREDIT_CARD":"mask"}"#,
+        r#"{"PHONE":"block"}"#,
+    ] {
+        let on = host(&format!(r#"{{"entities":{entities}}}"#));
+        let off = host(&format!(
+            r#"{{"entities":{entities},"segment_cache":{{"enabled":false}}}}"#
+        ));
+        let mut cached = 0;
+        for chunk in 0..=b.len() {
+            let (a, z) = (send_chunked(&on, &b, chunk), send_chunked(&off, &b, chunk));
+            assert!(a.trap.is_none() && z.trap.is_none(), "chunk {chunk}");
+            assert_eq!(a.request_body_out, z.request_body_out, "chunk {chunk}");
+            assert_eq!(
+                a.local_reply.as_ref().map(|r| (r.status, r.body.clone())),
+                z.local_reply.as_ref().map(|r| (r.status, r.body.clone())),
+                "chunk {chunk}"
+            );
+            let (va, vz) = (verdict(&a), verdict(&z));
+            for field in ["verdict", "rules", "counts", "segments", "status"] {
+                assert_eq!(va[field], vz[field], "chunk {chunk}, {field}");
+            }
+            cached += va["cached"].as_u64().unwrap();
+        }
+        assert!(cached >= 3 * b.len() as u64, "{entities}: {cached}");
+    }
 }
