@@ -753,7 +753,7 @@ mod tests {
         assert_eq!(
             a.budget,
             Some(BudgetDecision::Exhausted {
-                retry_after: 3600 - 4
+                retry_after: window_rest(b, T0 + 4)
             })
         );
         assert_eq!(LimitState::decode(store.0.raw(&limit_key("k"))), before);
