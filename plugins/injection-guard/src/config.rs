@@ -137,6 +137,8 @@ pub struct Config {
     pub canary: Option<Canary>,
     /// The learned n-gram model next to the rules (README "Learned model").
     pub model: ModelConfig,
+    /// Per-segment scan results remembered across requests (README "Segment cache").
+    pub segment_cache: guardrail_sdk::segment_cache::Limits,
 }
 
 /// The learned n-gram model: its signal `model.ngram` weighs `weight * p` (p: the model's
@@ -182,6 +184,7 @@ impl Default for Config {
             classifier: None,
             canary: None,
             model: ModelConfig::default(),
+            segment_cache: Default::default(),
         }
     }
 }

@@ -41,6 +41,7 @@ use config::Config;
 use detector::Detector;
 use guardrail_sdk::plugin::ResponseHead;
 use guardrail_sdk::plugin::{Answer, Body, Chunk, Cx, NonJson, Outcome, Plugin, Reply};
+use guardrail_sdk::segment_cache::SegmentCache;
 use guardrail_sdk::{host, ApiFormat, BodyError};
 
 pub(crate) const NAME: &str = "injection-guard";
@@ -51,6 +52,8 @@ pub struct InjectionGuard {
     detector: Detector,
     /// `canary.fragments`, folded once.
     fragments: Vec<Vec<u8>>,
+    /// Segment scans of earlier requests (an agent resends its whole history each turn).
+    cache: SegmentCache<detector::Scan>,
 }
 
 /// Per request.
@@ -81,10 +84,13 @@ impl Plugin for InjectionGuard {
             let detector = config.detector()?;
             let canary = config.canary.as_ref();
             let fragments = canary.map(|k| k.folded_fragments()).unwrap_or_default();
+            let scope: [&[u8]; 3] = [NAME.as_bytes(), Self::VERSION.as_bytes(), raw];
+            let cache = SegmentCache::new(&scope, config.segment_cache, detector::Scan::heap_bytes);
             Ok(InjectionGuard {
                 config,
                 detector,
                 fragments,
+                cache,
             })
         };
         Config::from_json(raw)

@@ -90,12 +90,13 @@ impl InjectionGuard {
         let trusted = tool_scan::tools_trusted(&self.config, &head.path, head.identity.as_ref());
         let segments =
             tool_scan::scan_segments(&self.config, &body.segments, body.rpc.as_ref(), trusted);
-        let mut outcome = policy::evaluate_with(
+        let mut outcome = policy::evaluate_cached(
             &self.config,
             &self.detector,
             &segments,
             cx.req.system_trusted,
             &|| 0,
+            Some(&self.cache),
         );
         tool_scan::add_tool_findings(&self.config, &segments, &mut outcome);
         match outcome.action {

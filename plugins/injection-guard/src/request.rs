@@ -29,6 +29,7 @@ pub(crate) struct Ruling {
     pub action: Mode,
     pub max_score: f32,
     pub scanned: usize,
+    pub cached: usize,
     pub timings: Vec<(&'static str, u64)>,
 }
 
@@ -52,12 +53,15 @@ impl InjectionGuard {
         let trusted = tool_scan::tools_trusted(&self.config, &head.path, head.identity.as_ref());
         let rpc = parsed.rpc.as_ref();
         let segments = tool_scan::scan_segments(&self.config, &parsed.segments, rpc, trusted);
-        let mut outcome = policy::evaluate_with(
+        let system_trusted = cx.req.system_trusted;
+        let cache = Some(&self.cache);
+        let mut outcome = policy::evaluate_cached(
             &self.config,
             &self.detector,
             &segments,
-            cx.req.system_trusted,
+            system_trusted,
             &clock,
+            cache,
         );
         tool_scan::add_tool_findings(&self.config, &segments, &mut outcome);
         let report = Ruling {
@@ -65,6 +69,7 @@ impl InjectionGuard {
             action: outcome.action,
             max_score: outcome.max_score,
             scanned: outcome.scanned,
+            cached: outcome.cached,
             timings: vec![
                 ("parse", parse_us),
                 ("normalize", outcome.normalize_us),
@@ -135,7 +140,14 @@ impl InjectionGuard {
             .line(Phase::Request)
             .verdict(&r.verdict)
             .score(r.max_score)
-            .extra_number("scanned", r.scanned as i64);
+            .extra_number("scanned", r.scanned as i64)
+            .extra_number("cached", r.cached as i64);
+        if self.config.segment_cache.enabled {
+            let s = self.cache.stats();
+            line = line
+                .extra_number("cache_entries", s.entries as i64)
+                .extra_number("cache_bytes", s.bytes as i64);
+        }
         for (step, us) in &r.timings {
             line = line.timing(step, *us);
         }

@@ -114,6 +114,7 @@ impl FromConfig for Config {
             "classifier",
             "canary",
             "model",
+            "segment_cache",
         ])?;
         let d = Config::default();
         Ok(Config {
@@ -137,6 +138,7 @@ impl FromConfig for Config {
             classifier: o.optional("classifier")?,
             canary: o.optional("canary")?,
             model: o.or_default("model")?,
+            segment_cache: o.or_default("segment_cache")?,
         })
     }
 }
