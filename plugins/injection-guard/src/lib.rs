@@ -21,6 +21,7 @@ pub mod leak_watch;
 pub mod lexicon;
 pub mod markup;
 pub mod matcher;
+mod mcp_answer;
 pub mod ngram;
 pub mod normalize;
 #[cfg(test)]
@@ -31,6 +32,8 @@ pub mod options;
 pub mod policy;
 pub mod prompt_echo;
 mod request;
+pub mod tool_poison;
+pub mod tool_scan;
 pub mod trusted_callers;
 
 use answer_watch::AnswerWatch;
@@ -39,7 +42,7 @@ use detector::Detector;
 use guardrail_sdk::plugin::ResponseHead;
 use guardrail_sdk::plugin::{Answer, Body, Chunk, Cx, NonJson, Outcome, Plugin, Reply};
 use guardrail_sdk::segment_cache::SegmentCache;
-use guardrail_sdk::{host, BodyError};
+use guardrail_sdk::{host, ApiFormat, BodyError};
 
 pub(crate) const NAME: &str = "injection-guard";
 
@@ -111,18 +114,26 @@ impl Plugin for InjectionGuard {
             cx.head.identity.as_ref(),
         );
         let canary = self.config.canary.as_ref();
-        if canary.is_some() {
-            // The answer must arrive readable (uncompressed) to be checked for a leak.
+        let mcp_answers = cx.head.format == ApiFormat::Mcp && self.config.mcp.scan_answers;
+        if canary.is_some() || mcp_answers {
+            // The answer must arrive readable (uncompressed) to be checked (a leak, or an MCP
+            // server's data).
             host::remove_request_header("accept-encoding");
         }
         match cx.head.json_body(NonJson::Skip) {
-            Ok(false) => Outcome::Continue,
+            Ok(false) => {
+                if mcp_answers {
+                    // A GET on an MCP route opens the server's stream: its answer is data too.
+                    host::want_bodies(false, true);
+                }
+                Outcome::Continue
+            }
             Ok(true) => {
                 if canary.is_some_and(|c| c.inject) {
                     // The body may grow by the canary line (Envoy does not fix the length).
                     host::remove_request_header("content-length");
                 }
-                host::want_bodies(false, canary.is_some()); // APISIX: the answer too
+                host::want_bodies(false, canary.is_some() || mcp_answers); // APISIX: the answer too
                 Outcome::Body
             }
             Err(err) => cx.refuse(&err),
@@ -143,6 +154,9 @@ impl Plugin for InjectionGuard {
             if *review {
                 host::set_response_header(&self.config.review_header, "1");
             }
+        }
+        if cx.head.format == ApiFormat::Mcp {
+            return self.mcp_head(cx, response);
         }
         self.answer_head(cx, response.no_body)
     }

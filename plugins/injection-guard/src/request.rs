@@ -6,6 +6,7 @@ use crate::canary;
 use crate::config::Action as Mode;
 use crate::leak_watch::LeakWatch;
 use crate::policy;
+use crate::tool_scan;
 use crate::{InjectionGuard, C, NAME};
 use guardrail_sdk::body::{RequestBody, Segment};
 use guardrail_sdk::host::{self, Stopwatch};
@@ -46,16 +47,23 @@ impl InjectionGuard {
         };
         let parse_us = watch.elapsed_us();
         let clock = || watch.elapsed_us();
-        let (segments, system_trusted) = (&parsed.segments, cx.req.system_trusted);
+        // Tool definitions are data unless their source is trusted; MCP unknown methods per
+        // config (`tool_scan`).
+        let head = cx.head;
+        let trusted = tool_scan::tools_trusted(&self.config, &head.path, head.identity.as_ref());
+        let rpc = parsed.rpc.as_ref();
+        let segments = tool_scan::scan_segments(&self.config, &parsed.segments, rpc, trusted);
+        let system_trusted = cx.req.system_trusted;
         let cache = Some(&self.cache);
-        let outcome = policy::evaluate_cached(
+        let mut outcome = policy::evaluate_cached(
             &self.config,
             &self.detector,
-            segments,
+            &segments,
             system_trusted,
             &clock,
             cache,
         );
+        tool_scan::add_tool_findings(&self.config, &segments, &mut outcome);
         let report = Ruling {
             verdict: outcome.verdict,
             action: outcome.action,
@@ -72,9 +80,9 @@ impl InjectionGuard {
             self.add_canary(cx, parsed, raw);
         }
         if report.action == Mode::Off && !outcome.grey.is_empty() {
-            return self.ask_classifier(cx, &parsed.segments, outcome.grey, report);
+            return self.ask_classifier(cx, &segments, outcome.grey, report);
         }
-        self.settle(cx, report, &parsed.segments)
+        self.settle(cx, report, &segments)
     }
 
     /// Act on a final request verdict (the log line is written here, or by the held review).
