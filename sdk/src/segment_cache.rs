@@ -2,12 +2,15 @@
 //! resent unchanged (an agent resends the whole conversation on every turn) is not scanned
 //! again. Per VM (one per plugin configuration in each worker), bounded in entries and bytes.
 //!
-//! The key is SHA-256 over (the plugin's scope: name, version and the raw configuration; the
-//! segment's trust level; the segment's text, length-prefixed). The value is what the
+//! The key is a 256-bit BLAKE3 hash over (the plugin's scope: name, version and the raw
+//! configuration; the segment's trust level; the segment's text, length-prefixed): the scope's
+//! hash keys the hash of trust and text. BLAKE3 rather than SHA-256 because every byte of a
+//! resent history is hashed on every request: in wasm SHA-256 cost ~100 fuel per byte, as much
+//! as half a pii-redact scan; BLAKE3 is a cryptographic hash at a fraction of that. The value is what the
 //! detector computes from exactly those inputs, so it is a pure function of the key: a
 //! request can only ever read back what the same scan of the same text under the same
 //! configuration would have produced (no request can plant a verdict for another's text, and
-//! a collision would need a SHA-256 collision). Only segment-local results may be cached;
+//! a collision would need a BLAKE3 collision). Only segment-local results may be cached;
 //! whatever a detector concludes across segments must be computed per request from them.
 //!
 //! Eviction is by two generations: new entries go to the current one; when it holds half the
@@ -19,11 +22,10 @@
 
 use crate::body::Trust;
 use crate::config::{ConfigError, FromConfig, Value};
-use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-/// A segment's cache key: SHA-256 of scope, trust and text.
+/// A segment's cache key: BLAKE3 of scope, trust and text.
 pub type Key = [u8; 32];
 
 /// Accounted per entry besides its key, the value's inline size and its heap bytes: the
@@ -119,14 +121,14 @@ impl<V: Clone> SegmentCache<V> {
     /// the plugin's name and version and its raw configuration). `weigh` returns a value's
     /// heap bytes.
     pub fn new(scope: &[&[u8]], limits: Limits, weigh: fn(&V) -> usize) -> Self {
-        let mut h = Sha256::new();
-        h.update(b"guardrail segment cache v1");
+        let mut h = blake3::Hasher::new();
+        h.update(b"guardrail segment cache v2");
         for part in scope {
-            h.update((part.len() as u64).to_le_bytes());
+            h.update(&(part.len() as u64).to_le_bytes());
             h.update(part);
         }
         SegmentCache {
-            scope: h.finalize().into(),
+            scope: *h.finalize().as_bytes(),
             limits,
             weigh,
             inner: RefCell::new(Inner {
@@ -145,12 +147,11 @@ impl<V: Clone> SegmentCache<V> {
 
     /// The key of `text` at `trust` under this cache's scope.
     pub fn key(&self, trust: Trust, text: &str) -> Key {
-        let mut h = Sha256::new();
-        h.update(self.scope);
-        h.update([trust_byte(trust)]);
-        h.update((text.len() as u64).to_le_bytes());
+        let mut h = blake3::Hasher::new_keyed(&self.scope);
+        h.update(&[trust_byte(trust)]);
+        h.update(&(text.len() as u64).to_le_bytes());
         h.update(text.as_bytes());
-        h.finalize().into()
+        *h.finalize().as_bytes()
     }
 
     /// The cached result for `text` at `trust`, else `scan()` (stored when it fits). Also
