@@ -47,6 +47,23 @@ impl ApiFormat {
     }
 }
 
+/// The MCP server a path names: `{server}` of `/mcp/{server}` or of `/{server}/mcp` (query
+/// ignored); `None` for `/mcp` alone or a path that is no MCP endpoint. Tool policies qualify
+/// tool names with it (`{server}__{tool}`).
+pub fn mcp_server(path: &str) -> Option<&str> {
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let path = path.trim_end_matches('/');
+    let mut segments = path.rsplit('/');
+    let last = segments.next().unwrap_or("");
+    let before = segments.next().unwrap_or("");
+    let server = match (before, last) {
+        ("mcp", server) => server,
+        (server, "mcp") => server,
+        _ => return None,
+    };
+    (!server.is_empty() && server != "mcp").then_some(server)
+}
+
 /// Is `path` (query stripped, no trailing `/`) an MCP endpoint: last segment `mcp`, or
 /// `/mcp/{server}`?
 fn is_mcp_path(path: &str) -> bool {
@@ -91,6 +108,20 @@ pub fn format_for_path(path: &str) -> ApiFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mcp_servers_by_path() {
+        for (path, want) in [
+            ("/mcp/github", Some("github")),
+            ("/mcp/github/?x=1", Some("github")),
+            ("/servers/jira/mcp", Some("jira")),
+            ("/mcp", None),
+            ("/mcp/mcp", None),
+            ("/v1/chat/completions", None),
+        ] {
+            assert_eq!(mcp_server(path), want, "{path}");
+        }
+    }
 
     #[test]
     fn paths_map_to_formats() {

@@ -8,6 +8,7 @@ pub mod path_alias;
 pub mod plan;
 pub mod policy;
 pub mod token_cap;
+pub mod tool_policy;
 
 #[cfg(test)]
 mod plan_tests;
@@ -16,7 +17,7 @@ use config::Config;
 use guardrail_sdk::host::{self, Stopwatch};
 use guardrail_sdk::plugin::{Body, Cx, NonJson, Outcome, Plugin, Refusal, Report};
 use guardrail_sdk::verdict_log::{safe_token, Phase};
-use guardrail_sdk::BodyError;
+use guardrail_sdk::{ApiFormat, BodyError};
 use plan::Deny;
 
 pub struct ModelAllowlist(Config);
@@ -77,7 +78,7 @@ impl Plugin for ModelAllowlist {
                 let why = "the request has no body naming a model";
                 return cx.refuse(&BodyError::bad_request("missing_model", why));
             }
-            allow(cx, &[], 0);
+            allow(cx, &[], &[], 0);
             return Outcome::Continue;
         }
         if let Err(err) = cx.head.json_body(NonJson::Refuse) {
@@ -92,24 +93,33 @@ impl Plugin for ModelAllowlist {
         let clock = Stopwatch::start();
         let (r, format) = (&*cx.req, cx.head.format);
         let id = cx.head.identity.as_ref();
-        let result = plan::evaluate(
-            &self.0,
-            format,
-            &r.path,
-            r.path_model.as_deref(),
-            id,
-            body.raw,
-        );
+        // Tools first: a removed definition is gone before the rest of the policy edits.
+        let mut filtered = None;
+        let mut removed = Vec::new();
+        if tool_policy::active(&self.0) {
+            match tool_policy::apply(&self.0, format, &r.path, id, body.raw) {
+                Ok(Ok(out)) => (filtered, removed) = (out.body, out.removed),
+                Ok(Err(refused)) => return refuse_tool(cx, &refused),
+                Err(err) => return cx.refuse(&err),
+            }
+        }
+        if format == ApiFormat::Mcp {
+            // JSON-RPC: no model, no provider parameters; the tool policy was all there is.
+            allow(cx, &[], &removed, clock.elapsed_us());
+            return Outcome::Continue;
+        }
+        let raw = filtered.as_deref().unwrap_or(body.raw);
+        let result = plan::evaluate(&self.0, format, &r.path, r.path_model.as_deref(), id, raw);
         let micros = clock.elapsed_us();
         match result {
             Ok(plan) => {
-                if let Some(new_body) = &plan.body {
+                if let Some(new_body) = plan.body.as_ref().or(filtered.as_ref()) {
                     if !host::replace_request_body(body.raw.len(), new_body) {
                         let r = Refusal::new(500, "rewrite_failed", FAILED);
                         return cx.block(r, "body.rewrite_failed");
                     }
                 }
-                allow(cx, &plan.changes, micros);
+                allow(cx, &plan.changes, &removed, micros);
                 Outcome::Continue
             }
             Err(Deny::Body(err)) => cx.refuse(&err),
@@ -122,8 +132,8 @@ impl Plugin for ModelAllowlist {
     }
 }
 
-fn allow(cx: &mut Cx<'_, Req>, changes: &[&'static str], micros: u64) {
-    let verdict = if changes.is_empty() {
+fn allow(cx: &mut Cx<'_, Req>, changes: &[&'static str], removed: &[String], micros: u64) {
+    let verdict = if changes.is_empty() && removed.is_empty() {
         "allow"
     } else {
         "rewrite"
@@ -135,7 +145,31 @@ fn allow(cx: &mut Cx<'_, Req>, changes: &[&'static str], micros: u64) {
     for c in changes {
         l = l.rule(c);
     }
+    if let Some(first) = removed.first() {
+        // The tool names (ids, never arguments); the count when there are several.
+        l = l
+            .rule(tool_policy::REMOVED_RULE)
+            .extra_id("tool", first)
+            .extra_number("tools_removed", removed.len() as i64);
+    }
     cx.report(Report::new(l).check_us(micros));
+}
+
+/// A refused tool: the verdict line names the tool (an id, `<redacted>` otherwise) and rule.
+fn refuse_tool(cx: &mut Cx<'_, Req>, refused: &tool_policy::Refused) -> Outcome {
+    let message = match safe_token(&refused.tool) {
+        "<redacted>" => "The requested tool is not available.".to_string(),
+        t => format!("The tool `{t}` is not available."),
+    };
+    let rule = refused.why.rule();
+    let r = Refusal::new(403, "tool_not_allowed", message);
+    let line = cx
+        .line(Phase::Request)
+        .block(r.status)
+        .rule(rule)
+        .extra_id("tool", &refused.tool);
+    cx.report(Report::new(line));
+    Outcome::Refuse(r)
 }
 
 fn refuse_model(cx: &mut Cx<'_, Req>, model: &str, rule: &str) -> Outcome {
