@@ -2,6 +2,8 @@
 //! the prompt reaches the model. Pure logic lives in the sibling modules (natively tested);
 //! this file is the `Plugin` impl the SDK's skeleton runs.
 
+mod answer;
+pub mod answer_tools;
 pub mod config;
 pub mod json_edit;
 pub mod path_alias;
@@ -15,18 +17,22 @@ mod plan_tests;
 
 use config::Config;
 use guardrail_sdk::host::{self, Stopwatch};
-use guardrail_sdk::plugin::{Body, Cx, NonJson, Outcome, Plugin, Refusal, Report};
+use guardrail_sdk::plugin::ResponseHead;
+use guardrail_sdk::plugin::{Answer, Body, Chunk, Cx, NonJson, Outcome, Plugin, Refusal, Report};
 use guardrail_sdk::verdict_log::{safe_token, Phase};
 use guardrail_sdk::{ApiFormat, BodyError};
 use plan::Deny;
 
 pub struct ModelAllowlist(Config);
 
-/// Per request: the path and the model it names (after aliasing).
+/// Per request: the path and the model it names (after aliasing); whether the answer is
+/// followed for the tool policy, and its stream parser.
 #[derive(Default)]
 pub struct Req {
     path: String,
     path_model: Option<String>,
+    follow: bool,
+    stream: Option<Box<guardrail_sdk::sse::SseParser>>,
 }
 
 const FAILED: &str = "The gateway could not apply the model policy.";
@@ -84,6 +90,12 @@ impl Plugin for ModelAllowlist {
         if let Err(err) = cx.head.json_body(NonJson::Refuse) {
             return cx.refuse(&err);
         }
+        if tool_policy::active(c) && !matches!(cx.head.format, ApiFormat::Mcp | ApiFormat::Unknown)
+        {
+            // The answer may be followed for tool calls (`answer`): it must come back readable.
+            host::remove_request_header("accept-encoding");
+            host::want_bodies(false, true);
+        }
         // The body may be rewritten (alias, caps, stripped parameters): its length will change.
         host::remove_request_header("content-length");
         Outcome::Body
@@ -96,20 +108,27 @@ impl Plugin for ModelAllowlist {
         // Tools first: a removed definition is gone before the rest of the policy edits.
         let mut filtered = None;
         let mut removed = Vec::new();
+        let mut follow = false;
         if tool_policy::active(&self.0) {
             match tool_policy::apply(&self.0, format, &r.path, id, body.raw) {
-                Ok(Ok(out)) => (filtered, removed) = (out.body, out.removed),
+                Ok(Ok(out)) => {
+                    follow = out.offered && format != ApiFormat::Mcp;
+                    (filtered, removed) = (out.body, out.removed);
+                }
                 Ok(Err(refused)) => return refuse_tool(cx, &refused),
                 Err(err) => return cx.refuse(&err),
             }
         }
+        let path_model = r.path_model.clone();
+        cx.req.follow = follow;
+        let r = &*cx.req;
         if format == ApiFormat::Mcp {
             // JSON-RPC: no model, no provider parameters; the tool policy was all there is.
             allow(cx, &[], &removed, clock.elapsed_us());
             return Outcome::Continue;
         }
         let raw = filtered.as_deref().unwrap_or(body.raw);
-        let result = plan::evaluate(&self.0, format, &r.path, r.path_model.as_deref(), id, raw);
+        let result = plan::evaluate(&self.0, format, &r.path, path_model.as_deref(), id, raw);
         let micros = clock.elapsed_us();
         match result {
             Ok(plan) => {
@@ -129,6 +148,22 @@ impl Plugin for ModelAllowlist {
 
     fn body_refused(&self, cx: &mut Cx<'_, Req>, err: &BodyError) -> Outcome {
         cx.refuse(err)
+    }
+
+    fn response_head(&self, cx: &mut Cx<'_, Req>, response: &ResponseHead) -> Answer {
+        self.answer_head(cx, response)
+    }
+
+    fn response_whole(&self, cx: &mut Cx<'_, Req>, raw: &[u8]) -> Option<Vec<u8>> {
+        self.answer_whole(cx, raw)
+    }
+
+    fn response_refused(&self, cx: &mut Cx<'_, Req>, err: BodyError) -> Option<Vec<u8>> {
+        Some(self.answer_refused(cx, err))
+    }
+
+    fn response_chunk(&self, cx: &mut Cx<'_, Req>, chunk: &[u8], end: bool) -> Chunk {
+        self.answer_chunk(cx, chunk, end)
     }
 }
 
@@ -184,4 +219,11 @@ fn refuse_model(cx: &mut Cx<'_, Req>, model: &str, rule: &str) -> Outcome {
 
 guardrail_sdk::main!(ModelAllowlist);
 // The callbacks used; build.sh drops the other exports (see the SDK's `callbacks`).
-guardrail_sdk::callbacks!(request_headers, request_body, request_trailers);
+guardrail_sdk::callbacks!(
+    request_headers,
+    request_body,
+    request_trailers,
+    response_headers,
+    response_body,
+    response_trailers
+);

@@ -295,6 +295,8 @@ pub struct Outcome {
     pub body: Option<Vec<u8>>,
     /// Names of the removed definitions.
     pub removed: Vec<String>,
+    /// The request offers tools (after removal): its answer may call them.
+    pub offered: bool,
 }
 
 /// A refusal: the tool's name and why.
@@ -342,7 +344,10 @@ pub fn apply(
     }
     let mut removed = Vec::new();
     let mut drop: Vec<Range<usize>> = Vec::new();
-    for def in tool_definitions(format, &body.root) {
+    let defs = tool_definitions(format, &body.root);
+    // Built-in (hosted) tools have no name and stay: the answer may still call them.
+    let offered = !defs.is_empty();
+    for def in defs {
         let Some((name, _)) = &def.name else { continue };
         if let Err(why) = check(config, path, id, &names(format, path, name)) {
             if config.tools.on_definition == OnDefinition::Block {
@@ -356,7 +361,10 @@ pub fn apply(
         }
     }
     if drop.is_empty() {
-        return Ok(Ok(Outcome::default()));
+        return Ok(Ok(Outcome {
+            offered,
+            ..Outcome::default()
+        }));
     }
     // Rebuild each array that lost an element from the bytes of the elements it keeps.
     let mut splices = Vec::new();
@@ -387,6 +395,7 @@ pub fn apply(
     Ok(Ok(Outcome {
         body: Some(out),
         removed,
+        offered,
     }))
 }
 

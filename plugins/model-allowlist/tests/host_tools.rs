@@ -15,7 +15,7 @@
 use guardrail_harness::host::{start_dist, Exchange, Host, HostProfile, Outcome};
 use serde_json::{json, Value};
 
-const CONFIG: &str = r#"{"tools": {"deny": ["*delete*", "fs__write*"],
+const CONFIG: &str = r#"{"tools": {"deny": ["*delete*", "fs__write*", "shell*"],
   "arguments": [{"tool": "fs__*", "path": "path", "deny": ["/etc/*", "*..*"]}]}}"#;
 
 fn host() -> Host {
@@ -168,4 +168,177 @@ fn mcp_bodies_pass_without_a_model() {
     );
     let out = run(&plain, "/mcp", raw.as_bytes(), 0);
     assert!(out.local_reply.is_none(), "{out:?}");
+}
+
+/// The request offering `get_weather` on `path`, answered with `answer` (`ct`), every chunk size.
+fn answered(
+    h: &Host,
+    path: &str,
+    request: &Value,
+    ct: &str,
+    answer: &[u8],
+    chunk: usize,
+) -> Outcome {
+    let headers = [
+        (":method", "POST"),
+        (":path", path),
+        (":authority", "gw"),
+        ("content-type", "application/json"),
+        ("accept-encoding", "gzip"),
+    ];
+    let body = request.to_string();
+    h.exchange(&Exchange {
+        request_headers: &headers,
+        request_body: body.as_bytes(),
+        chunk,
+        response_headers: &[(":status", "200"), ("content-type", ct)],
+        response_body: answer,
+        ..Exchange::default()
+    })
+}
+
+fn offering(path: &str) -> Value {
+    let weather =
+        json!({"name": "get_weather", "description": "Weather.", "parameters": {"type": "object"}});
+    match path {
+        "/v1/messages" => json!({"model": "claude-3-5-haiku", "max_tokens": 9, "messages": [],
+            "tools": [{"name": "get_weather", "input_schema": {"type": "object"}}]}),
+        "/v1/responses" => json!({"model": "gpt-4o-mini", "input": "hi",
+            "tools": [{"type": "function", "name": "get_weather"}, {"type": "web_search"}]}),
+        p if p.starts_with("/v1beta/") => {
+            json!({"contents": [], "tools": [{"functionDeclarations": [weather]}]})
+        }
+        _ => json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}],
+            "tools": [{"type": "function", "function": weather}]}),
+    }
+}
+
+#[test]
+fn a_non_streamed_call_of_a_denied_tool_is_withheld() {
+    let h = host();
+    let call = |name: &str| {
+        json!({"id": "c1", "object": "chat.completion", "choices": [{"index": 0, "finish_reason": "tool_calls",
+            "message": {"role": "assistant", "content": null, "tool_calls": [{"id": "t1", "type": "function",
+            "function": {"name": name, "arguments": "{\"path\":\"/srv/secret-plans\"}"}}]}}]})
+        .to_string()
+    };
+    let chat = "/v1/chat/completions";
+    for chunk in [0, 1, 7, 64] {
+        let ok = call("get_weather");
+        let out = answered(
+            &h,
+            chat,
+            &offering(chat),
+            "application/json",
+            ok.as_bytes(),
+            chunk,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.response_body_out),
+            ok,
+            "{chunk}"
+        );
+        let bad = call("delete_repo");
+        let out = answered(
+            &h,
+            chat,
+            &offering(chat),
+            "application/json",
+            bad.as_bytes(),
+            chunk,
+        );
+        let v: Value = serde_json::from_slice(&out.response_body_out).unwrap();
+        assert_eq!(v["error"]["code"], "tool_not_allowed", "{chunk}: {v}");
+        assert!(!String::from_utf8_lossy(&out.response_body_out).contains("secret-plans"));
+        let l = logs(&out);
+        assert!(
+            l.contains("\"phase\":\"response\"") && l.contains("\"tool\":\"delete_repo\""),
+            "{l}"
+        );
+        assert!(!l.contains("secret-plans"), "{l}");
+    }
+}
+
+/// SSE of `events` (JSON values) in the shape of `path`'s API.
+fn sse(events: &[Value]) -> Vec<u8> {
+    let mut out = String::new();
+    for e in events {
+        out += &format!("data: {e}\n\n");
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn a_streamed_call_of_a_denied_tool_ends_the_stream_before_its_arguments() {
+    let h = host();
+    let secret = "/srv/secret-plans";
+    let cases: Vec<(&str, Vec<Value>)> = vec![
+        (
+            "/v1/chat/completions",
+            vec![
+                json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": "Let me tidy up."}}]}),
+                json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "t", "type": "function", "function": {"name": "shell_exec", "arguments": ""}}]}}]}),
+                json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": format!("{{\"path\":\"{secret}\"}}")}}]}}]}),
+            ],
+        ),
+        (
+            "/v1/messages",
+            vec![
+                json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Let me tidy up."}}),
+                json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t", "name": "shell_exec", "input": {}}}),
+                json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": format!("{{\"path\":\"{secret}\"}}")}}),
+            ],
+        ),
+        (
+            "/v1/responses",
+            vec![
+                json!({"type": "response.output_text.delta", "output_index": 0, "delta": "Let me tidy up."}),
+                json!({"type": "response.output_item.added", "output_index": 1, "item": {"type": "function_call", "name": "shell_exec", "arguments": ""}}),
+                json!({"type": "response.function_call_arguments.delta", "output_index": 1, "delta": secret}),
+            ],
+        ),
+        (
+            "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse",
+            vec![
+                json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Let me tidy up."}]}}]}),
+                json!({"candidates": [{"content": {"role": "model", "parts": [{"functionCall": {"name": "shell_exec", "args": {"path": secret}}}]}}]}),
+            ],
+        ),
+    ];
+    for (path, events) in cases {
+        let raw = sse(&events);
+        // A clean stream (the call renamed to an allowed tool) passes byte-identical.
+        let clean = String::from_utf8(raw.clone())
+            .unwrap()
+            .replace("shell_exec", "get_weather");
+        for chunk in [0, 1, 5, 33] {
+            let out = answered(
+                &h,
+                path,
+                &offering(path),
+                "text/event-stream",
+                clean.as_bytes(),
+                chunk,
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&out.response_body_out),
+                clean,
+                "{path} {chunk}"
+            );
+            let out = answered(&h, path, &offering(path), "text/event-stream", &raw, chunk);
+            let text = String::from_utf8_lossy(&out.response_body_out).into_owned();
+            assert!(text.contains("Let me tidy up."), "{path} {chunk}: {text}");
+            // The provider's error shape (Anthropic and Gemini have no slot for the code).
+            let said = text.contains("shell_exec`, which is not available");
+            assert!(
+                said && text.contains("event: error"),
+                "{path} {chunk}: {text}"
+            );
+            assert!(!text.contains("secret-plans"), "{path} {chunk}: {text}");
+            assert!(
+                !text.contains("\"name\":\"shell_exec\""),
+                "{path} {chunk}: the call's event is withheld"
+            );
+        }
+    }
 }
