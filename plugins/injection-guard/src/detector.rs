@@ -35,6 +35,14 @@ pub struct Scan {
     pub hits: Vec<Hit>,
 }
 
+impl Scan {
+    /// Heap bytes held (the segment cache's accounting).
+    pub fn heap_bytes(&self) -> usize {
+        self.hits.capacity() * std::mem::size_of::<Hit>()
+            + self.hits.iter().map(|h| h.rule.capacity()).sum::<usize>()
+    }
+}
+
 /// The compiled detector (built once per plugin configuration).
 pub struct Detector {
     matcher: Matcher,

@@ -5,9 +5,10 @@
 //! families, weights and segment paths, never text.
 
 use crate::config::{Action, Config};
-use crate::detector::Detector;
+use crate::detector::{Detector, Scan};
 use crate::options::Fallback;
 use guardrail_sdk::body::Segment;
+use guardrail_sdk::segment_cache::SegmentCache;
 use guardrail_sdk::verdict::{Finding, Verdict};
 
 /// Findings reported per segment at most (strongest first).
@@ -23,6 +24,8 @@ pub struct Outcome {
     pub max_score: f32,
     /// Segments scanned.
     pub scanned: usize,
+    /// Of those, answered by the segment cache.
+    pub cached: usize,
     /// Microseconds spent normalising / scoring (from the caller's clock).
     pub normalize_us: u64,
     pub scan_us: u64,
@@ -71,10 +74,26 @@ pub fn evaluate_with(
     system_trusted: bool,
     clock: &dyn Fn() -> u64,
 ) -> Outcome {
+    evaluate_cached(config, detector, segments, system_trusted, clock, None)
+}
+
+/// [`evaluate_with`], taking each segment's scan from `cache` when it holds one. A segment's
+/// scan depends only on its text and trust level (and the configuration, in the cache's
+/// scope), so the outcome is the same with or without the cache; what combines segments
+/// (actions, thresholds, the verdict) happens below, per request.
+pub fn evaluate_cached(
+    config: &Config,
+    detector: &Detector,
+    segments: &[Segment],
+    system_trusted: bool,
+    clock: &dyn Fn() -> u64,
+    cache: Option<&SegmentCache<Scan>>,
+) -> Outcome {
     let mut action = Action::Off;
     let mut findings: Vec<Finding> = Vec::new();
     let mut max_score = 0.0f32;
     let mut scanned = 0usize;
+    let mut cached = 0usize;
     let (mut normalize_us, mut scan_us) = (0u64, 0u64);
     let mut grey = Vec::new();
     let grey_low = config.classifier.as_ref().map(|c| c.grey_low);
@@ -84,13 +103,24 @@ pub fn evaluate_with(
             continue;
         }
         scanned += 1;
-        let t0 = clock();
-        let n = detector.normalize(&seg.text);
-        let t1 = clock();
-        let scan = detector.score(&n, seg.trust);
-        let t2 = clock();
-        normalize_us += t1.saturating_sub(t0);
-        scan_us += t2.saturating_sub(t1);
+        let mut run = || {
+            let t0 = clock();
+            let n = detector.normalize(&seg.text);
+            let t1 = clock();
+            let scan = detector.score(&n, seg.trust);
+            let t2 = clock();
+            normalize_us += t1.saturating_sub(t0);
+            scan_us += t2.saturating_sub(t1);
+            scan
+        };
+        let scan = match cache {
+            Some(c) => {
+                let (scan, hit) = c.get_or_scan(seg.trust, &seg.text, run);
+                cached += usize::from(hit);
+                scan
+            }
+            None => run(),
+        };
         max_score = max_score.max(scan.score);
         if scan.score < config.threshold(seg.trust) {
             if grey_low.is_some_and(|low| scan.score >= low) {
@@ -127,6 +157,7 @@ pub fn evaluate_with(
         action,
         max_score,
         scanned,
+        cached,
         normalize_us,
         scan_us,
         grey,
