@@ -9,5 +9,5 @@ pub mod eval;
 pub mod host;
 pub mod http_client;
 pub mod mock_upstream;
-pub mod review;
 pub mod train;
+pub mod webdriver;

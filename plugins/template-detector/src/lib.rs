@@ -70,7 +70,7 @@ impl RootContext for Root {
             request_id: String::new(),
             metrics: Metrics::new(PLUGIN),
             scan: false,
-            key_id: None,
+            identity: None,
             review_pending: false,
         }))
     }
@@ -88,8 +88,8 @@ struct Http {
     metrics: Metrics,
     /// The request has a body this plugin must scan.
     scan: bool,
-    /// Key id from a verified identity header (key-auth), for logs and review items.
-    key_id: Option<String>,
+    /// The verified identity header (key-auth): key id for logs, key/team/app for review items.
+    identity: Option<guardrail_sdk::identity::Identity>,
     /// A review webhook call is in flight; the request waits for it.
     review_pending: bool,
 }
@@ -116,7 +116,7 @@ impl HttpContext for Http {
         self.format = format_for_path(&host::request_header(":path").unwrap_or_default());
         self.request_id = host::request_id(self);
         if let Some(secret) = &self.config.identity_secret {
-            self.key_id = host::verified_identity(secret.as_bytes()).map(|(id, _)| id.key_id);
+            self.identity = host::verified_identity(secret.as_bytes()).map(|(id, _)| id);
         }
         if end_of_stream {
             return Action::Continue; // no body: nothing to scan
@@ -174,8 +174,8 @@ impl Http {
         let mut line = VerdictLog::new(PLUGIN, VERSION, &self.request_id, Phase::Request)
             .verdict(&verdict)
             .timing("detect", micros);
-        if let Some(key_id) = &self.key_id {
-            line = line.key_id(key_id);
+        if let Some(id) = &self.identity {
+            line = line.key_id(&id.key_id);
         }
         host::log_verdict(&line);
         self.metrics.request(verdict.decision.name());
@@ -214,7 +214,7 @@ impl Http {
             PLUGIN,
             verdict,
             segments,
-            self.key_id.as_deref(),
+            self.identity.as_ref(),
             review::Text::Omit,
         );
         let defaults = ("/review", "guardrail-review");
