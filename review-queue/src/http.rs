@@ -202,7 +202,7 @@ pub fn respond(mut stream: &TcpStream, r: &Response) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\
          cache-control: no-store\r\nx-content-type-options: nosniff\r\nx-frame-options: DENY\r\n\
-         referrer-policy: no-referrer\r\ncontent-security-policy: default-src 'none'; \
+         referrer-policy: same-origin\r\ncontent-security-policy: default-src 'none'; \
          script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n",
         r.status,

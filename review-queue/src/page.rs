@@ -518,7 +518,7 @@ mod tests {
             teams: vec!["\"t".into()],
             apps: vec![],
         };
-        let html = list(&[item.clone()], &form, &facets, Some(7), csrf);
+        let html = list(std::slice::from_ref(&item), &form, &facets, Some(7), csrf);
         assert_no_markup_from_data(&html);
         assert!(!html.contains("<x>") && !html.contains("tok\"en"));
         let stats = [RuleStats {

@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The W3C name of an element reference in JSON.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Where Debian puts the browser and its driver (`scripts/ensure-test-tools.sh` installs them).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -150,7 +150,7 @@ impl Browser {
         )?;
         let id = v[ELEMENT]
             .as_str()
-            .ok_or_else(|| anyhow!("no element for {css}"))?;
+            .ok_or_else(|| anyhow!("no element for {css}: {v}"))?;
         Ok(Element {
             browser: self,
             id: id.to_string(),
@@ -199,7 +199,16 @@ impl Browser {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("timed out waiting for {what} (at {})", self.url()?);
+                let text = self
+                    .script("return document.body ? document.body.innerText : ''")
+                    .unwrap_or_default();
+                let text: String = text
+                    .as_str()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(600)
+                    .collect();
+                bail!("timed out waiting for {what} (at {}): {text}", self.url()?);
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 use guardrail_harness::cli::review as review_cli;
 use guardrail_harness::envoy::{paths, Envoy, Filter};
-use guardrail_harness::http_client;
-use guardrail_review::{Filter, ReviewServer, ServerOptions, Status, Store, Submission};
+use guardrail_review::{
+    Filter as ItemFilter, ReviewServer, ServerOptions, Status, Store, Submission,
+};
 use guardrail_sdk::hash::{hex, sha256};
 use serde_json::{json, Value};
 
@@ -73,9 +74,9 @@ fn cli_lists_and_marks() {
         review_cli::run(args(&["purge", "--db", &db_arg, "--days", "30"])).unwrap(),
         0
     );
-    let all = Filter {
+    let all = ItemFilter {
         status: None,
-        ..Filter::default()
+        ..ItemFilter::default()
     };
     let items = store.list(&all).unwrap();
     assert_eq!(items[0].note.as_deref(), Some("benign"));
@@ -104,7 +105,7 @@ fn a_request_flagged_in_envoy_reaches_the_review_queue_as_hashes() {
     )
     .unwrap();
     // The webhook goes to Envoy's only cluster, which points at the receiver; the flagged
-    // request itself then also reaches the receiver as "upstream" and gets its 404 (a flag
+    // request itself then also reaches the receiver as "upstream" and gets its 403 (a flag
     // never blocks). The test only needs the webhook to land.
     let config = json!({
         "terms": ["project falcon"], "action": "flag",
@@ -124,9 +125,10 @@ fn a_request_flagged_in_envoy_reaches_the_review_queue_as_hashes() {
             body.to_string().as_bytes(),
         )
         .unwrap();
+    // The review server refuses it (403: not a Host it serves pages to).
     assert_eq!(
         r.status,
-        404,
+        403,
         "the flagged request went on to the upstream: {}",
         r.text()
     );
@@ -135,9 +137,9 @@ fn a_request_flagged_in_envoy_reaches_the_review_queue_as_hashes() {
         .post("/v1/chat/completions", &[], clean.to_string().as_bytes())
         .unwrap();
 
-    let open = Filter {
+    let open = ItemFilter {
         status: Some(Status::Open),
-        ..Filter::default()
+        ..ItemFilter::default()
     };
     let items = Store::open(&db).unwrap().list(&open).unwrap();
     assert_eq!(

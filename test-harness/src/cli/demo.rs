@@ -47,7 +47,8 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
     let color = stdout.is_terminal();
     let root = gateway::cli_root();
     let code = run_in(&root, &args, &mut stdout, color)?;
-    let url = review_step(&root, &mut stdout, color)?;
+    // Keeps the review page up until this function returns.
+    let _review = review_step(&root, &mut stdout, color)?;
     if color {
         // On a terminal the page stays up until Ctrl-C; piped (scripts, CI) the demo ends here.
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -58,7 +59,6 @@ pub fn run(args: Vec<String>) -> anyhow::Result<u8> {
         while !stop.load(std::sync::atomic::Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(200));
         }
-        drop(url);
     }
     Ok(code)
 }
