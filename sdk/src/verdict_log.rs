@@ -255,6 +255,51 @@ impl VerdictLog {
     }
 }
 
+/// Prefix of the property each verdict is published under for Envoy's access log and tracers
+/// (`proxy_set_property`; Envoy keeps it as filter state `wasm.<name>`, read with
+/// `%FILTER_STATE(wasm.guardrail.<plugin>:PLAIN)%`).
+pub const STATE_PREFIX: &str = "guardrail.";
+
+impl VerdictLog {
+    /// The property this verdict is published under: `guardrail.<plugin>` for the request
+    /// phase, `guardrail.<plugin>.response` for the response phase (both can exist per request).
+    pub fn state_name(&self) -> String {
+        let mut name = String::with_capacity(STATE_PREFIX.len() + self.plugin.len() + 9);
+        name.push_str(STATE_PREFIX);
+        name.push_str(safe_token(self.plugin));
+        if self.phase == Phase::Response {
+            name.push_str(".response");
+        }
+        name
+    }
+
+    /// The verdict as published for access logs and spans: `{"verdict","status","rules",
+    /// "score","timings_us"}`, a subset of the log line (ids and numbers only: no key id, no
+    /// counts of what was found, no text).
+    pub fn state_value(&self) -> String {
+        let mut out = String::with_capacity(96);
+        out.push('{');
+        key(&mut out, "verdict");
+        string(&mut out, self.verdict);
+        key(&mut out, "status");
+        match self.status {
+            Some(st) => push_u64(&mut out, u64::from(st)),
+            None => out.push_str("null"),
+        }
+        key(&mut out, "rules");
+        list(&mut out, &self.rules);
+        key(&mut out, "score");
+        push_decimal(&mut out, f64::from(self.score));
+        key(&mut out, "timings_us");
+        object(
+            &mut out,
+            self.timings_us.iter().map(|(k, v)| (safe_token(k), *v)),
+        );
+        out.push('}');
+        out
+    }
+}
+
 fn bounded(items: Vec<&str>) -> Vec<String> {
     items
         .into_iter()
@@ -266,6 +311,33 @@ fn bounded(items: Vec<&str>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
+
+    #[test]
+    fn published_state_is_the_id_subset_of_the_line() {
+        let line = VerdictLog::new("key-auth", "1", "r", Phase::Request)
+            .verdict_name("block")
+            .status(429)
+            .rule("key_auth.rate_limited")
+            .rule("free text with spaces")
+            .score(0.5)
+            .timing("auth", 38)
+            .key_id("demo-alpha")
+            .count("EMAIL", 2)
+            .extra_id("team", "finance");
+        assert_eq!(line.state_name(), "guardrail.key-auth");
+        let v: Value = serde_json::from_str(&line.state_value()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"verdict": "block", "status": 429,
+                "rules": ["key_auth.rate_limited", "<redacted>"], "score": 0.5,
+                "timings_us": {"auth": 38}})
+        );
+        let response = VerdictLog::new("pii-redact", "1", "r", Phase::Response);
+        assert_eq!(response.state_name(), "guardrail.pii-redact.response");
+        let v: Value = serde_json::from_str(&response.state_value()).unwrap();
+        assert_eq!(v["verdict"], "allow");
+        assert_eq!(v["status"], Value::Null);
+    }
 
     #[test]
     fn hand_written_numbers_match_serde_json() {

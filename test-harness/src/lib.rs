@@ -9,5 +9,6 @@ pub mod eval;
 pub mod host;
 pub mod http_client;
 pub mod mock_upstream;
+pub mod services;
 pub mod train;
 pub mod webdriver;

@@ -4,7 +4,9 @@
 
 mod raw;
 
-pub use raw::{CapabilityPolicy, RawBudget, RawConfig, RawCredential, RawKey, RawProvider};
+pub use raw::{
+    CapabilityPolicy, LimitMode, RawBudget, RawConfig, RawCredential, RawKey, RawProvider,
+};
 
 use crate::key_store::{Credential, Digest, KeyEntry, KeyStore, Validity};
 use crate::scope::Provider;
@@ -35,6 +37,7 @@ pub struct Settings {
     pub query_param: Option<String>,
     pub identity_secret: Option<Vec<u8>>,
     pub on_missing_capability: CapabilityPolicy,
+    pub limits: LimitMode,
     pub max_body_bytes: usize,
     pub store: KeyStore,
     pub providers: Vec<Provider>,
@@ -51,12 +54,14 @@ impl Settings {
         })
     }
 
-    /// Does any key need shared data (limits)?
+    /// Does any key need shared data (limits counted locally)?
     pub fn needs_shared_data(&self) -> bool {
-        self.store
-            .keys()
-            .iter()
-            .any(|k| k.rate_limit_per_minute.is_some() || k.token_budget.is_some())
+        self.limits == LimitMode::Local
+            && self
+                .store
+                .keys()
+                .iter()
+                .any(|k| k.rate_limit_per_minute.is_some() || k.token_budget.is_some())
     }
 }
 
@@ -173,6 +178,7 @@ pub fn validate(raw: RawConfig) -> Result<Settings, ConfigProblem> {
         query_param,
         identity_secret,
         on_missing_capability: raw.on_missing_capability,
+        limits: raw.limits,
         max_body_bytes: raw.max_body_bytes,
         store,
         providers,
@@ -419,6 +425,7 @@ mod tests {
         let s = load(b"").unwrap();
         assert_eq!(s.key_sources, DEFAULT_KEY_SOURCES.to_vec());
         assert_eq!(s.on_missing_capability, CapabilityPolicy::Deny);
+        assert_eq!(s.limits, LimitMode::Local);
         assert!(s.query_param.is_none());
         assert!(!s.needs_clock());
         let s = load(base().to_string().as_bytes()).unwrap();
@@ -524,6 +531,7 @@ mod tests {
                 Box::new(|v| v["max_body_bytes"] = 0.into()),
                 "max_body_bytes",
             ),
+            (Box::new(|v| v["limits"] = "redis".into()), "limits"),
         ];
         for (edit, want) in table {
             let mut v = base();

@@ -2,7 +2,7 @@
 //! the request headers (key, validity, provider scope, path model, token budget, rate limit,
 //! header plan); `decide_body` checks the body's model when the key restricts models.
 
-use crate::config::{CapabilityPolicy, Settings};
+use crate::config::{CapabilityPolicy, LimitMode, Settings};
 use crate::credential::{extract, Presented};
 use crate::identity_cache::IdentityCache;
 use crate::inject::{admit_plan, sign_identity, strip_plan, HeaderPlan};
@@ -71,6 +71,8 @@ pub struct Notes {
     pub limits_enforced: Option<bool>,
     pub rate_remaining: Option<u64>,
     pub budget_remaining: Option<u64>,
+    /// The key's limits are left to Envoy's global rate limiting (`limits: "global"`).
+    pub limits_global: bool,
 }
 
 /// What happens to the request after its headers.
@@ -211,7 +213,11 @@ pub fn decide_head(
     // Limits: budget first (read only), then the rate counter (which counts this request).
     let has_limits = key.token_budget.is_some() || key.rate_limit_per_minute.is_some();
     let mut charge_budget = false;
-    if has_limits {
+    if has_limits && settings.limits == LimitMode::Global {
+        // Counted by Envoy's rate-limit filter from the published key id and tokens (global.rs).
+        notes.limits_global = true;
+        charge_budget = key.token_budget.is_some();
+    } else if has_limits {
         match now {
             None => {
                 notes.limits_enforced = Some(false);

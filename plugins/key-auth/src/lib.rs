@@ -7,6 +7,7 @@
 pub mod config;
 pub mod credential;
 pub mod decide;
+pub mod global;
 pub mod host_store;
 pub mod identity_cache;
 pub mod inject;
@@ -20,7 +21,7 @@ pub mod usage;
 // methods pull in every host import), so the glue is compiled for wasm only.
 #[cfg(target_arch = "wasm32")]
 mod glue {
-    use crate::config::{CapabilityPolicy, Settings};
+    use crate::config::{CapabilityPolicy, LimitMode, Settings};
     use crate::decide::{
         decide_body, decide_head, BodyVerdict, HeadVerdict, Notes, Refusal, RequestHead,
     };
@@ -28,8 +29,8 @@ mod glue {
     use crate::identity_cache::IdentityCache;
     use crate::inject::HeaderPlan;
     use crate::rate_window::{self, LimitError};
-    use crate::report::{self, PLUGIN};
-    use crate::usage::{response_kind, UsageMeter};
+    use crate::report::{self, Charged, PLUGIN};
+    use crate::usage::{response_kind, Metered, UsageMeter};
     use guardrail_sdk::buffer::{BodyCollector, BodyPolicy};
     use guardrail_sdk::format::format_for_path;
     use guardrail_sdk::host::{self, BodyStep, Level, Metrics, Stopwatch};
@@ -100,6 +101,7 @@ mod glue {
                 charge_budget: false,
                 body: BodyCollector::new(policy),
                 meter: None,
+                metered: None,
                 metrics: Metrics::new(PLUGIN),
             }))
         }
@@ -117,7 +119,8 @@ mod glue {
             lacking.push("a clock (validity windows, limits)");
         }
         let mut store = HostStore;
-        for key in settings.store.keys() {
+        let local = settings.limits == LimitMode::Local;
+        for key in settings.store.keys().iter().filter(|_| local) {
             let rate = key.rate_limit_per_minute.is_some();
             if !rate && key.token_budget.is_none() {
                 continue;
@@ -169,6 +172,8 @@ mod glue {
         charge_budget: bool,
         body: BodyCollector,
         meter: Option<UsageMeter>,
+        /// The answer's usage, measured at its end (`limits: "global"`: published then).
+        metered: Option<Metered>,
         metrics: Metrics,
     }
 
@@ -227,6 +232,7 @@ mod glue {
                 } => {
                     apply(&plan);
                     self.notes = notes;
+                    self.publish_identity();
                     self.body_model = body_model;
                     self.charge_budget = charge_budget;
                     if charge_budget {
@@ -257,7 +263,7 @@ mod glue {
             self.check_body(step)
         }
 
-        fn on_http_response_headers(&mut self, _n: usize, _end_of_stream: bool) -> Action {
+        fn on_http_response_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
             if self.charge_budget {
                 let ok = host::response_header(":status").is_some_and(|s| s.starts_with('2'));
                 if ok {
@@ -268,40 +274,63 @@ mod glue {
                         self.settings.max_body_bytes,
                         self.request_bytes,
                     ));
+                    if end_of_stream {
+                        self.answer_ended();
+                    }
                 }
             }
             Action::Continue
         }
 
-        fn on_http_response_body(&mut self, size: usize, _end_of_stream: bool) -> Action {
+        fn on_http_response_body(&mut self, size: usize, end_of_stream: bool) -> Action {
             // Watch the chunks as they pass; never hold the answer.
             if let Some(meter) = self.meter.as_mut() {
                 meter.push(&host::read_response_body(size));
+                if end_of_stream {
+                    self.answer_ended();
+                }
             }
             Action::Continue
         }
 
         fn on_log(&mut self) {
-            let Some(mut meter) = self.meter.take() else {
+            // An answer cut off mid-stream is measured here (what was seen).
+            let Some(metered) = self
+                .metered
+                .or_else(|| self.meter.take().map(|mut m| m.finish()))
+            else {
                 return;
             };
-            let metered = meter.finish();
             let key = self
                 .notes
                 .key_index
                 .and_then(|i| self.settings.store.keys().get(i));
-            let total = match (key, host::now_unix(self)) {
-                (Some(key), Some(now)) => key.token_budget.and_then(|budget| {
-                    rate_window::charge(&mut HostStore, &key.id, budget, now, metered.tokens).ok()
-                }),
-                _ => None,
+            let charged = if self.notes.limits_global {
+                Charged::Global
+            } else {
+                match (key, host::now_unix(self)) {
+                    (Some(key), Some(now)) => key
+                        .token_budget
+                        .and_then(|budget| {
+                            rate_window::charge(
+                                &mut HostStore,
+                                &key.id,
+                                budget,
+                                now,
+                                metered.tokens,
+                            )
+                            .ok()
+                        })
+                        .map_or(Charged::Failed, Charged::Local),
+                    _ => Charged::Failed,
+                }
             };
             host::log_verdict(&report::usage_line(
                 &self.request_id,
                 &self.settings,
                 self.notes.key_index,
                 metered,
-                total,
+                charged,
             ));
         }
     }
@@ -316,6 +345,33 @@ mod glue {
     }
 
     impl Http {
+        /// The key's ids as properties, for the access log and global rate-limit descriptors.
+        fn publish_identity(&self) {
+            let key = self
+                .notes
+                .key_index
+                .and_then(|i| self.settings.store.keys().get(i));
+            for (name, value) in key
+                .map(crate::global::identity_properties)
+                .unwrap_or_default()
+            {
+                host::publish(name, value);
+            }
+        }
+
+        /// The answer is complete: measure its usage; with global limits, publish the tokens
+        /// for the rate-limit filter's end-of-stream descriptor.
+        fn answer_ended(&mut self) {
+            let Some(mut meter) = self.meter.take() else {
+                return;
+            };
+            let metered = meter.finish();
+            if self.notes.limits_global {
+                host::publish(crate::global::TOKENS, &metered.tokens.to_string());
+            }
+            self.metered = Some(metered);
+        }
+
         fn style(&self) -> ErrorStyle {
             style_for(self.format)
         }
@@ -328,8 +384,17 @@ mod glue {
                 Some(r) => {
                     self.metrics.request("block");
                     self.metrics.rule_hit(r.rule, 1);
+                    if r.status == 503 || r.rule == "key_auth.body_unchecked" {
+                        self.metrics.fail_closed(); // could not check: refused
+                    }
                 }
-                None => self.metrics.request("allow"),
+                None => {
+                    self.metrics.request("allow");
+                    let n = &self.notes;
+                    if n.limits_enforced == Some(false) || n.expiry_enforced == Some(false) {
+                        self.metrics.fail_open(); // a check skipped (on_missing_capability: allow)
+                    }
+                }
             }
             self.metrics.check_us(us);
         }

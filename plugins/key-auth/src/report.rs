@@ -61,6 +61,9 @@ pub fn request_line(
     if let Some(m) = &notes.model {
         line = line.extra_id("model", m);
     }
+    if notes.limits_global {
+        line = line.extra_id("limits", "global");
+    }
     if let Some(b) = notes.limits_enforced {
         line = line.extra_flag("limits_enforced", b);
     }
@@ -79,22 +82,35 @@ pub fn request_line(
     line
 }
 
+/// Where an answer's tokens went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charged {
+    /// Added to the local window, which now holds this many tokens.
+    Local(u64),
+    /// Published for Envoy's rate-limit filter (`limits: "global"`): the rate-limit service
+    /// charges them.
+    Global,
+    /// Not charged (no clock, or shared data refused the update).
+    Failed,
+}
+
 /// The response-phase line: tokens charged to the key's budget.
 pub fn usage_line(
     request_id: &str,
     settings: &Settings,
     key_index: Option<usize>,
     metered: Metered,
-    window_total: Option<u64>,
+    charged: Charged,
 ) -> VerdictLog {
     let mut line = VerdictLog::new(PLUGIN, VERSION, request_id, Phase::Response)
         .verdict(&Verdict::allow())
         .count("tokens", metered.tokens)
         .extra_id("usage_source", metered.source.name());
     line = with_key(line, settings, key_index);
-    match window_total {
-        Some(total) => line.extra_number("budget_used", clamp(total)),
-        None => line
+    match charged {
+        Charged::Local(total) => line.extra_number("budget_used", clamp(total)),
+        Charged::Global => line.extra_id("limits", "global"),
+        Charged::Failed => line
             .rule("key_auth.budget_not_charged")
             .extra_flag("limits_enforced", false),
     }
@@ -198,11 +214,14 @@ mod tests {
             tokens: 42,
             source: UsageSource::Reported,
         };
-        let v = parse(&usage_line("r", &s, Some(0), m, Some(100)));
+        let v = parse(&usage_line("r", &s, Some(0), m, Charged::Local(100)));
         assert_eq!(v["phase"], "response");
         assert_eq!(v["counts"]["tokens"], 42);
         assert_eq!(v["budget_used"], 100);
-        let v = parse(&usage_line("r", &s, Some(0), m, None));
+        let v = parse(&usage_line("r", &s, Some(0), m, Charged::Failed));
         assert_eq!(v["limits_enforced"], false);
+        let v = parse(&usage_line("r", &s, Some(0), m, Charged::Global));
+        assert_eq!(v["limits"], "global");
+        assert_eq!(v["rules"], serde_json::json!([]));
     }
 }

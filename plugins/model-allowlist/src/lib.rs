@@ -244,6 +244,7 @@ impl Http {
         }
         host::log_verdict(&line);
         self.metrics.request(verdict);
+        self.metrics.check_us(micros);
     }
 
     fn refuse(&self, status: u16, code: &str, message: &str, rule: &str) -> Action {
@@ -256,6 +257,7 @@ impl Http {
     fn refuse_body(&self, err: &BodyError) -> Action {
         host::log_verdict(&self.log_line("block").status(err.status).rule(err.code));
         self.metrics.request("block");
+        self.metrics.fail_closed();
         host::send_body_error(self.style(), err, &[]);
         Action::Pause
     }

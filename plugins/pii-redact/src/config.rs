@@ -1,7 +1,8 @@
 //! config: the pii-redact configuration as written by the admin (unknown fields refused) and its checked form [`Settings`] (action per entity type). Errors name the field.
 
+use crate::custom::{CustomSet, CustomTypes};
 use crate::detect::Enabled;
-use crate::entity::EntityType;
+use crate::entity::{EntityType, Match, COUNT};
 use guardrail_sdk::config::{self as sdk_config, ConfigError, FromConfig, Value};
 
 /// Largest accepted `max_body_bytes` (16 MiB): the whole body is held in the VM.
@@ -51,13 +52,24 @@ impl FromConfig for Action {
 /// Per-type actions (`{"EMAIL": "mask", ...}`, keys as `EntityType` names them); an absent type
 /// uses `default_action`.
 #[derive(Debug, Clone, Default)]
-pub struct EntityActions(pub [Option<Action>; 8]);
+pub struct EntityActions(pub [Option<Action>; COUNT]);
 
 /// The keys of `entities`: every `EntityType` name, in `EntityType::ALL` order.
-const ENTITY_KEYS: [&str; 8] = [
+const ENTITY_KEYS: [&str; COUNT] = [
     "SECRET",
     "CN_RESIDENT_ID",
     "IBAN",
+    "IT_FISCAL_CODE",
+    "ES_NIF",
+    "FR_NIR",
+    "FI_HETU",
+    "KR_RRN",
+    "UK_NINO",
+    "BR_CPF",
+    "NL_BSN",
+    "PL_PESEL",
+    "IN_AADHAAR",
+    "DE_TAX_ID",
     "CREDIT_CARD",
     "US_SSN",
     "EMAIL",
@@ -68,7 +80,7 @@ const ENTITY_KEYS: [&str; 8] = [
 impl FromConfig for EntityActions {
     fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
         let o = v.object(&ENTITY_KEYS)?;
-        let mut actions = [None; 8];
+        let mut actions = [None; COUNT];
         for t in EntityType::ALL {
             if let Some(slot) = actions.get_mut(t.index()) {
                 *slot = o.optional(t.name())?;
@@ -108,6 +120,8 @@ pub struct RawConfig {
     pub on_unparseable: OnUnparseable,
     /// Add `x-guardrail-pii: <count>` (values found in the request) to the response.
     pub count_header: bool,
+    /// Admin-defined types (word lists, patterns), compiled when read.
+    pub custom_entities: CustomTypes,
 }
 
 impl Default for RawConfig {
@@ -120,6 +134,7 @@ impl Default for RawConfig {
             max_body_bytes: guardrail_sdk::buffer::DEFAULT_MAX_BYTES,
             on_unparseable: OnUnparseable::Block,
             count_header: false,
+            custom_entities: CustomTypes::default(),
         }
     }
 }
@@ -134,6 +149,7 @@ impl FromConfig for RawConfig {
             "max_body_bytes",
             "on_unparseable",
             "count_header",
+            "custom_entities",
         ])?;
         let d = RawConfig::default();
         Ok(RawConfig {
@@ -144,6 +160,7 @@ impl FromConfig for RawConfig {
             max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
             on_unparseable: o.or("on_unparseable", d.on_unparseable)?,
             count_header: o.or("count_header", d.count_header)?,
+            custom_entities: o.or_default("custom_entities")?,
         })
     }
 }
@@ -151,24 +168,30 @@ impl FromConfig for RawConfig {
 /// The checked configuration the request path uses.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub actions: [Action; 8],
+    pub actions: [Action; COUNT],
     pub identity_secret: Option<Vec<u8>>,
     pub scan_responses: bool,
     pub max_body_bytes: usize,
     pub on_unparseable: OnUnparseable,
     pub count_header: bool,
+    /// Action of each custom type (`EntityType::Custom(i)`).
+    pub custom_actions: Vec<Action>,
+    /// The compiled custom matcher (types whose action is `off` left out).
+    pub custom: CustomSet,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         // The default configuration always validates.
         Settings::from_raw(RawConfig::default()).unwrap_or(Settings {
-            actions: [Action::Redact; 8],
+            actions: [Action::Redact; COUNT],
             identity_secret: None,
             scan_responses: true,
             max_body_bytes: guardrail_sdk::buffer::DEFAULT_MAX_BYTES,
             on_unparseable: OnUnparseable::Block,
             count_header: false,
+            custom_actions: Vec::new(),
+            custom: CustomSet::default(),
         })
     }
 }
@@ -213,6 +236,16 @@ impl Settings {
             None => None,
         };
         let actions = cfg.entities.0.map(|a| a.unwrap_or(cfg.default_action));
+        let custom_actions: Vec<Action> = cfg
+            .custom_entities
+            .0
+            .iter()
+            .map(|t| t.action.unwrap_or(cfg.default_action))
+            .collect();
+        let custom = CustomSet::build(&cfg.custom_entities, |i| {
+            custom_actions.get(i).is_some_and(|&a| a != Action::Off)
+        })
+        .map_err(BadConfig)?;
         Ok(Settings {
             actions,
             identity_secret,
@@ -220,19 +253,56 @@ impl Settings {
             max_body_bytes: cfg.max_body_bytes,
             on_unparseable: cfg.on_unparseable,
             count_header: cfg.count_header,
+            custom_actions,
+            custom,
         })
     }
 
     pub fn action(&self, t: EntityType) -> Action {
-        self.actions
-            .get(t.index())
-            .copied()
-            .unwrap_or(Action::Redact)
+        match t {
+            EntityType::Custom(i) => self.custom_actions.get(usize::from(i)).copied(),
+            t => self.actions.get(t.index()).copied(),
+        }
+        .unwrap_or(Action::Redact)
+    }
+
+    /// The type's name in placeholders, logs and config (a custom type's configured name).
+    pub fn name(&self, t: EntityType) -> &str {
+        match t {
+            EntityType::Custom(i) => self.custom.name(i).unwrap_or("CUSTOM"),
+            t => t.name(),
+        }
+    }
+
+    /// Rule id in verdicts and metrics (`pii.email`; `pii.custom.codename` for a custom type).
+    pub fn rule(&self, t: EntityType) -> String {
+        match t {
+            EntityType::Custom(_) => format!("pii.custom.{}", self.name(t).to_ascii_lowercase()),
+            t => t.rule().to_string(),
+        }
+    }
+
+    /// Every type this configuration knows: the built-in ones, then the custom ones.
+    pub fn kinds(&self) -> impl Iterator<Item = EntityType> + '_ {
+        let custom =
+            (0..self.custom.len()).filter_map(|i| u8::try_from(i).ok().map(EntityType::Custom));
+        EntityType::ALL.into_iter().chain(custom)
+    }
+
+    /// All values to act on in `text`: custom types first (the admin's own definitions win an
+    /// overlap), then the built-in detectors.
+    pub fn scan(&self, text: &str) -> Vec<Match> {
+        let custom = if self.custom.is_empty() {
+            Vec::new()
+        } else {
+            self.custom.find(text)
+        };
+        crate::detect::scan_with(text, &self.enabled(), custom)
     }
 
     /// Types to scan for (every type whose action is not `off`).
     pub fn enabled(&self) -> Enabled {
-        let mut e = Enabled([false; 8]);
+        let mut e = Enabled([false; COUNT]);
         for t in EntityType::ALL {
             if let Some(slot) = e.0.get_mut(t.index()) {
                 *slot = self.action(t) != Action::Off;

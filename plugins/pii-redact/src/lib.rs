@@ -3,6 +3,7 @@
 //! thin proxy-wasm glue; all logic lives in the pure modules below.
 
 pub mod config;
+pub mod custom;
 pub mod detect;
 pub mod entity;
 pub mod json_leaves;
@@ -292,6 +293,11 @@ mod glue {
             self.metrics
                 .request(if pass { "unscanned" } else { "block" });
             if pass {
+                self.metrics.fail_open(); // on_unparseable: pass
+            } else {
+                self.metrics.fail_closed();
+            }
+            if pass {
                 self.scan_request = false;
                 return Action::Continue;
             }
@@ -330,18 +336,23 @@ mod glue {
                 RequestOutcome::Blocked { types, report } => (report, Some(types)),
             };
             self.request_count = rep.total();
-            let line = report::request_line(&self.request_id, self.key(), &rep, blocked.is_some())
-                .timing("scan", micros);
+            let settings = &self.settings;
+            let line = report::request_line(
+                settings,
+                &self.request_id,
+                self.key(),
+                &rep,
+                blocked.is_some(),
+            )
+            .timing("scan", micros);
             host::log_verdict(&line);
-            for t in crate::entity::EntityType::ALL {
-                if let Some(&n) = rep.counts.get(t.index()).filter(|&&n| n > 0) {
-                    self.metrics.rule_hit(t.rule(), n);
-                }
+            for (rule, n) in report::rule_hits(settings, &rep.counts) {
+                self.metrics.rule_hit(&rule, n);
             }
-            let (_, name) = report::request_verdict(&rep, blocked.is_some());
+            let (_, name) = report::request_verdict(settings, &rep, blocked.is_some());
             self.metrics.request(name);
             if let Some(types) = blocked {
-                let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+                let names: Vec<&str> = types.iter().map(|&t| settings.name(t)).collect();
                 let msg = format!(
                     "The request contains sensitive data that may not be sent: {}.",
                     names.join(", ")
@@ -405,15 +416,14 @@ mod glue {
 
         fn log_response(&self, rep: &ResponseReport, streamed: bool) {
             host::log_verdict(&report::response_line(
+                &self.settings,
                 &self.request_id,
                 self.key(),
                 rep,
                 streamed,
             ));
-            for t in crate::entity::EntityType::ALL {
-                if let Some(&n) = rep.counts.get(t.index()).filter(|&&n| n > 0) {
-                    self.metrics.rule_hit(t.rule(), n);
-                }
+            for (rule, n) in report::rule_hits(&self.settings, &rep.counts) {
+                self.metrics.rule_hit(&rule, n);
             }
         }
 

@@ -11,7 +11,7 @@ pub const MAX_ENTRIES: usize = 4096;
 pub struct Pseudonyms {
     by_value: HashMap<(EntityType, String), String>,
     by_placeholder: HashMap<String, String>,
-    counters: [u32; 8],
+    counters: HashMap<EntityType, u32>,
 }
 
 impl Pseudonyms {
@@ -30,6 +30,12 @@ impl Pseudonyms {
     /// The placeholder for `value` of type `t`, minting `<TYPE_n>` the first time. `None`
     /// when the map is full (the caller redacts instead).
     pub fn placeholder_for(&mut self, t: EntityType, value: &str) -> Option<String> {
+        self.placeholder_named(t, t.name(), value)
+    }
+
+    /// [`Pseudonyms::placeholder_for`] with the type's name given (a custom type's
+    /// configured name: `<CODENAME_1>`).
+    pub fn placeholder_named(&mut self, t: EntityType, name: &str, value: &str) -> Option<String> {
         let key = (t, value.to_string());
         if let Some(p) = self.by_value.get(&key) {
             return Some(p.clone());
@@ -37,9 +43,9 @@ impl Pseudonyms {
         if self.by_placeholder.len() >= MAX_ENTRIES {
             return None;
         }
-        let counter = self.counters.get_mut(t.index())?;
+        let counter = self.counters.entry(t).or_insert(0);
         *counter += 1;
-        let p = format!("<{}_{}>", t.name(), counter);
+        let p = format!("<{name}_{counter}>");
         self.by_placeholder.insert(p.clone(), value.to_string());
         self.by_value.insert(key, p.clone());
         Some(p)

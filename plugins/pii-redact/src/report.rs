@@ -1,7 +1,8 @@
 //! report: verdict log lines (counts per type, segment paths, never values) and the verdict
 //! for each phase, built from the pure pipelines' results.
 
-use crate::entity::EntityType;
+use crate::config::Settings;
+use crate::entity::Counts;
 use crate::request_scan::Report;
 use crate::response_scan::ResponseReport;
 use guardrail_sdk::verdict::{Finding, Verdict};
@@ -12,26 +13,41 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Error code of a blocked request (and `x-guardrail-code`).
 pub const BLOCK_CODE: &str = "pii_blocked";
 
-fn findings(counts: &[u64; 8]) -> Vec<Finding> {
-    EntityType::ALL
-        .into_iter()
-        .filter(|t| counts.get(t.index()).is_some_and(|&n| n > 0))
-        .map(|t| Finding::new(t.rule(), "pii", 1.0, None))
+/// (rule id, count) of every type found, in type order: for findings and metrics.
+pub fn rule_hits(settings: &Settings, counts: &Counts) -> Vec<(String, u64)> {
+    settings
+        .kinds()
+        .filter_map(|t| {
+            let n = counts.get(t);
+            (n > 0).then(|| (settings.rule(t), n))
+        })
         .collect()
 }
 
-fn with_counts(mut line: VerdictLog, counts: &[u64; 8]) -> VerdictLog {
-    for t in EntityType::ALL {
-        if let Some(&n) = counts.get(t.index()).filter(|&&n| n > 0) {
-            line = line.count(t.name(), n);
+fn findings(settings: &Settings, counts: &Counts) -> Vec<Finding> {
+    rule_hits(settings, counts)
+        .into_iter()
+        .map(|(rule, _)| Finding::new(&rule, "pii", 1.0, None))
+        .collect()
+}
+
+fn with_counts(settings: &Settings, mut line: VerdictLog, counts: &Counts) -> VerdictLog {
+    for t in settings.kinds() {
+        let n = counts.get(t);
+        if n > 0 {
+            line = line.count(settings.name(t), n);
         }
     }
     line
 }
 
 /// The request-phase verdict: allow (nothing found), redact, or block.
-pub fn request_verdict(report: &Report, blocked: bool) -> (Verdict, &'static str) {
-    let f = findings(&report.counts);
+pub fn request_verdict(
+    settings: &Settings,
+    report: &Report,
+    blocked: bool,
+) -> (Verdict, &'static str) {
+    let f = findings(settings, &report.counts);
     if blocked {
         (Verdict::block(403, BLOCK_CODE, f), "block")
     } else if f.is_empty() {
@@ -42,12 +58,13 @@ pub fn request_verdict(report: &Report, blocked: bool) -> (Verdict, &'static str
 }
 
 pub fn request_line(
+    settings: &Settings,
     request_id: &str,
     key_id: Option<&str>,
     report: &Report,
     blocked: bool,
 ) -> VerdictLog {
-    let (verdict, name) = request_verdict(report, blocked);
+    let (verdict, name) = request_verdict(settings, report, blocked);
     let mut line = VerdictLog::new(PLUGIN, VERSION, request_id, Phase::Request)
         .verdict(&verdict)
         .verdict_name(name);
@@ -57,7 +74,7 @@ pub fn request_line(
     if let Some(k) = key_id.filter(|k| !k.is_empty()) {
         line = line.key_id(k);
     }
-    with_counts(line, &report.counts)
+    with_counts(settings, line, &report.counts)
 }
 
 /// A body that could not be scanned: `block` with its status and code, or `unscanned` when the
@@ -83,12 +100,13 @@ pub fn refused_line(
 }
 
 pub fn response_line(
+    settings: &Settings,
     request_id: &str,
     key_id: Option<&str>,
     report: &ResponseReport,
     streamed: bool,
 ) -> VerdictLog {
-    let f = findings(&report.counts);
+    let f = findings(settings, &report.counts);
     let redacted = !f.is_empty();
     let verdict = if redacted {
         Verdict::rewrite(f)
@@ -113,13 +131,19 @@ pub fn response_line(
     if let Some(k) = key_id.filter(|k| !k.is_empty()) {
         line = line.key_id(k);
     }
-    with_counts(line, &report.counts)
+    with_counts(settings, line, &report.counts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entity::EntityType;
     use serde_json::Value;
+
+    fn settings() -> Settings {
+        crate::config::parse(br#"{"custom_entities":[{"name":"CODENAME","words":["Bluebird"]}]}"#)
+            .unwrap()
+    }
 
     fn json(line: &VerdictLog) -> Value {
         serde_json::from_str(&line.to_json_line()).unwrap()
@@ -128,21 +152,36 @@ mod tests {
     #[test]
     fn request_lines_carry_counts_and_paths_never_values() {
         let mut r = Report::default();
-        r.counts[EntityType::Email.index()] = 2;
+        r.counts.add(EntityType::Email, 2);
+        r.counts.add(EntityType::Custom(0), 1);
         r.segments.push("messages[1].content".into());
-        let v = json(&request_line("req-1", Some("k_team1"), &r, false));
+        let v = json(&request_line(
+            &settings(),
+            "req-1",
+            Some("k_team1"),
+            &r,
+            false,
+        ));
         assert_eq!(v["guardrail"], "pii-redact");
         assert_eq!(v["verdict"], "redact");
         assert_eq!(v["rules"][0], "pii.email");
         assert_eq!(v["counts"]["EMAIL"], 2);
+        assert_eq!(v["counts"]["CODENAME"], 1);
+        assert_eq!(v["rules"][1], "pii.custom.codename");
         assert_eq!(v["segments"][0], "messages[1].content");
         assert_eq!(v["key_id"], "k_team1");
-        let v = json(&request_line("req-1", None, &r, true));
+        let v = json(&request_line(&settings(), "req-1", None, &r, true));
         assert_eq!(
             (v["verdict"].as_str(), v["status"].as_u64()),
             (Some("block"), Some(403))
         );
-        let v = json(&request_line("req-1", None, &Report::default(), false));
+        let v = json(&request_line(
+            &settings(),
+            "req-1",
+            None,
+            &Report::default(),
+            false,
+        ));
         assert_eq!(v["verdict"], "allow");
     }
 
@@ -152,7 +191,7 @@ mod tests {
             restored: 2,
             ..Default::default()
         };
-        let v = json(&response_line("r", None, &r, true));
+        let v = json(&response_line(&settings(), "r", None, &r, true));
         assert_eq!(
             (
                 v["verdict"].as_str(),
@@ -161,8 +200,8 @@ mod tests {
             ),
             (Some("restore"), Some(2), Some(true))
         );
-        r.counts[EntityType::Secret.index()] = 1;
-        let v = json(&response_line("r", None, &r, false));
+        r.counts.add(EntityType::Secret, 1);
+        let v = json(&response_line(&settings(), "r", None, &r, false));
         assert_eq!(v["verdict"], "redact");
         assert_eq!(v["counts"]["SECRET"], 1);
         let v = json(&refused_line(

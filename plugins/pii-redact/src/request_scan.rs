@@ -2,8 +2,7 @@
 //! segment, apply the actions, splice the new texts into the raw body (rest byte-identical).
 
 use crate::config::Settings;
-use crate::detect::scan;
-use crate::entity::EntityType;
+use crate::entity::{Counts, EntityType};
 use crate::pseudonym::Pseudonyms;
 use crate::transform::{apply, Side};
 use guardrail_sdk::body::{parse_request, rewrite_segments};
@@ -28,13 +27,13 @@ pub enum RequestOutcome {
 /// Counts per type and the segment paths that had findings (safe to log).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
-    pub counts: [u64; 8],
+    pub counts: Counts,
     pub segments: Vec<String>,
 }
 
 impl Report {
     pub fn total(&self) -> u64 {
-        self.counts.iter().sum()
+        self.counts.total()
     }
 }
 
@@ -56,19 +55,16 @@ pub fn scan_request(
         Ok(b) => b,
         Err(e) => return RequestOutcome::Invalid(e),
     };
-    let enabled = settings.enabled();
     let mut report = Report::default();
     let mut blocked: Vec<EntityType> = Vec::new();
     let mut new_text: Vec<(usize, String)> = Vec::new();
     for (i, seg) in body.segments.iter().enumerate() {
-        let matches = scan(&seg.text, &enabled);
+        let matches = settings.scan(&seg.text);
         if matches.is_empty() {
             continue;
         }
         let t = apply(&seg.text, &matches, settings, pseudonyms, Side::Request);
-        for (total, n) in report.counts.iter_mut().zip(t.counts) {
-            *total += n;
-        }
+        report.counts.merge(&t.counts);
         report.segments.push(seg.path.clone());
         for b in t.blocked {
             if !blocked.contains(&b) {
@@ -119,7 +115,7 @@ mod tests {
             .replace("jane@corp.example", "<EMAIL_1>")
             .replace("4111 1111 1111 1111", "**** **** **** 1111");
         assert_eq!(String::from_utf8(body).unwrap(), want);
-        assert_eq!(report.counts[EntityType::Email.index()], 2);
+        assert_eq!(report.counts.get(EntityType::Email), 2);
         assert_eq!(report.total(), 3);
         assert_eq!(report.segments, vec!["messages[1].content".to_string()]);
         assert_eq!(p.original("<EMAIL_1>"), Some("jane@corp.example"));
@@ -183,6 +179,40 @@ mod tests {
         match scan_request(ApiFormat::OpenAiChat, clean, &s, &mut p) {
             RequestOutcome::Invalid(e) => assert_eq!(e.status, 413, "{e}"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// The demo's configuration (examples/envoy/plugins/pii-redact.json) with its custom
+    /// types and a national identifier, as the demo scenario sends them.
+    #[test]
+    fn the_demo_configuration_acts_on_custom_types_and_national_ids() {
+        let s = parse(include_bytes!(
+            "../../../examples/envoy/plugins/pii-redact.json"
+        ))
+        .unwrap();
+        let raw = br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Summarise INC-004211 for project bluebird; the customer's BSN is 111222333."}]}"#;
+        let mut p = Pseudonyms::new();
+        let RequestOutcome::Rewritten { body, report } =
+            scan_request(ApiFormat::OpenAiChat, raw, &s, &mut p)
+        else {
+            panic!("expected a rewrite");
+        };
+        let body = String::from_utf8(body).unwrap();
+        assert!(
+            body.contains("Summarise [TICKET] for <CODENAME_1>; the customer's BSN is [NL_BSN]."),
+            "{body}"
+        );
+        assert_eq!(report.total(), 3);
+        assert_eq!(p.original("<CODENAME_1>"), Some("project bluebird"));
+        let raw = br#"{"model":"m","messages":[{"role":"user","content":"Letter for Globex Industries."}]}"#;
+        match scan_request(ApiFormat::OpenAiChat, raw, &s, &mut p) {
+            RequestOutcome::Blocked { types, .. } => {
+                assert_eq!(
+                    types.iter().map(|&t| s.name(t)).collect::<Vec<_>>(),
+                    vec!["CLIENT"]
+                );
+            }
+            other => panic!("expected a block, got {other:?}"),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! wrote, restore this request's placeholders, splice the texts back (rest byte-identical).
 
 use crate::config::Settings;
-use crate::detect::scan;
+use crate::entity::Counts;
 use crate::pseudonym::Pseudonyms;
 use crate::request_scan::limits;
 use crate::transform::{apply, restore, Side};
@@ -13,14 +13,14 @@ use guardrail_sdk::{ApiFormat, BodyError};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResponseReport {
     /// Values the model wrote, per type (redacted/masked).
-    pub counts: [u64; 8],
+    pub counts: Counts,
     /// Placeholders put back.
     pub restored: u64,
 }
 
 impl ResponseReport {
     pub fn total(&self) -> u64 {
-        self.counts.iter().sum()
+        self.counts.total()
     }
 }
 
@@ -31,12 +31,10 @@ pub fn rewrite_text(
     pseudonyms: &Pseudonyms,
     report: &mut ResponseReport,
 ) -> Option<String> {
-    let matches = scan(text, &settings.enabled());
+    let matches = settings.scan(text);
     let mut scratch = Pseudonyms::new();
     let t = apply(text, &matches, settings, &mut scratch, Side::Response);
-    for (total, n) in report.counts.iter_mut().zip(t.counts) {
-        *total += n;
-    }
+    report.counts.merge(&t.counts);
     let (out, n) = restore(&t.text, pseudonyms);
     report.restored += n;
     (out != text).then_some(out)

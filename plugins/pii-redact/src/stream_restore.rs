@@ -52,10 +52,7 @@ impl StreamRewriter {
     pub fn report(&self) -> ResponseReport {
         let mut r = self.whole.clone();
         for ch in self.channels.values() {
-            r.counts
-                .iter_mut()
-                .zip(ch.text.counts)
-                .for_each(|(t, n)| *t += n);
+            r.counts.merge(&ch.text.counts);
             r.restored += ch.text.restored;
         }
         r

@@ -3,7 +3,7 @@
 //! placeholders, and flushes everything at the end. Pure; the SSE layer is `stream_restore`.
 
 use crate::config::Settings;
-use crate::detect::scan;
+use crate::entity::Counts;
 use crate::pseudonym::Pseudonyms;
 use crate::transform::{apply, placeholder_at, restore, PlaceholderAt, Side, MAX_PLACEHOLDER};
 
@@ -21,7 +21,7 @@ pub struct TextStream {
     pending: String,
     context: String,
     /// Values found so far, per type.
-    pub counts: [u64; 8],
+    pub counts: Counts,
     /// Placeholders restored so far.
     pub restored: u64,
 }
@@ -88,7 +88,7 @@ impl TextStream {
         // A value that straddles the cut moves the cut to its start.
         let ctx = self.context.len();
         let joined = format!("{}{}", self.context, p);
-        let matches = scan(&joined, &settings.enabled());
+        let matches = settings.scan(&joined);
         loop {
             let before = cut;
             for m in &matches {
@@ -122,7 +122,8 @@ impl TextStream {
         let ctx = self.context.len();
         let head: String = self.pending.drain(..cut).collect();
         let joined = format!("{}{}", self.context, head);
-        let matches: Vec<_> = scan(&joined, &settings.enabled())
+        let matches: Vec<_> = settings
+            .scan(&joined)
             .into_iter()
             .filter(|m| m.start >= ctx)
             .map(|mut m| {
@@ -135,9 +136,7 @@ impl TextStream {
         // Response side never mints placeholders, so a scratch map is enough here.
         let mut scratch = Pseudonyms::new();
         let t = apply(&head, &matches, settings, &mut scratch, Side::Response);
-        for (total, n) in self.counts.iter_mut().zip(t.counts) {
-            *total += n;
-        }
+        self.counts.merge(&t.counts);
         let (text, n) = restore(&t.text, pseudonyms);
         self.restored += n;
         // Keep the tail of the original text as left context for the next scan.
@@ -179,7 +178,7 @@ mod tests {
     fn whole(text: &str, p: &Pseudonyms) -> String {
         let s = settings();
         let mut scratch = Pseudonyms::new();
-        let m = scan(text, &s.enabled());
+        let m = s.scan(text);
         restore(&apply(text, &m, &s, &mut scratch, Side::Response).text, p).0
     }
 
@@ -211,7 +210,7 @@ mod tests {
             let (got, _, st) = run_split(text, &pieces, &p);
             assert_eq!(got, want, "pieces of {size}");
             assert_eq!(st.restored, 2);
-            assert_eq!(st.counts[EntityType::Email.index()], 1);
+            assert_eq!(st.counts.get(EntityType::Email), 1);
         }
     }
 

@@ -2,7 +2,7 @@
 //! pseudonymise) and restores placeholders in model output. Counts per type, never values.
 
 use crate::config::{Action, Settings};
-use crate::entity::{EntityType, Match};
+use crate::entity::{Counts, EntityType, Match};
 use crate::pseudonym::Pseudonyms;
 
 /// Which way the text flows: request actions as configured; on the response side `block`
@@ -19,20 +19,20 @@ pub enum Side {
 pub struct Transformed {
     pub text: String,
     /// Values found, per [`EntityType::index`].
-    pub counts: [u64; 8],
+    pub counts: Counts,
     /// Types whose action is `block` that were found (request side).
     pub blocked: Vec<EntityType>,
 }
 
 impl Transformed {
     pub fn total(&self) -> u64 {
-        self.counts.iter().sum()
+        self.counts.total()
     }
 }
 
 /// `[EMAIL]`
-pub fn redaction(t: EntityType) -> String {
-    format!("[{}]", t.name())
+pub fn redaction(name: &str) -> String {
+    format!("[{name}]")
 }
 
 /// Every letter/digit except the last four becomes `*`; separators stay.
@@ -72,27 +72,26 @@ pub fn apply(
         else {
             continue;
         };
-        if let Some(c) = out.counts.get_mut(m.kind.index()) {
-            *c += 1;
-        }
+        out.counts.add(m.kind, 1);
         out.text.push_str(before);
+        let name = settings.name(m.kind);
         let action = match (settings.action(m.kind), side) {
             (Action::Block | Action::Pseudonymize, Side::Response) => Action::Redact,
             (a, _) => a,
         };
         match action {
             Action::Off => out.text.push_str(value),
-            Action::Redact => out.text.push_str(&redaction(m.kind)),
+            Action::Redact => out.text.push_str(&redaction(name)),
             Action::Mask => out.text.push_str(&mask(value)),
-            Action::Pseudonymize => match pseudonyms.placeholder_for(m.kind, value) {
+            Action::Pseudonymize => match pseudonyms.placeholder_named(m.kind, name, value) {
                 Some(p) => out.text.push_str(&p),
-                None => out.text.push_str(&redaction(m.kind)),
+                None => out.text.push_str(&redaction(name)),
             },
             Action::Block => {
                 if !out.blocked.contains(&m.kind) {
                     out.blocked.push(m.kind);
                 }
-                out.text.push_str(&redaction(m.kind));
+                out.text.push_str(&redaction(name));
             }
         }
         last = m.end;
@@ -101,8 +100,8 @@ pub fn apply(
     out
 }
 
-/// Longest placeholder: `<CN_RESIDENT_ID_4096>`.
-pub const MAX_PLACEHOLDER: usize = 24;
+/// Longest placeholder: a custom type's longest name (`custom::MAX_NAME`) in `<NAME_4096>`.
+pub const MAX_PLACEHOLDER: usize = crate::custom::MAX_NAME + 7;
 
 /// Length of a placeholder-shaped token at `b[i..]` (`<` + `A-Z_` + `_` + digits + `>`), or
 /// `Partial` when the text ends inside one.
@@ -170,11 +169,10 @@ pub fn restore(text: &str, pseudonyms: &Pseudonyms) -> (String, u64) {
 mod tests {
     use super::*;
     use crate::config::parse;
-    use crate::detect::scan;
 
     fn run(cfg: &str, text: &str, side: Side, p: &mut Pseudonyms) -> Transformed {
         let s = parse(cfg.as_bytes()).unwrap();
-        let m = scan(text, &s.enabled());
+        let m = s.scan(text);
         apply(text, &m, &s, p, side)
     }
 
@@ -192,7 +190,7 @@ mod tests {
             t.text,
             "<EMAIL_1> card ****-****-****-1111 ip 10.0.0.1 ssn [US_SSN] <EMAIL_1> <EMAIL_2>"
         );
-        assert_eq!(t.counts[EntityType::Email.index()], 3);
+        assert_eq!(t.counts.get(EntityType::Email), 3);
         assert_eq!(t.total(), 5);
         assert!(t.blocked.is_empty());
         let t = run(cfg, "key AKIAOH77QAXTJMKV47PU", Side::Request, &mut p);

@@ -180,7 +180,7 @@ fn every_format_every_delta_size_every_chunk_size() {
                 }
                 let r = rw.report();
                 assert!(
-                    r.restored >= 2 && r.counts[EntityType::Email.index()] >= 1,
+                    r.restored >= 2 && r.counts.get(EntityType::Email) >= 1,
                     "{format:?}: {r:?}"
                 );
             }

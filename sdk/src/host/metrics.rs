@@ -35,6 +35,18 @@ impl Metrics {
         increment(&metrics::rule_hits_total(self.plugin, rule), n);
     }
 
+    /// `guardrail_failures_total{plugin, mode="closed"}` += 1: a request refused because it
+    /// could not be checked.
+    pub fn fail_closed(&self) {
+        increment(&metrics::failures_total(self.plugin, false), 1);
+    }
+
+    /// `guardrail_failures_total{plugin, mode="open"}` += 1: a request let through with a check
+    /// skipped.
+    pub fn fail_open(&self) {
+        increment(&metrics::failures_total(self.plugin, true), 1);
+    }
+
     /// Record a check duration in the `guardrail_check_us{plugin}` histogram.
     pub fn check_us(&self, micros: u64) {
         if let Some(id) = id_for(&metrics::check_us(self.plugin), abi::METRIC_HISTOGRAM) {

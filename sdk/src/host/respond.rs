@@ -31,9 +31,21 @@ pub fn log(level: Level, message: &str) {
     let _ = abi::log(level, message);
 }
 
-/// The verdict line at Info.
+/// The verdict line at Info, and the verdict published as a property for Envoy's access log
+/// and tracers (`guardrail.<plugin>`, see `VerdictLog::state_value`). A host that refuses the
+/// property (no filter state) loses only that copy.
 pub fn log_verdict(line: &VerdictLog) {
     log(Level::Info, &line.to_json_line());
+    publish(&line.state_name(), &line.state_value());
+}
+
+/// Publish `value` as the property `name` for the host's other filters. Envoy keeps it as
+/// filter state `wasm.<name>`, readable by access-log formatters
+/// (`%FILTER_STATE(wasm.<name>:PLAIN)%`), tracing custom tags and CEL rate-limit descriptors
+/// (`filter_state['wasm.<name>']`). Ids and numbers only, never text a client sent. False when
+/// the host refused it (no filter state there).
+pub fn publish(name: &str, value: &str) -> bool {
+    abi::set_property(name, value.as_bytes()).is_ok()
 }
 
 /// Answer the client with `status` and a JSON error body in the provider's shape, with

@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod gateway;
 pub mod paths;
+pub mod replica;
 pub mod test_chain;
 
 use std::fmt;
@@ -97,6 +98,8 @@ pub struct EnvoyBuilder {
     output: Output,
     log_level: String,
     binary: Option<PathBuf>,
+    /// A whole bootstrap to run instead of the rendered one (`replica::render`).
+    config_yaml: Option<String>,
 }
 
 static INSTANCE: AtomicU32 = AtomicU32::new(0);
@@ -162,6 +165,12 @@ impl EnvoyBuilder {
         self
     }
 
+    /// Run this bootstrap as it is (upstream, filters and routes given here are ignored).
+    pub fn config_yaml(mut self, yaml: String) -> Self {
+        self.config_yaml = Some(yaml);
+        self
+    }
+
     /// The bootstrap this builder would run.
     pub fn bootstrap(&self) -> Result<Bootstrap, EnvoyError> {
         let upstream = self
@@ -196,7 +205,10 @@ impl EnvoyBuilder {
                 )));
             }
         }
-        let yaml = bootstrap::render(&self.bootstrap()?);
+        let yaml = match self.config_yaml.clone() {
+            Some(yaml) => yaml,
+            None => bootstrap::render(&self.bootstrap()?),
+        };
         let seq = INSTANCE.fetch_add(1, Ordering::SeqCst);
         let dir =
             std::env::temp_dir().join(format!("guardrail-envoy-{}-{seq}", std::process::id()));
@@ -265,6 +277,7 @@ impl Envoy {
             output: Output::Capture,
             log_level: "info".into(),
             binary: None,
+            config_yaml: None,
         }
     }
 

@@ -44,6 +44,7 @@ impl Http {
         .rule(code);
         host::log_verdict(&line);
         self.state.metrics.request("block");
+        self.state.metrics.fail_closed(); // the body could not be scanned: refused
     }
 
     pub(super) fn decide(&mut self, step: BodyStep) -> Action {

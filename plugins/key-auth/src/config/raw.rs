@@ -12,6 +12,7 @@ pub struct RawConfig {
     pub pepper: Option<String>,
     pub identity_secret: Option<String>,
     pub on_missing_capability: CapabilityPolicy,
+    pub limits: LimitMode,
     pub max_body_bytes: usize,
     pub keys: Vec<RawKey>,
     pub providers: Vec<RawProvider>,
@@ -25,6 +26,7 @@ impl Default for RawConfig {
             pepper: None,
             identity_secret: None,
             on_missing_capability: CapabilityPolicy::Deny,
+            limits: LimitMode::Local,
             max_body_bytes: guardrail_sdk::buffer::DEFAULT_MAX_BYTES,
             keys: Vec::new(),
             providers: Vec::new(),
@@ -40,6 +42,7 @@ impl FromConfig for RawConfig {
             "pepper",
             "identity_secret",
             "on_missing_capability",
+            "limits",
             "max_body_bytes",
             "keys",
             "providers",
@@ -51,6 +54,7 @@ impl FromConfig for RawConfig {
             pepper: o.optional("pepper")?,
             identity_secret: o.optional("identity_secret")?,
             on_missing_capability: o.or("on_missing_capability", d.on_missing_capability)?,
+            limits: o.or("limits", d.limits)?,
             max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
             keys: o.or_default("keys")?,
             providers: o.or_default("providers")?,
@@ -72,6 +76,22 @@ impl FromConfig for CapabilityPolicy {
             ("deny", CapabilityPolicy::Deny),
             ("allow", CapabilityPolicy::Allow),
         ])
+    }
+}
+
+/// Where the keys' `rate_limit_per_minute` and `token_budget` are counted: `local` in this
+/// Envoy's shared data (one instance), or `global` by Envoy's rate-limit filter and a
+/// rate-limit service (every replica; key-auth then publishes the key id and the answer's tokens
+/// for the filter's descriptors and counts nothing itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitMode {
+    Local,
+    Global,
+}
+
+impl FromConfig for LimitMode {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        v.one_of(&[("local", LimitMode::Local), ("global", LimitMode::Global)])
     }
 }
 

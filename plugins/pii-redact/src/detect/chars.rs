@@ -43,6 +43,24 @@ pub fn keyword_before(b: &[u8], pos: usize, window: usize, keywords: &[&str]) ->
     keywords.iter().any(|k| contains_ci(hay, k.as_bytes()))
 }
 
+/// Like [`keyword_before`], but an ASCII keyword must start a word (the byte before it is not
+/// an ASCII letter or digit: `tel` in `Tel:` but not in `Bestellnummer`); keywords in other
+/// scripts (often written without spaces) match anywhere.
+pub fn word_before(b: &[u8], pos: usize, window: usize, keywords: &[&str]) -> bool {
+    let from = pos.saturating_sub(window);
+    let hay = b.get(from..pos).unwrap_or(&[]);
+    keywords.iter().any(|k| {
+        let k = k.as_bytes();
+        if !k.is_ascii() {
+            return contains_ci(hay, k);
+        }
+        (0..(hay.len() + 1).saturating_sub(k.len())).any(|i| {
+            hay.get(i..i + k.len()).is_some_and(|w| eq_ci(w, k))
+                && !before(b, from + i).is_ascii_alphanumeric()
+        })
+    })
+}
+
 /// ASCII case-insensitive substring test (needle must be lowercase).
 pub fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     if needle.is_empty() || needle.len() > hay.len() {
@@ -119,6 +137,10 @@ mod tests {
         assert!(keyword_before(b"my SSN is ", 10, 40, &["ssn"]));
         assert!(!keyword_before(b"my SSN is ", 10, 3, &["ssn"]));
         assert!(!keyword_before(b"x", 99, 40, &[]));
+        assert!(word_before(b"Tel: ", 5, 40, &["tel"]));
+        assert!(!word_before(b"Bestellnummer ", 14, 40, &["tel"]));
+        assert!(word_before("電話 ".as_bytes(), 7, 40, &["電話"]));
+        assert!(word_before(b"tel", 3, 40, &["tel"]));
         assert!(starts_at(b"sk-ant", 0, b"sk-"));
         assert!(!starts_at(b"sk", 5, b"sk"));
     }
