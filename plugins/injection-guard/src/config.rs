@@ -102,6 +102,13 @@ pub struct Config {
     pub max_decode_depth: u8,
     /// Rule ids (or `family.*`) that never count.
     pub allow_rules: Vec<String>,
+    /// Per-app exceptions: app -> rule ids (or `family.*`) that never count for requests of
+    /// that app (the `app` of the identity key-auth signed, verified with `identity_secret`).
+    /// Other apps, and requests without a verified identity, keep every rule.
+    pub app_allow_rules: BTreeMap<String, Vec<String>>,
+    /// Secret shared with key-auth: a verified `x-guardrail-identity` names the caller (key id,
+    /// team, app) in verdict lines and review items and selects `app_allow_rules`.
+    pub identity_secret: Option<String>,
     /// Action per rule id (or `family.*`) when that rule fires in a segment at its threshold;
     /// the strongest action of the segment's rules wins (a rule without an entry takes its
     /// trust level's action), so added text can only escalate, never downgrade, a verdict.
@@ -154,6 +161,8 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             max_decode_depth: 2,
             allow_rules: Vec::new(),
+            app_allow_rules: BTreeMap::new(),
+            identity_secret: None,
             rule_actions: BTreeMap::new(),
             review_header: "x-guardrail-review".into(),
             flag_header: "x-guardrail-injection".into(),
@@ -265,6 +274,31 @@ impl Config {
                 return Err(format!("allow_rules[{i}]: unknown rule id {id:?}"));
             }
         }
+        if self
+            .identity_secret
+            .as_deref()
+            .is_some_and(|s| s.len() < 16)
+        {
+            return Err("identity_secret: must be at least 16 bytes".into());
+        }
+        if !self.app_allow_rules.is_empty() && self.identity_secret.is_none() {
+            return Err(
+                "app_allow_rules: needs identity_secret (the app comes from the verified identity)"
+                    .into(),
+            );
+        }
+        for (app, rules) in &self.app_allow_rules {
+            if app.is_empty() {
+                return Err("app_allow_rules: an app name must not be empty".into());
+            }
+            for (i, id) in rules.iter().enumerate() {
+                if !detector.knows_rule(id) {
+                    return Err(format!(
+                        "app_allow_rules.{app}[{i}]: unknown rule id {id:?}"
+                    ));
+                }
+            }
+        }
         for (id, action) in &self.rule_actions {
             if !detector.knows_rule(id) {
                 return Err(format!("rule_actions.{id}: unknown rule id"));
@@ -305,6 +339,13 @@ impl Config {
             false => d,
         })
         .map_err(|e| format!("extra_rules: {}", e.0))
+    }
+
+    /// The exceptions of a request's verified app (`app_allow_rules`); none without one.
+    pub fn app_exceptions(&self, app: Option<&str>) -> &[String] {
+        app.and_then(|a| self.app_allow_rules.get(a))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Threshold of a trust level.

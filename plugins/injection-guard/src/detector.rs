@@ -159,6 +159,12 @@ impl Detector {
 
     /// Step 2: score a normalised segment.
     pub fn score(&self, n: &Normalized, trust: Trust) -> Scan {
+        self.score_except(n, trust, &[])
+    }
+
+    /// `score`, with the rules of `except` (ids or `family.*`: a request's per-app
+    /// exceptions) not counting either.
+    pub fn score_except(&self, n: &Normalized, trust: Trust, except: &[String]) -> Scan {
         let data = trust == Trust::Data;
         let mut hits = Vec::new();
         self.collect(n, data, 0, true, &mut hits);
@@ -171,7 +177,7 @@ impl Detector {
                 }
             }
         }
-        hits.retain(|h| !self.allowed(&h.rule));
+        hits.retain(|h| !self.allowed(&h.rule) && !except.iter().any(|a| rule_matches(a, &h.rule)));
         // Rule ids are unique in `hits` (see `add`), so the order is total and an unstable sort
         // gives the same result as a stable one with less code.
         hits.sort_unstable_by(|a, b| {

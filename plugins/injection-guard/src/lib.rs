@@ -87,6 +87,12 @@ impl Plugin for InjectionGuard {
         self.config.max_body_bytes
     }
 
+    /// key-auth's secret: a verified identity names the caller in lines and review items and
+    /// selects `app_allow_rules`.
+    fn identity_secret(&self) -> Option<&[u8]> {
+        self.config.identity_secret.as_deref().map(str::as_bytes)
+    }
+
     fn request_head(&self, cx: C<'_, '_>) -> Outcome {
         let canary = self.config.canary.as_ref();
         if canary.is_some() {

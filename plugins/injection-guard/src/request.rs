@@ -44,7 +44,9 @@ impl InjectionGuard {
         };
         let parse_us = watch.elapsed_us();
         let clock = || watch.elapsed_us();
-        let outcome = policy::evaluate(&self.config, &self.detector, &parsed.segments, &clock);
+        let app = cx.head.identity.as_ref().map(|id| id.app.as_str());
+        let segments = &parsed.segments;
+        let outcome = policy::evaluate(&self.config, &self.detector, segments, app, &clock);
         let report = Ruling {
             verdict: outcome.verdict,
             action: outcome.action,

@@ -1,11 +1,12 @@
-//! http: just enough HTTP/1.1 for the review receiver - one request per connection, bounded
-//! head and body, Content-Length or chunked bodies.
+//! http: just enough HTTP/1.1 for the review server - one request per connection, bounded
+//! head and body, Content-Length or chunked bodies, and responses with the security headers
+//! every answer carries.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 
 const MAX_HEAD: usize = 16 * 1024;
-/// Largest review submission accepted.
+/// Largest request body accepted (a review submission, a decision form).
 pub const MAX_BODY: usize = 256 * 1024;
 
 /// A parsed request.
@@ -24,6 +25,17 @@ impl Request {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The media type of the body, lower-cased, without parameters.
+    pub fn content_type(&self) -> String {
+        self.header("content-type")
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
     }
 }
 
@@ -120,22 +132,92 @@ fn read_chunked(r: &mut impl BufRead) -> io::Result<Vec<u8>> {
     }
 }
 
-/// Writes a JSON response and closes.
-pub fn respond(mut stream: &TcpStream, status: u16, body: &serde_json::Value) -> io::Result<()> {
-    let reason = match status {
+/// An answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub content_type: &'static str,
+    /// Extra headers (e.g. `location`).
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(status: u16, body: &serde_json::Value) -> Response {
+        Response {
+            status,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    pub fn html(status: u16, body: String) -> Response {
+        Response {
+            status,
+            content_type: "text/html; charset=utf-8",
+            headers: Vec::new(),
+            body: body.into_bytes(),
+        }
+    }
+
+    pub fn text(status: u16, content_type: &'static str, body: &str) -> Response {
+        Response {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// 303 See Other to `location` (after a form post).
+    pub fn redirect(location: String) -> Response {
+        Response {
+            status: 303,
+            content_type: "text/plain; charset=utf-8",
+            headers: vec![("location", location)],
+            body: Vec::new(),
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
         200 => "OK",
         201 => "Created",
+        303 => "See Other",
         400 => "Bad Request",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
         _ => "Internal Server Error",
-    };
-    let text = body.to_string();
-    write!(
-        stream,
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
-        text.len()
-    )?;
+    }
+}
+
+/// Writes the response and closes. Every answer forbids framing, sniffing, referrers and any
+/// script, style or image from elsewhere (the page works offline and never loads a CDN).
+pub fn respond(mut stream: &TcpStream, r: &Response) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\
+         cache-control: no-store\r\nx-content-type-options: nosniff\r\nx-frame-options: DENY\r\n\
+         referrer-policy: same-origin\r\ncontent-security-policy: default-src 'none'; \
+         script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n",
+        r.status,
+        reason(r.status),
+        r.content_type,
+        r.body.len()
+    );
+    for (k, v) in &r.headers {
+        // Header values are built by the server from validated ids; refuse a line break anyway.
+        if !v.contains(['\r', '\n']) {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(&r.body)?;
     stream.flush()
 }
