@@ -4,14 +4,19 @@
 //! Also: body sizes, adversarial 1 MiB bodies, Envoy RSS over many requests, in-VM fuel from
 //! the wasmtime host, `.wasm` sizes. It reports; it never fails on noise.
 //!
-//! Modules: [`loadgen`] (HTTP client load), [`bodies`] (request bodies), [`configs`] (what is
+//! Modules: [`loadgen`] (HTTP client load), [`bodies`] (request bodies), [`history`] (agent sessions), [`configs`] (what is
 //! compared), [`price`] (host call prices), [`phases`] (the measurements), [`fuel`] (wasmtime host),
 //! [`scan`] (detector throughput, wasm next to native), [`rss`], [`stats`], [`upstream`],
 //! [`report`] (table and JSON summary).
 
+// The workspace lints hold here (no unsafe, unwrap, expect or panic). Indexing is allowed: an
+// offline tool indexes its own arrays (training math, statistics), never request data.
+#![allow(clippy::indexing_slicing)]
+
 pub mod bodies;
 pub mod configs;
 pub mod fuel;
+pub mod history;
 pub mod loadgen;
 pub mod phases;
 pub mod price;
@@ -50,6 +55,9 @@ pub struct Options {
     pub big_body: usize,
     /// Skip the 64 KB / 1 MiB throughput runs.
     pub skip_sizes: bool,
+    /// Only the agent-history replay (after the probe and warm-up): no 4 KB rounds, sizes,
+    /// adversarial bodies, RSS, fuel or scan throughput.
+    pub replay_only: bool,
     /// Forward to the test mock (`mock_upstream`) instead of the lean bench upstream.
     pub mock_upstream: bool,
     /// Envoy's log level. `info` (default) keeps the plugins' per-request verdict lines, as a
@@ -82,6 +90,7 @@ impl Options {
             adversarial_requests: 6,
             big_body: bodies::ONE_MIB_BODY,
             skip_sizes: false,
+            replay_only: false,
             mock_upstream: false,
             envoy_log_level: "info".into(),
             plugin_configs: Vec::new(),

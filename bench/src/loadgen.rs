@@ -267,6 +267,20 @@ pub fn sequential(addr: SocketAddr, req: &Request, count: usize) -> LoadResult {
     res
 }
 
+/// Sends each of `reqs` once, in order, on one connection (an agent session's requests).
+pub fn in_order(addr: SocketAddr, reqs: &[Request]) -> LoadResult {
+    let mut conn = Conn::new(addr);
+    let mut res = LoadResult::default();
+    let t0 = Instant::now();
+    for req in reqs {
+        let t = Instant::now();
+        let o = conn.exchange(req);
+        record(&mut res, o, t);
+    }
+    res.elapsed = t0.elapsed();
+    res
+}
+
 /// Closed loop: `connections` connections send back to back for `duration` (after a warm-up
 /// of `warmup` that is not counted).
 pub fn closed_loop(

@@ -49,6 +49,9 @@ struct Cli {
     /// Skip the 64 KB / 1 MiB throughput runs.
     #[arg(long)]
     no_sizes: bool,
+    /// Only the agent-history replay (probe, warm-up, replay; --size-rounds rounds).
+    #[arg(long)]
+    replay_only: bool,
     /// Upstream: the lean bench upstream (fast) or the test mock (mock).
     #[arg(long, value_parser = ["fast", "mock"], default_value = "fast")]
     upstream: String,
@@ -107,6 +110,7 @@ fn options(cli: Cli) -> Result<Options, String> {
         );
     }
     opts.skip_sizes = cli.no_sizes;
+    opts.replay_only = cli.replay_only;
     opts.mock_upstream = cli.upstream == "mock";
     if let Some(level) = cli.envoy_log_level {
         opts.envoy_log_level = level;

@@ -264,7 +264,8 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
 
     // Interleaved rounds on the 4 KB request.
     let mut rates = Vec::new();
-    for round_no in 0..opts.rounds {
+    let rounds = if opts.replay_only { 0 } else { opts.rounds };
+    for round_no in 0..rounds {
         let mut a_rps = None;
         let mut a_cpu = None;
         for (i, r) in running.iter().enumerate() {
@@ -373,7 +374,7 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
     }
 
     // Larger bodies: 64 KB and "1 MiB" throughput (closed loop, fewer connections).
-    if !opts.skip_sizes {
+    if !opts.skip_sizes && !opts.replay_only {
         let sizes = [("64k", 64 * 1024), ("1m", opts.big_body)];
         for (label, size) in sizes {
             let req = Request::post(PATH, &headers, &bodies::benign_chat(size));
@@ -415,15 +416,24 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
                 .rposition(|r| !r.cfg.key.starts_with(price::PREFIX))
         })
         .unwrap_or(0);
-    let adversarial = adversarial_in_envoy(opts, &running[0], &running[adv_idx], &up, &headers);
+    let replay = replay_in_envoy(opts, &running, &up, &headers);
     log(format!(
-        "adversarial bodies done ({:.0}s)",
+        "agent-history replay done ({:.0}s)",
         t0.elapsed().as_secs_f64()
     ));
-
-    // RSS over many requests on the chain.
-    let rss = rss_run(opts, &running[adv_idx], &up, &req_4k);
-    log(format!("RSS run done ({:.0}s)", t0.elapsed().as_secs_f64()));
+    let (adversarial, rss) = if opts.replay_only {
+        (Value::Null, Value::Null)
+    } else {
+        let adversarial = adversarial_in_envoy(opts, &running[0], &running[adv_idx], &up, &headers);
+        log(format!(
+            "adversarial bodies done ({:.0}s)",
+            t0.elapsed().as_secs_f64()
+        ));
+        // RSS over many requests on the chain.
+        let rss = rss_run(opts, &running[adv_idx], &up, &req_4k);
+        log(format!("RSS run done ({:.0}s)", t0.elapsed().as_secs_f64()));
+        (adversarial, rss)
+    };
 
     let config_json: Vec<Value> = running
         .iter()
@@ -435,15 +445,20 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
     drop(running);
     drop(up);
 
-    // In-VM fuel in the wasmtime host.
-    let fuel = fuel_report(&disc.plugins, &dist, opts, &mut notes);
-    log(format!("fuel done ({:.0}s)", t0.elapsed().as_secs_f64()));
-    let scan_window = Duration::from_millis(if opts.quick { 60 } else { 400 });
-    let scan = super::scan::report(&root, opts.big_body, scan_window, &mut notes);
-    log(format!(
-        "scan throughput done ({:.0}s)",
-        t0.elapsed().as_secs_f64()
-    ));
+    // In-VM fuel in the wasmtime host, then each detector's scan throughput.
+    let (fuel, scan) = if opts.replay_only {
+        (Value::Null, Value::Null)
+    } else {
+        let fuel = fuel_report(&disc.plugins, &dist, opts, &mut notes);
+        log(format!("fuel done ({:.0}s)", t0.elapsed().as_secs_f64()));
+        let scan_window = Duration::from_millis(if opts.quick { 60 } else { 400 });
+        let scan = super::scan::report(&root, opts.big_body, scan_window, &mut notes);
+        log(format!(
+            "scan throughput done ({:.0}s)",
+            t0.elapsed().as_secs_f64()
+        ));
+        (fuel, scan)
+    };
 
     let sizes = wasm_sizes(&dist);
     let mut report = json!({
@@ -472,6 +487,7 @@ pub fn run_all(opts: &Options) -> anyhow::Result<Value> {
         "configs": config_json,
         "config_keys": keys,
         "adversarial": adversarial,
+        "replay": replay,
         "v8_body_mb_s": v8_mb_s,
         "rss": rss,
         "fuel": fuel,
@@ -676,6 +692,131 @@ fn adversarial_in_envoy(
         "max_ratio": json_num(max_of(&ratios), 2),
         "max_added_ratio": json_num(max_of(&added_ratios), 2),
         "note": "one request at a time through Envoy (V8). ratio_to_benign: end-to-end latency over the benign body's in the same round; added_ratio_to_benign: the same for the time added over Envoy without filters (A), i.e. the plugins' own work",
+    })
+}
+
+/// Per configuration, an agent session replayed against one cold from the start.
+#[derive(Default)]
+struct ReplayResults {
+    /// Sum of the 30 requests' latencies, per round.
+    replay_ms: Vec<f64>,
+    /// The same minus A's sum in the same round.
+    replay_added_ms: Vec<f64>,
+    /// The final request of a fresh session, alone (cold), per sample.
+    final_ms: Vec<f64>,
+    final_added_ms: Vec<f64>,
+    /// Per round: replay_added over that round's median final_added.
+    ratio: Vec<f64>,
+    statuses: BTreeMap<u16, u64>,
+    errors: u64,
+}
+
+/// Agent-history replay (issue 22): the 30 requests of an agent session
+/// ([`super::history`]), each resending every earlier turn, one at a time on one connection,
+/// through each configuration and through A; then the final request of fresh sessions alone.
+/// `replay_ratio` = time the 30 requests add over A / time the final request adds alone: 1 if
+/// resent turns cost nothing, ~15 if every request is scanned in full. Sessions are numbered so
+/// no two share a message: each measured replay and each final request starts cold.
+fn replay_in_envoy(
+    opts: &Options,
+    running: &[Running],
+    up: &Upstream,
+    headers: &[(&str, &str)],
+) -> Value {
+    use super::history::{agent_session, TURNS};
+    let session_reqs = |session: u32| -> Vec<Request> {
+        agent_session(session)
+            .iter()
+            .map(|b| Request::post(PATH, headers, b))
+            .collect()
+    };
+    let measured: Vec<usize> = (0..running.len())
+        .filter(|&i| i == 0 || !running[i].cfg.key.starts_with(price::PREFIX))
+        .collect();
+    // Unmeasured: one session through each, so V8 has compiled the shapes.
+    let warm = session_reqs(1);
+    for &i in &measured {
+        loadgen::in_order(running[i].envoy.addr(), &warm);
+    }
+    up.clear();
+    let cold_per_round = 3u32;
+    let mut res: Vec<ReplayResults> = measured.iter().map(|_| ReplayResults::default()).collect();
+    let mut final_bytes = 0;
+    let mut replay_bytes = 0;
+    for round_no in 0..opts.size_rounds as u32 {
+        let replay = session_reqs(10 + round_no);
+        replay_bytes = replay.iter().map(Request::len).sum::<usize>();
+        let finals: Vec<Request> = (0..cold_per_round)
+            .filter_map(|c| session_reqs(1000 + round_no * cold_per_round + c).pop())
+            .collect();
+        final_bytes = finals.first().map_or(0, Request::len);
+        let mut a_sum = None;
+        let mut a_final = Vec::new();
+        for (slot, &i) in measured.iter().enumerate() {
+            let addr = running[i].envoy.addr();
+            let lr = loadgen::in_order(addr, &replay);
+            let mut finals_lr = Vec::new();
+            for f in &finals {
+                finals_lr.push(loadgen::sequential(addr, f, 1));
+            }
+            up.clear();
+            let r = &mut res[slot];
+            let mut completed = 0;
+            absorb(&lr, &mut r.errors, &mut completed, &mut r.statuses);
+            for f in &finals_lr {
+                absorb(f, &mut r.errors, &mut completed, &mut r.statuses);
+            }
+            if lr.ok != TURNS as u64 || finals_lr.iter().any(|f| f.ok != 1) {
+                continue;
+            }
+            let sum = lr.latencies_us.iter().map(|u| f64::from(*u)).sum::<f64>() / 1000.0;
+            let fin: Vec<f64> = finals_lr
+                .iter()
+                .filter_map(|f| f.latencies_us.first().map(|u| f64::from(*u) / 1000.0))
+                .collect();
+            r.replay_ms.push(sum);
+            r.final_ms.extend(&fin);
+            if slot == 0 {
+                a_sum = Some(sum);
+                a_final = fin;
+                continue;
+            }
+            let (Some(a), Some(a_fin)) = (a_sum, median(&a_final)) else {
+                continue;
+            };
+            let added: Vec<f64> = fin.iter().map(|f| f - a_fin).collect();
+            r.replay_added_ms.push(sum - a);
+            r.final_added_ms.extend(&added);
+            if let Some(fa) = median(&added).filter(|fa| *fa > 0.0) {
+                r.ratio.push((sum - a) / fa);
+            }
+        }
+    }
+    let rows: Vec<Value> = measured
+        .iter()
+        .zip(&res)
+        .map(|(&i, r)| {
+            let failing = r.errors > 0;
+            json!({
+                "config": running[i].cfg.key,
+                "ok": !failing,
+                "statuses": statuses_json(&r.statuses),
+                "replay_ms": json_num(median(&r.replay_ms), 2),
+                "replay_added_ms": json_num(median(&r.replay_added_ms), 2),
+                "final_ms": json_num(median(&r.final_ms), 2),
+                "final_added_ms": json_num(median(&r.final_added_ms), 2),
+                "replay_ratio": if failing { Value::Null } else { json_num(median(&r.ratio), 2) },
+            })
+        })
+        .collect();
+    json!({
+        "turns": TURNS,
+        "rounds": opts.size_rounds,
+        "final_bytes": final_bytes,
+        "replay_bytes": replay_bytes,
+        "cold_finals_per_round": cold_per_round,
+        "configs": rows,
+        "note": "an agent session's 30 requests (each resends every earlier turn; tool results of a few KB; the last ~300 KB) one at a time on one connection, then the final request of fresh sessions alone; replay_ratio = time the 30 add over A / time the final one adds over A (target <= 2)",
     })
 }
 

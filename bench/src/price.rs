@@ -1,4 +1,4 @@
-//! price: what one host call costs in real Envoy. `harness bench --price CALL[:REPEAT],...`
+//! price: what one host call costs in real Envoy. `guardrail-bench --price CALL[:REPEAT],...`
 //! adds a configuration per call: the hostcalls test plugin in mode `price`, making that call
 //! REPEAT times per request. The price is the Envoy CPU per request it adds over N (the same
 //! plugin doing nothing), divided by REPEAT. CPU per request is the steadiest figure on a
@@ -10,24 +10,12 @@ use serde_json::{json, Value};
 
 use super::configs::BenchConfig;
 use guardrail_harness::envoy::Filter;
+use hostcalls_test_plugin::config::PriceCall;
 
 /// The calls the test plugin knows (its `config::PriceCall` names).
-pub const CALLS: [&str; 14] = [
-    "nothing",
-    "header_get",
-    "header_set",
-    "header_remove",
-    "headers_all",
-    "shared_get",
-    "shared_cas",
-    "log_info",
-    "log_debug",
-    "counter",
-    "histogram",
-    "time",
-    "property",
-    "buffer_body",
-];
+pub fn calls() -> impl Iterator<Item = &'static str> {
+    PriceCall::ALL.iter().map(|(name, _)| *name)
+}
 
 /// Prefix of the configuration keys this module adds.
 pub const PREFIX: &str = "price:";
@@ -50,7 +38,7 @@ pub fn parse(spec: &str) -> Result<Vec<PriceSpec>, String> {
     let mut out = Vec::new();
     for part in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if part == "all" {
-            out.extend(CALLS.iter().map(|c| PriceSpec {
+            out.extend(calls().map(|c| PriceSpec {
                 call: c.to_string(),
                 repeat: 10,
             }));
@@ -66,10 +54,10 @@ pub fn parse(spec: &str) -> Result<Vec<PriceSpec>, String> {
             ),
             None => (part, 10),
         };
-        if !CALLS.contains(&call) {
+        if !calls().any(|c| c == call) {
             return Err(format!(
                 "--price: unknown call {call:?} (known: {})",
-                CALLS.join(", ")
+                calls().collect::<Vec<_>>().join(", ")
             ));
         }
         out.push(PriceSpec {
@@ -135,7 +123,7 @@ mod tests {
         let s = parse("log_info:5, shared_cas").unwrap();
         assert_eq!(s[0].key(), "price:log_infox5");
         assert_eq!(s[1].repeat, 10);
-        assert_eq!(parse("all").unwrap().len(), CALLS.len());
+        assert_eq!(parse("all").unwrap().len(), PriceCall::ALL.len());
         assert!(parse("fly").unwrap_err().contains("unknown call"));
         assert!(parse("time:0").unwrap_err().contains("1..=10000"));
     }

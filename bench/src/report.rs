@@ -82,9 +82,39 @@ pub fn summary(report: &Value) -> Value {
         "chain_fuel_4k": chain_fuel,
         "v8_body_mb_s": report.get("v8_body_mb_s").cloned().unwrap_or(Value::Null),
         "scan_wasm_over_native": scan_ratios(report),
+        "replay_ratio": replay_ratio(report, "chain"),
+        "replay_ratios": replay_ratios(report),
         "rps_ratios": plugin_ratios,
         "sizes": sizes,
     })
+}
+
+/// The agent-history replay ratio of one configuration.
+fn replay_ratio(report: &Value, key: &str) -> Value {
+    report
+        .pointer("/replay/configs")
+        .and_then(Value::as_array)
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("config").and_then(Value::as_str) == Some(key))
+        })
+        .and_then(|c| c.get("replay_ratio"))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// Every configuration's agent-history replay ratio (A's is not one).
+fn replay_ratios(report: &Value) -> Value {
+    let Some(cs) = report.pointer("/replay/configs").and_then(Value::as_array) else {
+        return Value::Null;
+    };
+    cs.iter()
+        .filter_map(|c| {
+            let key = c.get("config")?.as_str()?;
+            (key != "A").then(|| (key.to_string(), replay_ratio(report, key)))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// Per detector, its wasm / native scan throughput on the busiest text (the last one
@@ -184,6 +214,15 @@ pub fn targets(report: &Value) -> Value {
                 "<= 3",
                 worst.as_ref().map_or(Value::Null, |w| w.1.into()),
                 worst.map(|w| w.1 <= 3.0),
+            )
+        },
+        {
+            let r = replay_ratio(report, "chain");
+            target(
+                "agent-history replay, 30 requests / final alone (chain, time added over A)",
+                "<= 2",
+                r.clone(),
+                num(&r).map(|x| x <= 2.0),
             )
         },
         // RSS "~ 0": allow a few MiB of allocator noise.
@@ -286,7 +325,7 @@ pub fn table(report: &Value) -> String {
             );
         }
     }
-    if let Some(adv) = report.get("adversarial") {
+    if let Some(adv) = report.get("adversarial").filter(|v| !v.is_null()) {
         let _ = writeln!(
             t,
             "\nadversarial ~1 MiB bodies through {} (median ms per request; no filter; ratio to benign: end-to-end, added over A):",
@@ -308,13 +347,40 @@ pub fn table(report: &Value) -> String {
             }
         }
     }
+    if let Some(r) = report.get("replay").filter(|v| !v.is_null()) {
+        let _ = writeln!(
+            t,
+            "\nagent-history replay: {} requests of one session (the last {} bytes, {} bytes in all) vs its final request alone (cold), ms; ratio = added over A, target <= 2:",
+            cell(r.get("turns")),
+            cell(r.get("final_bytes")),
+            cell(r.get("replay_bytes")),
+        );
+        for c in r
+            .get("configs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let _ = writeln!(
+                t,
+                "  {:<16} replay {:>9} ms (+{:>8})  final {:>7} ms (+{:>7})  ratio {:<6} statuses {}",
+                cell(c.get("config")),
+                cell(c.get("replay_ms")),
+                cell(c.get("replay_added_ms")),
+                cell(c.get("final_ms")),
+                cell(c.get("final_added_ms")),
+                cell(c.get("replay_ratio")),
+                c.get("statuses").map(Value::to_string).unwrap_or_default(),
+            );
+        }
+    }
     if let Some(v) = report.get("v8_body_mb_s").filter(|v| v.is_object()) {
         let _ = writeln!(
             t,
             "\nin-Envoy (V8) throughput on the benign ~1 MiB body, MB/s of time added over A: {v}"
         );
     }
-    if let Some(rss) = report.get("rss") {
+    if let Some(rss) = report.get("rss").filter(|v| !v.is_null()) {
         let _ = writeln!(
             t,
             "\nEnvoy RSS ({}): {} MiB -> {} MiB after {} requests (growth {} MiB, errors {})",

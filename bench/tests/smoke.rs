@@ -4,6 +4,13 @@
 //! shapes and that requests passed, never how fast anything was: no timed assertions.
 //! Needs Envoy and dist/*.wasm: run `./build.sh test`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::process::Command;
 
 use serde_json::Value;
@@ -104,6 +111,14 @@ fn quick_bench_prints_a_table_and_a_json_summary_last() {
         .expect("adversarial bodies");
     assert!(adv.len() >= 5, "{}", report["adversarial"]);
     assert_eq!(adv[0]["name"], "benign");
+    // The agent-history replay: every request of the session passed every configuration.
+    let replay = report["replay"]["configs"].as_array().expect("replay");
+    assert_eq!(replay[0]["config"], "A");
+    for r in replay {
+        assert_eq!(r["ok"], true, "{r}");
+        assert!(r["replay_ms"].as_f64().is_some_and(|x| x > 0.0), "{r}");
+    }
+    assert!(summary.get("replay_ratio").is_some(), "{last}");
     let fuel = report["fuel"]["request_4k"].as_array().expect("fuel");
     let noop = fuel.iter().find(|f| f["config"] == "N").expect("fuel of N");
     assert!(noop["total"].as_u64().is_some_and(|f| f > 0), "{noop}");

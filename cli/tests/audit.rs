@@ -1,14 +1,24 @@
-//! `harness audit` on the real plugin modules (dist/hostcalls-test.wasm,
+//! `guardrail audit` on the real plugin modules (dist/hostcalls-test.wasm,
 //! dist/model-allowlist.wasm) and on hand-built modules whose imports hit each rule; one real
 //! Envoy start checks that an import outside the audit's Envoy list really stops Envoy.
 //! Needs dist/*.wasm and Envoy: run `./build.sh test`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 
 use guardrail_cli::audit::{self, Capability, Host, Status};
 use guardrail_harness::envoy::{paths, Envoy, EnvoyError, Filter};
 use guardrail_harness::mock_upstream::MockUpstream;
-use wasm_trim::module::leb128;
+use wasm_encoder::{
+    CodeSection, EntityType, ExportKind, ExportSection, Function, FunctionSection, ImportSection,
+    Instruction, MemorySection, MemoryType, Module, TypeSection, ValType,
+};
 
 fn dist(name: &str) -> PathBuf {
     let p = paths::dist_dir().join(format!("{name}.wasm"));
@@ -24,47 +34,49 @@ fn dist(name: &str) -> PathBuf {
 /// exports memory and the ABI marker `proxy_abi_version_0_2_1` (Envoy checks the marker before
 /// it links imports).
 fn module_importing(imports: &[(&str, &str)]) -> Vec<u8> {
-    let mut out = b"\0asm\x01\0\0\0".to_vec();
-    section(&mut out, 1, &[2, 0x60, 0, 1, 0x7f, 0x60, 0, 0]);
-    let mut body = leb128(imports.len() as u32);
+    let mut types = TypeSection::new();
+    types.ty().function([], [ValType::I32]);
+    types.ty().function([], []);
+    let mut import_section = ImportSection::new();
     for (m, n) in imports {
-        body.extend(leb128(m.len() as u32));
-        body.extend(m.as_bytes());
-        body.extend(leb128(n.len() as u32));
-        body.extend(n.as_bytes());
-        body.extend([0x00, 0x00]);
+        import_section.import(m, n, EntityType::Function(0));
     }
-    section(&mut out, 2, &body);
-    section(&mut out, 3, &[1, 1]);
-    section(&mut out, 5, &[1, 0x00, 2]);
+    let mut funcs = FunctionSection::new();
+    funcs.function(1);
+    let mut memories = MemorySection::new();
+    memories.memory(MemoryType {
+        minimum: 2,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
     // The ABI marker and the lifecycle exports a host requires (Kong refuses a module without
     // them), all on the one defined function: the audit never runs it.
-    let names = [
+    let mut exports = ExportSection::new();
+    for name in [
         "proxy_abi_version_0_2_1",
         "proxy_on_memory_allocate",
         "proxy_on_context_create",
         "proxy_on_vm_start",
         "proxy_on_configure",
-    ];
-    let mut exports = leb128(names.len() as u32 + 1);
-    for name in names {
-        exports.extend(leb128(name.len() as u32));
-        exports.extend(name.as_bytes());
-        exports.push(0x00);
-        exports.extend(leb128(imports.len() as u32));
+    ] {
+        exports.export(name, ExportKind::Func, imports.len() as u32);
     }
-    exports.extend([6]);
-    exports.extend(b"memory");
-    exports.extend([0x02, 0x00]);
-    section(&mut out, 7, &exports);
-    section(&mut out, 10, &[1, 2, 0, 0x0b]);
-    out
-}
-
-fn section(out: &mut Vec<u8>, id: u8, body: &[u8]) {
-    out.push(id);
-    out.extend(leb128(body.len() as u32));
-    out.extend_from_slice(body);
+    exports.export("memory", ExportKind::Memory, 0);
+    let mut code = CodeSection::new();
+    let mut body = Function::new([]);
+    body.instruction(&Instruction::End);
+    code.function(&body);
+    let mut module = Module::new();
+    module
+        .section(&types)
+        .section(&import_section)
+        .section(&funcs)
+        .section(&memories)
+        .section(&exports)
+        .section(&code);
+    module.finish()
 }
 
 fn temp_wasm(name: &str, bytes: &[u8]) -> PathBuf {
@@ -315,7 +327,7 @@ fn shipped_plugins_export_only_their_declared_callbacks_and_stub_the_rest() {
             "{plugin}"
         );
         // Every plugin drops at least the four gRPC callbacks; their bodies are stubs.
-        let stubs = wasm_trim::stub::stub_count(&raw).unwrap();
+        let stubs = wasm_trim::stub_count(&raw).unwrap();
         assert!(stubs >= 4, "{plugin}: {stubs} stubbed bodies");
     }
 }

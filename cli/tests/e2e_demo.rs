@@ -2,6 +2,13 @@
 //! plugins that have a config in `examples/envoy/plugins/`, built into `dist/`), exactly as
 //! `./build.sh demo` runs them. Needs Envoy and dist/*.wasm: run `./build.sh test`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use guardrail_cli::cmd::demo;
 use guardrail_harness::envoy::paths;
 

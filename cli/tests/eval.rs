@@ -1,6 +1,13 @@
-//! `harness eval` on the real test plugin: the summary line has the fields the issue names, a
+//! `guardrail eval` on the real test plugin: the summary line has the fields the issue names, a
 //! blocking plugin turns every line positive, and PII lines are scored by what reached upstream.
 //! Needs dist/hostcalls-test.wasm and dist/model-allowlist.wasm: run `./build.sh test`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::process::Command;
 

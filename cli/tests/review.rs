@@ -4,6 +4,13 @@
 //! and page themselves are tested in review-queue/. Needs Envoy and
 //! dist/template-detector.wasm: run `./build.sh test`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::PathBuf;
 
 use guardrail_cli::cmd::review as review_cli;

@@ -58,6 +58,8 @@ def istio(plugin, config):
 # Push the module first (see README.md): oras push {REGISTRY}/{plugin}:{VERSION} ...
 # pluginConfig holds secrets (identity_secret, key digests, provider keys): restrict who can
 # read WasmPlugin objects in this namespace.
+# The plugin holds request headers until its body verdict: Envoy needs the wasm PluginConfig
+# field allow_on_headers_stop_iteration: true, which WasmPlugin cannot set (README.md, Caveats).
 apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
 metadata:

@@ -5,13 +5,19 @@
 
 /// Does `text` match `pattern` as a whole?
 pub fn matches(pattern: &str, text: &str) -> bool {
-    matches_counting(pattern, text).0
+    matches_counting(pattern, text, false).0
+}
+
+/// `matches` with ASCII letters compared case-insensitively (model names: `model_name`).
+pub fn matches_ignore_ascii_case(pattern: &str, text: &str) -> bool {
+    matches_counting(pattern, text, true).0
 }
 
 /// `matches` plus the number of character comparisons made (for cost tests).
-fn matches_counting(pattern: &str, text: &str) -> (bool, u64) {
-    let text: Vec<char> = text.chars().collect();
-    let pattern: Vec<char> = pattern.chars().collect();
+fn matches_counting(pattern: &str, text: &str, fold: bool) -> (bool, u64) {
+    let lower = |c: char| if fold { c.to_ascii_lowercase() } else { c };
+    let text: Vec<char> = text.chars().map(lower).collect();
+    let pattern: Vec<char> = pattern.chars().map(lower).collect();
     let mut cost = 0u64;
     let segments: Vec<&[char]> = pattern.split(|c| *c == '*').collect();
     let (first, rest) = match segments.split_first() {
@@ -103,6 +109,15 @@ mod tests {
     }
 
     #[test]
+    fn ignoring_ascii_case() {
+        assert!(matches_ignore_ascii_case("GPT-4o*", "gpt-4O-mini"));
+        assert!(matches_ignore_ascii_case("*-realtime*", "X-REALTIME-Y"));
+        assert!(!matches_ignore_ascii_case("gpt-4o", "gpt-4o-mini"));
+        // Only ASCII folds: a non-ASCII letter is compared as is.
+        assert!(!matches_ignore_ascii_case("\u{c9}", "\u{e9}"));
+    }
+
+    #[test]
     fn adversarial_patterns_cost_linear_work() {
         let text = "a".repeat(10_000);
         for pattern in [
@@ -110,12 +125,12 @@ mod tests {
             "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*ac",
             "a*a*a*a*a*a*a*?b",
         ] {
-            let (ok, cost) = matches_counting(pattern, &text);
+            let (ok, cost) = matches_counting(pattern, &text, false);
             assert!(!ok, "{pattern}");
             let bound = 2 * (text.len() + pattern.len()) as u64;
             assert!(cost <= bound, "{pattern}: {cost} comparisons > {bound}");
         }
-        let (ok, cost) = matches_counting("*a*a*a*a*a", &text);
+        let (ok, cost) = matches_counting("*a*a*a*a*a", &text, false);
         assert!(ok);
         assert!(cost <= 20, "{cost}");
     }
@@ -125,7 +140,7 @@ mod tests {
         // A long segment that almost matches everywhere: O(text x segment), no blow-up.
         let text = "a".repeat(2_000);
         let pattern = format!("*{}b*", "a".repeat(20));
-        let (ok, cost) = matches_counting(&pattern, &text);
+        let (ok, cost) = matches_counting(&pattern, &text, false);
         assert!(!ok);
         assert!(cost <= (text.len() * pattern.len()) as u64, "{cost}");
     }

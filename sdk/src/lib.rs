@@ -16,6 +16,7 @@ pub mod hash;
 pub mod identity;
 pub mod json;
 pub mod metrics;
+pub mod model_name;
 pub mod path;
 pub mod plugin;
 pub mod provider_error;

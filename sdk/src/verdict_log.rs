@@ -220,24 +220,7 @@ impl VerdictLog {
         string(&mut out, &self.request_id);
         key(&mut out, "phase");
         string(&mut out, self.phase.name());
-        key(&mut out, "verdict");
-        string(&mut out, self.verdict);
-        key(&mut out, "status");
-        match self.status {
-            Some(st) => push_u64(&mut out, u64::from(st)),
-            None => out.push_str("null"),
-        }
-        key(&mut out, "rules");
-        list(&mut out, &self.rules);
-        key(&mut out, "score");
-        push_decimal(&mut out, f64::from(self.score));
-        key(&mut out, "segments");
-        list(&mut out, &self.segments);
-        key(&mut out, "timings_us");
-        object(
-            &mut out,
-            self.timings_us.iter().map(|(k, v)| (safe_token(k), *v)),
-        );
+        self.verdict_fields(&mut out, true);
         key(&mut out, "key_id");
         match &self.key_id {
             Some(id) => string(&mut out, id),
@@ -295,24 +278,34 @@ impl VerdictLog {
     pub fn state_value(&self) -> String {
         let mut out = String::with_capacity(96);
         out.push('{');
-        key(&mut out, "verdict");
-        string(&mut out, self.verdict);
-        key(&mut out, "status");
-        match self.status {
-            Some(st) => push_u64(&mut out, u64::from(st)),
-            None => out.push_str("null"),
-        }
-        key(&mut out, "rules");
-        list(&mut out, &self.rules);
-        key(&mut out, "score");
-        push_decimal(&mut out, f64::from(self.score));
-        key(&mut out, "timings_us");
-        object(
-            &mut out,
-            self.timings_us.iter().map(|(k, v)| (safe_token(k), *v)),
-        );
+        self.verdict_fields(&mut out, false);
         out.push('}');
         out
+    }
+
+    /// The verdict's own fields, shared by the line and the published state: verdict, status,
+    /// rules, score, (with `segments`) the segment paths, timings.
+    fn verdict_fields(&self, out: &mut String, segments: bool) {
+        key(out, "verdict");
+        string(out, self.verdict);
+        key(out, "status");
+        match self.status {
+            Some(st) => push_u64(out, u64::from(st)),
+            None => out.push_str("null"),
+        }
+        key(out, "rules");
+        list(out, &self.rules);
+        key(out, "score");
+        push_decimal(out, f64::from(self.score));
+        if segments {
+            key(out, "segments");
+            list(out, &self.segments);
+        }
+        key(out, "timings_us");
+        object(
+            out,
+            self.timings_us.iter().map(|(k, v)| (safe_token(k), *v)),
+        );
     }
 }
 

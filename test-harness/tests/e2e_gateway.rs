@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use guardrail_harness::envoy::{gateway, paths, Envoy, Routes};
-use guardrail_harness::http_client::sse_events;
+use guardrail_harness::http_client::{sse_events, streamed_text};
 use guardrail_harness::mock_upstream::MockUpstream;
 
 const CHAT: &[u8] =
@@ -94,16 +94,7 @@ fn streamed_answer_arrives_in_several_chunks_through_envoy() {
     let text = String::from_utf8(chunks.concat()).expect("utf8");
     let events = sse_events(&text);
     assert_eq!(events.last().map(|e| e.1.as_str()), Some("[DONE]"));
-    let said: String = events
-        .iter()
-        .filter_map(|(_, d)| serde_json::from_str::<serde_json::Value>(d).ok())
-        .filter_map(|v| {
-            v["choices"][0]["delta"]["content"]
-                .as_str()
-                .map(String::from)
-        })
-        .collect();
-    assert_eq!(said, "a streamed answer here");
+    assert_eq!(streamed_text(&text), "a streamed answer here");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use guardrail_harness::envoy::{Envoy, EnvoyError, Filter};
 use guardrail_harness::host::dist_path;
-use guardrail_harness::http_client::sse_events;
+use guardrail_harness::http_client::{sse_events, streamed_text};
 use guardrail_harness::mock_upstream::MockUpstream;
 
 fn start(up: &MockUpstream, config: &str) -> Envoy {
@@ -60,18 +60,10 @@ fn streamed_answer_passes_through_the_plugin_event_by_event() {
         "the plugin must not turn the stream into one buffer: {} chunks",
         chunks.len()
     );
-    let events = sse_events(&String::from_utf8(chunks.concat()).expect("utf8"));
+    let text = String::from_utf8(chunks.concat()).expect("utf8");
+    let events = sse_events(&text);
     assert_eq!(events.last().map(|e| e.1.as_str()), Some("[DONE]"));
-    let said: String = events
-        .iter()
-        .filter_map(|(_, d)| serde_json::from_str::<serde_json::Value>(d).ok())
-        .filter_map(|v| {
-            v["choices"][0]["delta"]["content"]
-                .as_str()
-                .map(String::from)
-        })
-        .collect();
-    assert_eq!(said, "stream me through");
+    assert_eq!(streamed_text(&text), "stream me through");
 }
 
 #[test]

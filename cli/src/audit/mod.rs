@@ -1,5 +1,5 @@
 //! audit: checks each plugin's proxy-wasm imports against what Envoy, Kong (ngx_wasm_module)
-//! and APISIX (wasm-nginx-module) provide, and says what degrades where (`harness audit`).
+//! and APISIX (wasm-nginx-module) provide, and says what degrades where (`guardrail audit`).
 
 pub mod hosts;
 pub mod plugins;

@@ -322,7 +322,7 @@ pub fn render(report: &PluginReport) -> String {
     out
 }
 
-/// Machine-readable report of one plugin (`harness audit --json`, one object per line).
+/// Machine-readable report of one plugin (`guardrail audit --json`, one object per line).
 pub fn to_json(report: &PluginReport) -> serde_json::Value {
     let hosts: serde_json::Map<String, serde_json::Value> = report
         .hosts

@@ -31,6 +31,8 @@ use show::{preview, Style};
 /// How long to wait for Envoy to write a request's access-log line (it flushes every 100 ms).
 const LOG_WAIT: Duration = Duration::from_secs(5);
 const PREVIEW_CHARS: usize = 140;
+/// How long `expect_upstream_untouched` waits for bytes already on their way upstream.
+const UNTOUCHED_SETTLE: Duration = Duration::from_millis(300);
 
 #[derive(Default)]
 struct Tally {
@@ -244,6 +246,7 @@ fn run_request(
     let body = req.body_bytes();
     let mut log = LogTail::from_end(stack.envoy.log_path());
     let before = stack.upstream.request_count();
+    let touched_before = (stack.upstream.connections(), stack.upstream.heads_seen());
 
     say!(out, "{}", style.cyan(&format!("-- {}", req.name)));
     let sent = match (Api::for_path(&req.path), &req.body) {
@@ -283,13 +286,26 @@ fn run_request(
             style.yellow(&format!("stream cut after the headers ({e})"))
         );
     }
+    if req.expect_upstream_untouched {
+        // Bytes Envoy had already sent upstream would have arrived by now.
+        std::thread::sleep(UNTOUCHED_SETTLE);
+    }
+    let touched = (
+        stack
+            .upstream
+            .connections()
+            .saturating_sub(touched_before.0),
+        stack.upstream.heads_seen().saturating_sub(touched_before.1),
+    );
     let upstream: Vec<_> = stack.upstream.requests().into_iter().skip(before).collect();
     if upstream.is_empty() {
-        say!(
-            out,
-            "   upstream: {}",
-            style.dim("(nothing reached the model)")
-        );
+        let what = match touched {
+            (0, 0) => "(nothing reached the model: no connection, no header byte)".to_string(),
+            (c, h) => format!(
+                "(no complete request reached the model; {c} new connection(s), {h} request(s) started and reset)"
+            ),
+        };
+        say!(out, "   upstream: {}", style.dim(&what));
     }
     for u in &upstream {
         let said = Api::for_path(&u.path)
@@ -355,6 +371,12 @@ fn run_request(
         if upstream_text.contains(t.as_str()) {
             misses.push(format!("upstream body contains {t:?}"));
         }
+    }
+    if req.expect_upstream_untouched && touched != (0, 0) {
+        misses.push(format!(
+            "expected the upstream untouched: {} new connection(s), {} request(s) started",
+            touched.0, touched.1
+        ));
     }
     if misses.is_empty() {
         say!(out, "   {}", style.green("✔ as expected"));

@@ -1,4 +1,4 @@
-//! `harness eval`: runs one built plugin over a labelled JSON Lines file, each line through the
+//! `guardrail eval`: runs one built plugin over a labelled JSON Lines file, each line through the
 //! real `.wasm` as one request, and scores what the plugin did (see `injection` and `pii`).
 
 pub mod diff;

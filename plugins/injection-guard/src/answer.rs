@@ -12,15 +12,13 @@
 use crate::leak_watch::Leak;
 use crate::options::LeakAction;
 use crate::{InjectionGuard, C};
-use guardrail_sdk::body::parse_response;
 use guardrail_sdk::host;
 use guardrail_sdk::plugin::{Answer, Chunk, Report};
 use guardrail_sdk::provider_error::{body_error_body, error_body, style_for};
 use guardrail_sdk::response_plan::{plan, ResponsePlan};
 use guardrail_sdk::sse::{error_event, SseParser};
-use guardrail_sdk::stream::deltas;
 use guardrail_sdk::verdict_log::Phase;
-use guardrail_sdk::{json, BodyError};
+use guardrail_sdk::BodyError;
 
 /// Largest SSE event followed (bytes up to its blank line).
 const MAX_EVENT_BYTES: usize = 256 * 1024;
@@ -73,13 +71,7 @@ impl InjectionGuard {
     /// The whole non-streamed answer: an error body replaces it on a leak under `block`.
     pub(crate) fn answer_whole(&self, cx: C<'_, '_>, raw: &[u8]) -> Option<Vec<u8>> {
         let format = cx.head.format;
-        let leak = cx.req.watch.as_mut().and_then(|w| {
-            match parse_response(format, raw, &json::Limits::default()) {
-                Ok(parsed) => parsed.segments.iter().find_map(|s| w.push(&s.text)),
-                // Not the provider's JSON (an error page, plain text): look at it as text.
-                Err(_) => w.push(&String::from_utf8_lossy(raw)),
-            }
-        })?;
+        let leak = cx.req.watch.as_mut().and_then(|w| w.whole(raw))?;
         self.log_answer(cx, Some(leak), None);
         let status = self.config.block_status;
         let style = style_for(format);
@@ -97,8 +89,8 @@ impl InjectionGuard {
     }
 
     /// One chunk of a streamed answer. Under `block` only complete events go on (as they
-    /// came, `raw`): a token split inside an event never reaches the client before the event
-    /// is checked; a leak ends the stream with an error event.
+    /// came, `raw`), and with the prompt-echo watch only once `echo_words - 1` more words
+    /// followed them: a leak ends the stream with an error event and drops what is held.
     pub(crate) fn answer_chunk(&self, cx: C<'_, '_>, chunk: &[u8], end: bool) -> Chunk {
         let block = self.block_leaks();
         let style = style_for(cx.head.format);
@@ -123,24 +115,22 @@ impl InjectionGuard {
                 };
             }
         };
-        let mut out = Vec::with_capacity(chunk.len());
-        for ev in &events {
-            let watching = cx.req.watch.as_ref().is_some_and(|w| w.found().is_none());
-            if watching {
-                let leak = deltas(cx.head.format, ev)
-                    .iter()
-                    .find_map(|d| cx.req.watch.as_mut().and_then(|w| w.push(&d.text)));
-                if let Some(leak) = leak {
-                    self.log_answer(cx, Some(leak), None);
-                    if block {
-                        let status = self.config.block_status;
-                        let body = error_body(style, status, LEAK_CODE, LEAK_MESSAGE);
-                        out.extend_from_slice(&error_event(&body));
-                        return Chunk::End(out);
-                    }
-                }
+        // Under `block` only complete events go on (as they came), held back by the
+        // prompt-echo window (`answer_watch`): a leak never reaches the client.
+        let Some(watch) = cx.req.watch.as_mut() else {
+            return Chunk::Stop;
+        };
+        let step = watch.stream(&events, end);
+        let out = step.out;
+        if let Some(leak) = step.leak {
+            self.log_answer(cx, Some(leak), None);
+            if block {
+                let status = self.config.block_status;
+                let body = error_body(style, status, LEAK_CODE, LEAK_MESSAGE);
+                let mut out = out;
+                out.extend_from_slice(&error_event(&body));
+                return Chunk::End(out);
             }
-            out.extend_from_slice(&ev.raw);
         }
         match (block, end) {
             (true, true) => Chunk::End(out),

@@ -5,6 +5,7 @@ use crate::detector::{Detector, Trust};
 use crate::family::Family;
 use crate::matcher::RuleSpec;
 use crate::options::{Canary, Classifier, Review};
+use crate::trusted_callers::TrustedCaller;
 use guardrail_sdk::write::decimal;
 use std::collections::BTreeMap;
 
@@ -95,8 +96,15 @@ pub struct ExtraRule {
 pub struct Config {
     pub actions: Actions,
     pub thresholds: Thresholds,
-    /// Scan system/developer text too (off by default: the operator wrote it).
+    /// Scan system/developer text (default true: any key holder can write those roles).
+    /// `false` trusts every system prompt (only where no client can write one).
     pub scan_trusted: bool,
+    /// Callers and routes whose system prompt the admin vouches for (not scanned).
+    pub trusted_system_prompt: Vec<TrustedCaller>,
+    /// Secret shared with key-auth to verify `x-guardrail-identity`: the verified caller (key
+    /// id, team, app) is named in verdict lines and review items and selects
+    /// `trusted_system_prompt` entries and `app_allow_rules`.
+    pub identity_secret: Option<String>,
     pub max_body_bytes: usize,
     /// Nesting depth for decoded payloads (base64 inside base64, ...), 0..=4.
     pub max_decode_depth: u8,
@@ -106,9 +114,6 @@ pub struct Config {
     /// that app (the `app` of the identity key-auth signed, verified with `identity_secret`).
     /// Other apps, and requests without a verified identity, keep every rule.
     pub app_allow_rules: BTreeMap<String, Vec<String>>,
-    /// Secret shared with key-auth: a verified `x-guardrail-identity` names the caller (key id,
-    /// team, app) in verdict lines and review items and selects `app_allow_rules`.
-    pub identity_secret: Option<String>,
     /// Action per rule id (or `family.*`) when that rule fires in a segment at its threshold;
     /// the strongest action of the segment's rules wins (a rule without an entry takes its
     /// trust level's action), so added text can only escalate, never downgrade, a verdict.
@@ -157,12 +162,13 @@ impl Default for Config {
         Config {
             actions: Actions::default(),
             thresholds: Thresholds::default(),
-            scan_trusted: false,
+            scan_trusted: true,
+            trusted_system_prompt: Vec::new(),
+            identity_secret: None,
             max_body_bytes: 1024 * 1024,
             max_decode_depth: 2,
             allow_rules: Vec::new(),
             app_allow_rules: BTreeMap::new(),
-            identity_secret: None,
             rule_actions: BTreeMap::new(),
             review_header: "x-guardrail-review".into(),
             flag_header: "x-guardrail-injection".into(),
@@ -258,6 +264,21 @@ impl Config {
                 ));
             }
         }
+        if matches!(&self.identity_secret, Some(s) if s.len() < 16) {
+            return Err("identity_secret: must be at least 16 bytes".into());
+        }
+        for (i, t) in self.trusted_system_prompt.iter().enumerate() {
+            if t.is_empty() {
+                return Err(format!(
+                    "trusted_system_prompt[{i}]: needs path_prefix, key_id, team, env or app"
+                ));
+            }
+            if t.needs_identity() && self.identity_secret.is_none() {
+                return Err(format!(
+                    "trusted_system_prompt[{i}]: selects on the caller's identity but identity_secret is not set"
+                ));
+            }
+        }
         if let Some(r) = &self.review {
             r.validate()?;
         }
@@ -273,13 +294,6 @@ impl Config {
             if !detector.knows_rule(id) {
                 return Err(format!("allow_rules[{i}]: unknown rule id {id:?}"));
             }
-        }
-        if self
-            .identity_secret
-            .as_deref()
-            .is_some_and(|s| s.len() < 16)
-        {
-            return Err("identity_secret: must be at least 16 bytes".into());
         }
         if !self.app_allow_rules.is_empty() && self.identity_secret.is_none() {
             return Err(
@@ -381,7 +395,16 @@ impl Config {
         best.unwrap_or(base)
     }
 
-    /// Action of a trust level (`Off` for trusted text unless `scan_trusted`).
+    /// Action for a segment of `trust` in a request whose system prompt is (or is not)
+    /// vouched for (`trusted_callers::system_prompt_trusted`).
+    pub fn action_for(&self, trust: Trust, system_trusted: bool) -> Action {
+        match trust {
+            Trust::Trusted if system_trusted => Action::Off,
+            _ => self.action(trust),
+        }
+    }
+
+    /// Action of a trust level (`Off` for trusted text with `scan_trusted: false`).
     pub fn action(&self, trust: Trust) -> Action {
         match trust {
             Trust::Trusted if !self.scan_trusted => Action::Off,

@@ -10,6 +10,8 @@ pub enum Leak {
     Canary,
     /// `fragments[i]` of the configuration.
     Fragment(usize),
+    /// A run of the request's system prompt's own words (`prompt_echo`).
+    PromptEcho,
 }
 
 impl Leak {
@@ -18,6 +20,7 @@ impl Leak {
         match self {
             Leak::Canary => "leak.canary",
             Leak::Fragment(_) => "leak.fragment",
+            Leak::PromptEcho => "leak.prompt_echo",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! canary (`answer`).
 
 mod answer;
+pub mod answer_watch;
 mod ascii_lower;
 pub mod callout;
 mod calls;
@@ -28,14 +29,16 @@ mod normalize_diff;
 mod normalize_reference;
 pub mod options;
 pub mod policy;
+pub mod prompt_echo;
 mod request;
+pub mod trusted_callers;
 
+use answer_watch::AnswerWatch;
 use config::Config;
 use detector::Detector;
 use guardrail_sdk::plugin::ResponseHead;
 use guardrail_sdk::plugin::{Answer, Body, Chunk, Cx, NonJson, Outcome, Plugin, Reply};
 use guardrail_sdk::{host, BodyError};
-use leak_watch::LeakWatch;
 
 pub(crate) const NAME: &str = "injection-guard";
 
@@ -54,8 +57,11 @@ pub struct Req {
     flag: Option<(String, bool)>,
     /// An outgoing call the request waits for.
     pending: Option<calls::Pending>,
-    /// What the answer is watched for (canary token, fragments); `None`: not watched.
-    watch: Option<LeakWatch>,
+    /// What the answer is watched for (canary token, fragments, the system prompt's own
+    /// words); `None`: not watched.
+    watch: Option<AnswerWatch>,
+    /// The admin vouches for this request's system prompt (`trusted_system_prompt`).
+    system_trusted: bool,
     /// The streamed answer's parser.
     stream: Option<Box<guardrail_sdk::sse::SseParser>>,
 }
@@ -87,13 +93,19 @@ impl Plugin for InjectionGuard {
         self.config.max_body_bytes
     }
 
-    /// key-auth's secret: a verified identity names the caller in lines and review items and
-    /// selects `app_allow_rules`.
+    /// key-auth's secret: the skeleton verifies the caller's identity (verdict lines, review
+    /// items, `trusted_system_prompt`, `app_allow_rules`).
     fn identity_secret(&self) -> Option<&[u8]> {
         self.config.identity_secret.as_deref().map(str::as_bytes)
     }
 
     fn request_head(&self, cx: C<'_, '_>) -> Outcome {
+        cx.req.system_trusted = trusted_callers::system_prompt_trusted(
+            self.config.scan_trusted,
+            &self.config.trusted_system_prompt,
+            &cx.head.path,
+            cx.head.identity.as_ref(),
+        );
         let canary = self.config.canary.as_ref();
         if canary.is_some() {
             // The answer must arrive readable (uncompressed) to be checked for a leak.

@@ -82,6 +82,10 @@ pub struct Canary {
     /// Secret pieces of the operator's system prompt to watch for, compared on letters and
     /// digits only (case, spacing and punctuation ignored); at least 16 of them each.
     pub fragments: Vec<String>,
+    /// A run of this many consecutive words of the request's system prompt in the answer is a
+    /// leak (`leak.prompt_echo`); a streamed answer is held back by that many words less one
+    /// (`prompt_echo`). Default 8; 0 turns it off; else 4..=64.
+    pub echo_words: usize,
     /// `block` (default) or `flag`.
     pub action: LeakAction,
     /// Largest non-streamed answer buffered to check; a bigger one is handled by `action`
@@ -144,6 +148,13 @@ impl Canary {
                     "canary.fragments[{i}]: needs {MIN_FRAGMENT_CHARS}..={MAX_FRAGMENT_BYTES} bytes of letters and digits, has {folded}"
                 ));
             }
+        }
+        let (lo, hi) = (
+            crate::prompt_echo::MIN_ECHO_WORDS,
+            crate::prompt_echo::MAX_ECHO_WORDS,
+        );
+        if self.echo_words != 0 && !(lo..=hi).contains(&self.echo_words) {
+            return Err(format!("canary.echo_words: must be 0 (off) or {lo}..={hi}"));
         }
         if self.max_response_bytes == 0 || self.max_response_bytes > 64 * 1024 * 1024 {
             return Err("canary.max_response_bytes: must be 1..=67108864".into());

@@ -1,6 +1,7 @@
 //! request: the request body's verdict: parse, scan every segment, then block, flag, review,
 //! or ask the classifier; add the canary line to a request that goes on; one verdict log line.
 
+use crate::answer_watch::{self, AnswerWatch};
 use crate::canary;
 use crate::config::Action as Mode;
 use crate::leak_watch::LeakWatch;
@@ -45,8 +46,14 @@ impl InjectionGuard {
         let parse_us = watch.elapsed_us();
         let clock = || watch.elapsed_us();
         let app = cx.head.identity.as_ref().map(|id| id.app.as_str());
-        let segments = &parsed.segments;
-        let outcome = policy::evaluate(&self.config, &self.detector, segments, app, &clock);
+        let outcome = policy::evaluate_with(
+            &self.config,
+            &self.detector,
+            &parsed.segments,
+            cx.req.system_trusted,
+            app,
+            &clock,
+        );
         let report = Ruling {
             verdict: outcome.verdict,
             action: outcome.action,
@@ -137,8 +144,8 @@ impl InjectionGuard {
     }
 
     /// With `canary` on: put this request's canary line into its system prompt (where the
-    /// format has one and the host lets the body be rewritten) and watch the answer for it
-    /// and for the configured fragments.
+    /// format has one and the host lets the body be rewritten) and watch the answer for it,
+    /// for the configured fragments and for runs of the system prompt's own words.
     fn add_canary(&self, cx: C<'_, '_>, parsed: &RequestBody, raw: &[u8]) {
         let Some(cfg) = &self.config.canary else {
             return;
@@ -166,7 +173,10 @@ impl InjectionGuard {
                 }
             }
         }
-        let watch = LeakWatch::new(token.as_deref(), &self.fragments);
+        let leaks = LeakWatch::new(token.as_deref(), &self.fragments);
+        let runs = answer_watch::prompt_runs(&parsed.segments, cfg.echo_words);
+        let block = cfg.action == crate::options::LeakAction::Block;
+        let watch = AnswerWatch::new(cx.head.format, block, leaks, runs);
         if !watch.is_idle() {
             cx.req.watch = Some(watch);
         }

@@ -199,3 +199,48 @@ fn bad_config_is_refused_naming_the_field_and_fuel_is_reported() {
     assert!(o.local_reply.is_none() && o.trap.is_none());
     println!("injection-guard fuel, 4 KB benign prompt: {}", o.total_fuel);
 }
+
+/// Issue 20 item 5 through the .wasm at every chunk split: an attack in a system or developer
+/// message (and Anthropic `system`, Responses `instructions`) is flagged by default and blocked
+/// with `actions.trusted: block`; `trusted_system_prompt` exempts only the vouched route.
+#[test]
+fn system_and_developer_text_is_scanned_at_every_chunk_size() {
+    let default = host(HostProfile::Envoy, "{}");
+    let blocking = host(
+        HostProfile::Envoy,
+        r#"{"actions": {"trusted": "block"}, "trusted_system_prompt": [{"path_prefix": "/internal/"}]}"#,
+    );
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("/v1/chat/completions", chat(json!([{"role": "system", "content": ATTACK}, {"role": "user", "content": "hi"}]))),
+        ("/v1/chat/completions", chat(json!([{"role": "developer", "content": ATTACK}, {"role": "user", "content": "hi"}]))),
+        ("/v1/messages", json!({"model": "m", "max_tokens": 5, "system": ATTACK, "messages": [{"role": "user", "content": "hi"}]}).to_string().into_bytes()),
+        ("/v1/responses", json!({"model": "m", "instructions": ATTACK, "input": "hi"}).to_string().into_bytes()),
+    ];
+    for (path, body) in &cases {
+        for chunk in 0..=body.len() {
+            let o = run(&default, path, body, chunk);
+            assert_eq!(status(&o), None, "{path} chunk {chunk}");
+            assert!(
+                o.logs
+                    .iter()
+                    .any(|(_, l)| l.contains("\"guardrail\":\"injection-guard\"")
+                        && l.contains("\"verdict\":\"flag\"")),
+                "{path} chunk {chunk}: flagged"
+            );
+            let o = run(&blocking, path, body, chunk);
+            assert_eq!(status(&o), Some(403), "{path} chunk {chunk}");
+        }
+        let internal = format!("/internal{path}");
+        assert_eq!(
+            status(&run(&blocking, &internal, body, 0)),
+            None,
+            "{internal}"
+        );
+        let sneaky = format!("/internal/..{path}");
+        assert_eq!(
+            status(&run(&blocking, &sneaky, body, 0)),
+            Some(403),
+            "{sneaky}"
+        );
+    }
+}

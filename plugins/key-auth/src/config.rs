@@ -9,6 +9,7 @@ pub use raw::{
 };
 
 use crate::key_store::{Credential, Digest, KeyEntry, KeyStore, Validity};
+use crate::query_keys::{QueryKeyAction, QueryKeyNames};
 use crate::scope::Provider;
 use std::fmt;
 
@@ -35,6 +36,11 @@ pub struct Settings {
     /// Lower-case header names the client key is read from, in order.
     pub key_sources: Vec<String>,
     pub query_param: Option<String>,
+    /// Credentials in other query parameters: removed from `:path` or refused.
+    pub query_keys: QueryKeyAction,
+    /// The parameter names that count as credentials (defaults, `key_sources`, `query_param`,
+    /// `query_key_names`), folded.
+    pub query_key_names: QueryKeyNames,
     pub identity_secret: Option<Vec<u8>>,
     pub on_missing_capability: CapabilityPolicy,
     pub limits: LimitMode,
@@ -132,6 +138,21 @@ pub fn validate(raw: RawConfig) -> Result<Settings, ConfigProblem> {
             "no key source: give a header or query_param",
         ));
     }
+    for (i, name) in raw.query_key_names.iter().enumerate() {
+        if crate::query_keys::fold_name(name).is_empty() {
+            return Err(problem(
+                format!("query_key_names[{i}]"),
+                "must name a query parameter (letters or digits)",
+            ));
+        }
+    }
+    let query_key_names = QueryKeyNames::new(
+        key_sources
+            .iter()
+            .chain(query_param.iter())
+            .chain(raw.query_key_names.iter())
+            .map(String::as_str),
+    );
     let pepper = match raw.pepper {
         Some(p) if p.len() < MIN_SECRET_BYTES => {
             return Err(problem(
@@ -176,6 +197,8 @@ pub fn validate(raw: RawConfig) -> Result<Settings, ConfigProblem> {
     Ok(Settings {
         key_sources,
         query_param,
+        query_keys: raw.query_keys,
+        query_key_names,
         identity_secret,
         on_missing_capability: raw.on_missing_capability,
         limits: raw.limits,

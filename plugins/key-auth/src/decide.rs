@@ -7,6 +7,7 @@ use crate::credential::{extract, Presented};
 use crate::identity_cache::IdentityCache;
 use crate::inject::{admit_plan, sign_identity, strip_plan, HeaderPlan};
 use crate::key_store::{KeyEntry, Lookup};
+use crate::query_keys::{scrub, QueryKeyAction};
 use crate::rate_window::{self, BudgetDecision, CasStore, LimitError, RateDecision};
 use crate::scope::{
     is_ambiguous_path, model_allowed, model_source, provider_allowed, provider_for, ModelSource,
@@ -55,6 +56,9 @@ fn too_many(code: &'static str, rule: &'static str, retry_after: u64) -> Refusal
     }
 }
 
+const KEY_IN_QUERY_MESSAGE: &str =
+    "Send the API key in a header, not in the query string: the gateway does not forward it.";
+
 const UNAVAILABLE_MESSAGE: &str = "The gateway cannot enforce this key's limits right now.";
 
 /// Loggable facts about a decision (ids only).
@@ -71,6 +75,8 @@ pub struct Notes {
     pub limits_enforced: Option<bool>,
     pub rate_remaining: Option<u64>,
     pub budget_remaining: Option<u64>,
+    /// Query parameters carrying a credential that were cut out of `:path`.
+    pub query_keys_removed: usize,
     /// The key's limits are left to Envoy's global rate limiting (`limits: "global"`).
     pub limits_global: bool,
 }
@@ -167,6 +173,23 @@ pub fn decide_head(
         }
     }
 
+    // A credential in another query parameter never goes on (README "Keys in the query").
+    let mut stripped_path = extracted.stripped_path;
+    let path_now = stripped_path.as_deref().unwrap_or(&head.path);
+    if let Some(scrubbed) = scrub(path_now, &settings.query_key_names, Some(&presented)) {
+        notes.query_keys_removed = scrubbed.removed;
+        if settings.query_keys == QueryKeyAction::Refuse {
+            return deny(
+                Refusal {
+                    message: KEY_IN_QUERY_MESSAGE,
+                    ..refuse(400, "key_in_query", "key_auth.key_in_query")
+                },
+                notes,
+            );
+        }
+        stripped_path = Some(scrubbed.path);
+    }
+
     if is_ambiguous_path(&head.path) {
         return deny(
             refuse(400, "invalid_path", "key_auth.ambiguous_path"),
@@ -189,6 +212,12 @@ pub fn decide_head(
             ModelSource::Path(m) => {
                 let ok = model_allowed(key, &m);
                 notes.model = Some(m);
+                let Ok(ok) = ok else {
+                    return deny(
+                        refuse(400, "invalid_model", "key_auth.invalid_model"),
+                        notes,
+                    );
+                };
                 if !ok {
                     return deny(
                         refuse(403, "model_not_allowed", "key_auth.model_not_allowed"),
@@ -254,7 +283,7 @@ pub fn decide_head(
         &settings.key_sources,
         provider,
         signed_identity,
-        extracted.stripped_path,
+        stripped_path,
     );
     HeadVerdict::Admit {
         plan,
@@ -361,13 +390,13 @@ pub fn decide_body(
     match root.get("model").map(|n| &n.value) {
         Some(Json::String(m)) => {
             let model = Some(m.clone());
-            if model_allowed(key, m) {
-                BodyVerdict::Allow { model }
-            } else {
-                BodyVerdict::Refuse {
+            match model_allowed(key, m) {
+                Ok(true) => BodyVerdict::Allow { model },
+                Ok(false) => BodyVerdict::Refuse {
                     refusal: refuse(403, "model_not_allowed", "key_auth.model_not_allowed"),
                     model,
-                }
+                },
+                Err(e) => BodyVerdict::BadBody(e.into()),
             }
         }
         Some(_) => BodyVerdict::BadBody(BodyError::bad_request(

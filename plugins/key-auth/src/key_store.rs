@@ -37,7 +37,7 @@ impl Digest {
     }
 }
 
-/// The config text for a key: what `harness keygen` prints and the plugin compares against.
+/// The config text for a key: what `guardrail keygen` prints and the plugin compares against.
 pub fn digest_text(key: &str, pepper: Option<&[u8]>) -> String {
     match pepper {
         Some(p) => format!(

@@ -12,6 +12,7 @@ pub mod host_store;
 pub mod identity_cache;
 pub mod inject;
 pub mod key_store;
+pub mod query_keys;
 pub mod rate_window;
 pub mod report;
 pub mod scope;

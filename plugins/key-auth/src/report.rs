@@ -76,6 +76,12 @@ pub fn request_line(
     if let Some(n) = notes.budget_remaining {
         line = line.extra_number("budget_remaining", clamp(n));
     }
+    if notes.query_keys_removed > 0 {
+        if refusal.is_none() {
+            line = line.rule("key_auth.query_key_removed");
+        }
+        line = line.extra_number("query_keys", clamp(notes.query_keys_removed as u64));
+    }
     if let Some(r) = refusal.and_then(|r| r.retry_after) {
         line = line.extra_number("retry_after", clamp(r));
     }

@@ -3,8 +3,9 @@
 //! model comes from the path for Gemini, Azure and Bedrock, from the JSON body otherwise.
 
 use crate::key_store::KeyEntry;
+use guardrail_sdk::model_name::{self, ModelNameError};
 use guardrail_sdk::path::model_from_path;
-use guardrail_sdk::{glob, ApiFormat};
+use guardrail_sdk::ApiFormat;
 
 /// How a provider expects its credential (and which paths it serves by default).
 /// (Read from the configuration in `config::raw`.)
@@ -136,9 +137,12 @@ pub fn provider_allowed(key: &KeyEntry, provider: Option<&Provider>) -> bool {
     }
 }
 
-/// May `key` use `model`?
-pub fn model_allowed(key: &KeyEntry, model: &str) -> bool {
-    key.models.is_empty() || key.models.iter().any(|g| glob::matches(g, model))
+/// May `key` use `model` (as sent)? Decided on the canonical form of the name (SDK
+/// `model_name`: trimmed, ASCII case-folded); `Err` for a name that is refused outright
+/// (control, invisible or non-ASCII characters, empty): a 400, whatever the key's scope.
+pub fn model_allowed(key: &KeyEntry, model: &str) -> Result<bool, ModelNameError> {
+    let canonical = model_name::canonical(model)?;
+    Ok(key.models.is_empty() || model_name::any_matches(&key.models, &canonical))
 }
 
 /// Where the model of a request is named.
@@ -323,12 +327,17 @@ mod tests {
         assert!(provider_allowed(&open, ps.first()));
         assert!(!provider_allowed(&scoped, ps.first()));
         assert!(provider_allowed(&scoped, None));
-        assert!(model_allowed(&open, "anything"));
-        assert!(model_allowed(&scoped, "gpt-4o-mini"));
-        assert!(model_allowed(&scoped, "claude-3-5-sonnet-latest"));
-        assert!(!model_allowed(&scoped, "gpt-4o"));
-        assert!(!model_allowed(&scoped, "gpt-4o-mini-2024"));
-        assert!(!model_allowed(&scoped, ""));
+        assert_eq!(model_allowed(&open, "anything"), Ok(true));
+        assert_eq!(model_allowed(&scoped, "gpt-4o-mini"), Ok(true));
+        assert_eq!(model_allowed(&scoped, " GPT-4o-MINI "), Ok(true));
+        assert_eq!(model_allowed(&scoped, "claude-3-5-sonnet-latest"), Ok(true));
+        assert_eq!(model_allowed(&scoped, "Claude-3-5-SONNET-latest"), Ok(true));
+        assert_eq!(model_allowed(&scoped, "gpt-4o"), Ok(false));
+        assert_eq!(model_allowed(&scoped, "GPT-4O"), Ok(false));
+        assert_eq!(model_allowed(&scoped, "gpt-4o-mini-2024"), Ok(false));
+        assert!(model_allowed(&scoped, "").is_err());
+        assert!(model_allowed(&scoped, "gpt-4o-mini\u{200b}").is_err());
+        assert!(model_allowed(&open, "gpt-4o-mini\u{202e}").is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! upstream. Good keys reach the upstream carrying the provider key and never the client key;
 //! bad keys get a 401 in the provider's error shape without the upstream being called; scopes
 //! answer 403, limits 429 with retry-after; the client cannot forge the identity header.
-//! Key digests are computed with `harness keygen`'s function, so the CLI and the plugin agree.
+//! Key digests are computed with `guardrail keygen`'s function, so the CLI and the plugin agree.
 //! Needs Envoy and dist/key-auth.wasm: run `./build.sh test`.
 // A test fails by panicking: the house lints for plugin code do not apply here.
 #![allow(
@@ -435,4 +435,72 @@ fn a_bad_config_stops_envoy_and_names_the_field() {
     };
     assert!(log.contains("keys[0].credentials[0].hash"), "{log}");
     assert!(!log.contains(PEPPER), "the pepper is not logged");
+}
+
+/// Issue 20 item 1 in real Envoy: `POST /v1/chat/completions?api_key=<another gateway key>`
+/// with a valid `Authorization` reaches the mock with a request line free of any credential,
+/// in every spelling (case, percent-encoding, double encoding, `+`, repeated), or is refused
+/// before the upstream sees it; Gemini keeps `alt=sse`.
+#[test]
+fn credentials_in_the_query_string_never_reach_the_provider() {
+    let up = MockUpstream::start().expect("mock");
+    let envoy = start(&up, false);
+    let spellings = [
+        "key",
+        "KEY",
+        "Key",
+        "%6Bey",
+        "%256Bey",
+        "api_key",
+        "api-key",
+        "API-KEY",
+        "apiKey",
+        "access_token",
+        "access%5Ftoken",
+        "key[]",
+        "key+",
+        "x-goog-api-key",
+    ];
+    for name in spellings {
+        up.clear();
+        let path = format!("{CHAT}?{name}={LIMITED}&user=1&{name}=sk-leaked-provider-key");
+        let r = envoy
+            .post(
+                &path,
+                &[("authorization", &format!("Bearer {GOOD}"))],
+                &chat("gpt-4o-mini"),
+            )
+            .expect("response");
+        // `key` is this config's `query_param`: a second, different key there is two
+        // credentials, refused (401) before anything goes upstream.
+        let spells_query_param = ["key", "KEY", "Key", "%6Bey", "%256Bey", "key[]", "key+"];
+        if r.status == 401 && spells_query_param.contains(&name) {
+            assert_eq!(up.request_count(), 0, "{path}");
+            continue;
+        }
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        let recs = up.requests();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].path, "/v1/chat/completions?user=1", "{path}");
+        assert_no_client_key(&recs[0]);
+        assert!(!recs[0].path.contains("sk-leaked"));
+    }
+    // Gemini: the key-auth key in `?key=` (query_param) is read and cut, a second credential
+    // under another name is cut too; `alt=sse` stays.
+    up.clear();
+    let gemini = json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}).to_string();
+    let r = envoy
+        .post(
+            &format!(
+                "/v1beta/models/gemini-2.0-flash:generateContent?key={GOOD}&alt=sse&Api_Key=AIzaLeaked"
+            ),
+            &[],
+            gemini.as_bytes(),
+        )
+        .expect("response");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        up.requests()[0].path,
+        "/v1beta/models/gemini-2.0-flash:generateContent?alt=sse"
+    );
 }

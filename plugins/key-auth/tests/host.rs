@@ -754,3 +754,96 @@ fn fuel_per_request() {
         plain.total_fuel
     );
 }
+
+/// Issue 20 item 1 through the .wasm: a credential in any query parameter spelling never
+/// reaches `:path` upstream, for every header key source, at every chunk size of the body;
+/// `query_keys: "refuse"` answers 400 `key_in_query` instead. The verdict line counts the
+/// removed pairs and never carries the value.
+#[test]
+fn credentials_in_the_query_never_go_upstream() {
+    let h = host();
+    let body = chat("gpt-4o-mini");
+    let spellings = [
+        "api_key",
+        "API_KEY",
+        "api-key",
+        "apiKey",
+        "%61pi_key",
+        "%2561pi_key",
+        "access_token",
+        "Access-Token",
+        "token",
+        "x-goog-api-key",
+        "api_key[]",
+        "api_key+",
+    ];
+    for source in ["authorization", "x-api-key", "api-key", "x-goog-api-key"] {
+        let value = if source == "authorization" {
+            bearer(GOOD)
+        } else {
+            GOOD.to_string()
+        };
+        for name in spellings {
+            let path = format!("{CHAT}?{name}={PLAIN}&trace=1&{name}=sk-other-provider-key");
+            for chunk in [1, 7, body.len()] {
+                let o = send(&h, &path, &[(source, &value)], &body, chunk);
+                assert_eq!(status(&o), 200, "{source} {path}");
+                assert_eq!(
+                    out_header(&o, ":path"),
+                    Some("/v1/chat/completions?trace=1")
+                );
+                assert_no_client_key(&o);
+                let v = verdicts(&o);
+                assert_eq!(v[0]["query_keys"], 2, "{v:?}");
+                assert!(!o
+                    .logs
+                    .iter()
+                    .any(|(_, l)| l.contains(PLAIN) || l.contains("sk-other")));
+            }
+        }
+    }
+    // One spelling at every chunk split of the body: the verdict is taken on the head, the
+    // body only follows it.
+    let path = format!("{CHAT}?Api-Key={PLAIN}&trace=1");
+    for chunk in 0..=body.len() {
+        let o = send(&h, &path, &[("authorization", &bearer(GOOD))], &body, chunk);
+        assert_eq!(status(&o), 200, "chunk {chunk}");
+        assert_eq!(
+            out_header(&o, ":path"),
+            Some("/v1/chat/completions?trace=1"),
+            "chunk {chunk}"
+        );
+        assert_eq!(o.request_body_out, body, "chunk {chunk}");
+    }
+    // The key-auth `query_param` (Gemini clients) is still read, other credentials still cut.
+    let o = send(
+        &h,
+        &format!(
+            "/v1beta/models/gemini-2.0-flash:generateContent?key={GOOD}&alt=sse&access_token=t"
+        ),
+        &[],
+        &json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]})
+            .to_string()
+            .into_bytes(),
+        64,
+    );
+    assert_eq!(status(&o), 200);
+    assert_eq!(
+        out_header(&o, ":path"),
+        Some("/v1beta/models/gemini-2.0-flash:generateContent?alt=sse")
+    );
+
+    let mut cfg = config();
+    cfg["query_keys"] = json!("refuse");
+    let refusing = host_with(HostProfile::Envoy, &cfg, None);
+    let o = send(
+        &refusing,
+        &format!("{CHAT}?KEY={PLAIN}"),
+        &[("authorization", &bearer(GOOD))],
+        &body,
+        body.len(),
+    );
+    assert_eq!(status(&o), 400);
+    assert_eq!(reply_json(&o)["error"]["code"], "key_in_query");
+    assert_eq!(verdicts(&o)[0]["rules"][0], "key_auth.key_in_query");
+}

@@ -189,7 +189,28 @@ impl Config {
             }
         }
         for (alias, target) in &self.aliases {
-            if target.is_empty() || self.aliases.contains_key(target) {
+            let target_is_alias = self
+                .aliases
+                .keys()
+                .any(|a| guardrail_sdk::model_name::same(a, target));
+            let bad_name = |n: &str| guardrail_sdk::model_name::canonical(n).is_err();
+            if bad_name(alias) {
+                return Err(format!(
+                    "aliases.{alias}: must be a model name of printable ASCII"
+                ));
+            }
+            if self
+                .aliases
+                .keys()
+                .filter(|a| guardrail_sdk::model_name::same(a, alias))
+                .count()
+                > 1
+            {
+                return Err(format!(
+                    "aliases.{alias}: another alias differs from it only in case or spaces"
+                ));
+            }
+            if bad_name(target) || target_is_alias {
                 return Err(format!(
                     "aliases.{alias}: target must be a model name, not empty or another alias"
                 ));

@@ -38,6 +38,7 @@ pub fn apply(config: &Config, path: &str) -> Result<Option<PathModelFound>, Body
         BodyError::bad_request("invalid_model", why)
     })?;
     let Some(pm) = found else { return Ok(None) };
+    guardrail_sdk::model_name::canonical(&pm.model).map_err(BodyError::from)?;
     let target = resolve_alias(config, &pm.model);
     let new_path = if target != pm.model {
         let (head, tail) = (path.get(..pm.span.start), path.get(pm.span.end..));

@@ -4,7 +4,7 @@
 
 use guardrail_sdk::identity::Identity;
 use guardrail_sdk::json::{self, apply_splices, quote, Json, Node, Splice};
-use guardrail_sdk::{ApiFormat, BodyError};
+use guardrail_sdk::{model_name, ApiFormat, BodyError};
 
 use crate::config::Config;
 use crate::json_edit::{member_insertion, member_removal};
@@ -35,12 +35,14 @@ impl From<BodyError> for Deny {
     }
 }
 
-/// The model after aliasing.
+/// The model after aliasing (aliases match on the canonical form: `FAST` and ` fast` are the
+/// alias `fast`).
 pub fn resolve_alias<'a>(config: &'a Config, model: &'a str) -> &'a str {
     config
         .aliases
-        .get(model)
-        .map(String::as_str)
+        .iter()
+        .find(|(alias, _)| model_name::same(alias, model))
+        .map(|(_, target)| target.as_str())
         .unwrap_or(model)
 }
 
@@ -87,6 +89,8 @@ pub fn evaluate(
             let Json::String(asked) = &node.value else {
                 return Err(bad("invalid_model", "`model` must be a string").into());
             };
+            // Control, invisible and non-ASCII characters: 400, never matched or forwarded.
+            model_name::canonical(asked).map_err(BodyError::from)?;
             let target = resolve_alias(config, asked);
             if target != asked {
                 splices.push(Splice {

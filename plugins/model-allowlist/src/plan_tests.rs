@@ -257,3 +257,217 @@ fn nested_values_are_checked_but_not_needed_for_the_decision() {
         assert!(out(&plan) == want, "{field}");
     }
 }
+
+/// How a client may spell `model`: case and ASCII-whitespace variants (same model, decided
+/// the same), and variants carrying an invisible, control or look-alike character (refused 400).
+pub(crate) fn spellings(model: &str) -> (Vec<String>, Vec<String>) {
+    let alternating: String = model
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i % 2 == 1 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect();
+    let same = vec![
+        model.to_string(),
+        model.to_ascii_uppercase(),
+        alternating,
+        format!(" {model}"),
+        format!("{model} "),
+        format!("\t{}\n", model.to_ascii_uppercase()),
+        format!("\r\n {model} \r\n"),
+    ];
+    let mid = model.len() / 2;
+    let (a, b) = model.split_at(mid);
+    let mut refused = Vec::new();
+    for inv in [
+        '\u{200b}',
+        '\u{200c}',
+        '\u{200d}',
+        '\u{2060}',
+        '\u{feff}',
+        '\u{ad}',
+        '\u{202e}',
+        '\u{2066}',
+        '\u{200e}',
+        '\u{e0041}',
+        '\u{e007f}',
+        '\u{180e}',
+        '\u{0}',
+        '\u{1b}',
+        '\u{7f}',
+        '\u{85}',
+        '\u{a0}',
+        '\u{3000}',
+    ] {
+        refused.push(format!("{a}{inv}{b}"));
+        refused.push(format!("{inv}{model}"));
+        refused.push(format!("{model}{inv}"));
+    }
+    // Look-alikes and width/case-folding variants that a Unicode-aware provider could map back.
+    refused.push(model.replace('o', "\u{43e}")); // Cyrillic o
+    refused.push(model.replace('e', "\u{435}")); // Cyrillic e
+    refused.push(
+        model
+            .chars()
+            .map(|c| match c {
+                'a'..='z' => char::from_u32(c as u32 - 'a' as u32 + 0xFF41).unwrap_or(c),
+                _ => c,
+            })
+            .collect(),
+    ); // fullwidth
+    refused.retain(|s| s != model);
+    (same, refused)
+}
+
+/// The body of `format` naming `model` (`None`: the format names it in the path).
+fn body_naming(format: ApiFormat, model: &str) -> String {
+    let m = guardrail_sdk::json::quote(model);
+    match format {
+        ApiFormat::OpenAiChat => {
+            format!(r#"{{"model":{m},"messages":[{{"role":"user","content":"hi"}}]}}"#)
+        }
+        ApiFormat::OpenAiCompletions => format!(r#"{{"model":{m},"prompt":"hi"}}"#),
+        ApiFormat::OpenAiResponses => format!(r#"{{"model":{m},"input":"hi"}}"#),
+        ApiFormat::OpenAiEmbeddings => format!(r#"{{"model":{m},"input":"hi"}}"#),
+        ApiFormat::AnthropicMessages => format!(
+            r#"{{"model":{m},"max_tokens":5,"messages":[{{"role":"user","content":"hi"}}]}}"#
+        ),
+        _ => format!(r#"{{"model":{m}}}"#),
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What the plugin decides for `model` spelled in `format`'s place (body or path).
+fn decide(c: &Config, format: ApiFormat, model: &str) -> Result<(), u16> {
+    let path_of = |m: &str| match format {
+        ApiFormat::GeminiGenerateContent => Some(format!(
+            "/v1beta/models/{}:generateContent",
+            percent_encode(m)
+        )),
+        ApiFormat::Unknown => Some(format!(
+            "/openai/deployments/{}/chat/completions",
+            percent_encode(m)
+        )),
+        _ => None,
+    };
+    match path_of(model) {
+        Some(path) => {
+            let found = crate::path_alias::apply(c, &path).map_err(|e| e.status)?;
+            let found = found.expect("a path model");
+            crate::policy::check(c, &path, None, &found.model).map_err(|_| 403)
+        }
+        None => match run(c, format, &body_naming(format, model)) {
+            Ok(_) => Ok(()),
+            Err(Deny::Body(e)) => Err(e.status),
+            Err(Deny::Model { .. }) => Err(403),
+        },
+    }
+}
+
+/// Generated (issue 20 item 2): every format (body and path) × every spelling of a denied and
+/// an allowed model. Case and whitespace variants get the plain name's answer; invisible,
+/// control and look-alike characters get a 400, never a pass.
+#[test]
+fn generated_every_format_by_model_spelling() {
+    let c = cfg(
+        r#"{"allow":["gpt-4o*","gemini-*","prod-*"],"deny":["*-REALTIME*","gemini-*-exp*","prod-*-internal"]}"#,
+    );
+    let formats_and_models = [
+        (
+            ApiFormat::OpenAiChat,
+            "gpt-4o-realtime-preview",
+            "gpt-4o-mini",
+        ),
+        (
+            ApiFormat::OpenAiCompletions,
+            "gpt-4o-realtime-preview",
+            "gpt-4o-mini",
+        ),
+        (
+            ApiFormat::OpenAiResponses,
+            "gpt-4o-realtime-preview",
+            "gpt-4o-mini",
+        ),
+        (
+            ApiFormat::OpenAiEmbeddings,
+            "gpt-4o-realtime-preview",
+            "gpt-4o-mini",
+        ),
+        (
+            ApiFormat::AnthropicMessages,
+            "gpt-4o-realtime-preview",
+            "gpt-4o-mini",
+        ),
+        (
+            ApiFormat::GeminiGenerateContent,
+            "gemini-2.0-flash-exp",
+            "gemini-2.0-flash",
+        ),
+        // `Unknown` stands for an Azure deployment path here.
+        (ApiFormat::Unknown, "prod-gpt4o-internal", "prod-gpt4o"),
+    ];
+    let mut n = 0;
+    for (format, denied, allowed) in formats_and_models {
+        assert_eq!(decide(&c, format, denied), Err(403), "{format:?} {denied}");
+        assert_eq!(decide(&c, format, allowed), Ok(()), "{format:?} {allowed}");
+        for (model, want) in [(denied, Err(403)), (allowed, Ok(()))] {
+            let (same, refused) = spellings(model);
+            for s in same {
+                // A path never carries a control character (SDK `path`: 400); padding there
+                // is refused, in a body it is trimmed.
+                let in_path = matches!(
+                    format,
+                    ApiFormat::GeminiGenerateContent | ApiFormat::Unknown
+                );
+                let want = if in_path && s.chars().any(char::is_control) {
+                    Err(400)
+                } else {
+                    want
+                };
+                assert_eq!(decide(&c, format, &s), want, "{format:?} {s:?}");
+                n += 1;
+            }
+            for s in refused {
+                assert_eq!(decide(&c, format, &s), Err(400), "{format:?} {s:?}");
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 7 * 2 * 50, "{n}");
+}
+
+#[test]
+fn aliases_match_the_canonical_form_and_are_checked() {
+    let c = cfg(r#"{"aliases":{"Fast":"gpt-4o-mini"},"deny":["gpt-4o-mini"]}"#);
+    for asked in ["fast", "FAST", " fast "] {
+        match run(
+            &c,
+            ApiFormat::OpenAiChat,
+            &body_naming(ApiFormat::OpenAiChat, asked),
+        ) {
+            Err(Deny::Model { model, .. }) => assert_eq!(model, "gpt-4o-mini"),
+            other => panic!("{asked}: {other:?}"),
+        }
+    }
+    for bad in [
+        r#"{"aliases":{"fast":"gpt","FAST":"gpt2"}}"#,
+        r#"{"aliases":{"fast":"Slow","slow":"gpt"}}"#,
+        r#"{"aliases":{"fa\u200bst":"gpt"}}"#,
+        r#"{"aliases":{"fast":"gpt\u200b"}}"#,
+    ] {
+        assert!(Config::from_json(bad.as_bytes()).is_err(), "{bad}");
+    }
+}

@@ -2,8 +2,8 @@
 //! applies (deny beats allow); the allow list of the most specific matching scope that has one
 //! decides; the caller's own model list from key-auth (signed identity) must also allow it.
 
-use guardrail_sdk::glob;
 use guardrail_sdk::identity::Identity;
+use guardrail_sdk::model_name::{any_matches, canonical};
 
 use crate::config::{Config, Scope};
 
@@ -45,17 +45,24 @@ fn applies(scope: &Scope, path: &str, id: Option<&Identity>) -> bool {
 }
 
 fn permits(allow: &[String], model: &str) -> bool {
-    allow.is_empty() || allow.iter().any(|p| glob::matches(p, model))
+    allow.is_empty() || any_matches(allow, model)
 }
 
-/// Decide for `model` on `path` (query ignored) for the caller `id` (verified, or `None`).
-/// Runs per request: borrows the config, allocates nothing.
+/// Decide for `model` (as sent) on `path` (query ignored) for the caller `id` (verified, or
+/// `None`). Every list is matched on the model's canonical form (SDK `model_name`: trimmed,
+/// ASCII case-folded, globs ignoring ASCII case), the same form key-auth decides on. A name
+/// without one (invisible or non-ASCII characters) is refused here too, though callers answer
+/// it earlier with a 400 (`model_name::canonical`). Borrows the config.
 pub fn check(
     config: &Config,
     path: &str,
     id: Option<&Identity>,
     model: &str,
 ) -> Result<(), Refusal> {
+    let Ok(canonical_model) = canonical(model) else {
+        return Err(Refusal::Denied);
+    };
+    let model = canonical_model.as_str();
     let path = path.split('?').next().unwrap_or("");
     // (allow, deny, specificity) of every matching scope; the global lists are specificity 0.
     let matching = || {
@@ -67,7 +74,7 @@ pub fn check(
                 .map(|s| (&s.allow, &s.deny, s.specificity())),
         )
     };
-    if matching().any(|(_, deny, _)| deny.iter().any(|p| glob::matches(p, model))) {
+    if matching().any(|(_, deny, _)| any_matches(deny, model)) {
         return Err(Refusal::Denied);
     }
     let top = matching()
@@ -83,7 +90,7 @@ pub fn check(
         }
     }
     if let Some(id) = id {
-        if !id.models.is_empty() && !id.models.iter().any(|p| glob::matches(p, model)) {
+        if !id.models.is_empty() && !any_matches(&id.models, model) {
             return Err(Refusal::NotInKeyScope);
         }
     }

@@ -211,3 +211,55 @@ fn bad_config_refuses_to_start_naming_the_field() {
         .expect("refused");
     assert!(format!("{err:?}").contains("alow"), "{err:?}");
 }
+
+/// Issue 20 item 2 through the .wasm at every chunk split: case and whitespace variants of a
+/// denied model are denied, invisible/control/look-alike characters are a 400, allowed spellings
+/// pass; the path (Gemini) decides the same way in the headers phase.
+#[test]
+fn model_spellings_decide_on_the_canonical_form_at_every_chunk_size() {
+    let h = Host::builder(dist_path("model-allowlist"))
+        .plugin_config(r#"{"allow":["gpt-4o*","gemini-*"],"deny":["*-REALTIME*","gemini-*-exp"]}"#)
+        .build()
+        .expect("plugin starts");
+    let cases: &[(&str, Option<u32>)] = &[
+        ("gpt-4o-realtime-preview", Some(403)),
+        ("gpt-4o-REALTIME-preview", Some(403)),
+        (" GPT-4O-realtime-PREVIEW\t", Some(403)),
+        ("gpt-4o-real\u{200b}time", Some(400)),
+        ("gpt-4o-realtime\u{2066}", Some(400)),
+        ("gpt-4o-realtime\u{e0041}", Some(400)),
+        ("gpt-4\u{43e}-realtime", Some(400)),
+        ("GPT-4o-mini", None),
+        ("  gpt-4o-mini ", None),
+    ];
+    for (model, want) in cases {
+        let body =
+            serde_json::json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
+                .to_string()
+                .into_bytes();
+        for chunk in 0..=body.len() {
+            let out = run(&h, "/v1/chat/completions", &body, chunk);
+            assert!(out.trap.is_none(), "{model:?}");
+            let status = out.local_reply.as_ref().map(|r| r.status);
+            assert_eq!(status, *want, "{model:?} chunk {chunk}");
+            if want.is_some() {
+                assert!(out.request_body_out.is_empty(), "{model:?} went upstream");
+            }
+        }
+    }
+    for (path, want) in [
+        (
+            "/v1beta/models/GEMINI-2.0-flash-EXP:generateContent",
+            Some(403),
+        ),
+        (
+            "/v1beta/models/gemini-2.0-flash-exp%E2%80%8B:generateContent",
+            Some(400),
+        ),
+        ("/v1beta/models/Gemini-2.0-Flash:generateContent", None),
+    ] {
+        let body = br#"{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}"#;
+        let out = run(&h, path, body, 0);
+        assert_eq!(out.local_reply.as_ref().map(|r| r.status), want, "{path}");
+    }
+}

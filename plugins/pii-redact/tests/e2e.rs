@@ -14,9 +14,8 @@
 
 use guardrail_harness::envoy::{Envoy, EnvoyError, Filter};
 use guardrail_harness::host::dist_path;
-use guardrail_harness::http_client::sse_events;
+use guardrail_harness::http_client::{sse_events, streamed_text};
 use guardrail_harness::mock_upstream::MockUpstream;
-use serde_json::Value;
 
 const CONFIG: &str = r#"{"entities": {"EMAIL": "pseudonymize", "PHONE": "pseudonymize",
     "CREDIT_CARD": "mask", "SECRET": "block"}, "default_action": "redact", "count_header": true}"#;
@@ -29,20 +28,6 @@ fn last_upstream_body(up: &MockUpstream) -> String {
     let recs = up.requests();
     let last = recs.last().expect("a request reached the upstream");
     String::from_utf8(last.body.clone()).expect("utf8")
-}
-
-/// Text a client reads from an SSE body (OpenAI chat or Anthropic deltas).
-fn streamed_text(body: &str) -> String {
-    sse_events(body)
-        .iter()
-        .filter_map(|(_, d)| serde_json::from_str::<Value>(d).ok())
-        .filter_map(|v| {
-            v["choices"][0]["delta"]["content"]
-                .as_str()
-                .or(v["delta"]["text"].as_str())
-                .map(String::from)
-        })
-        .collect()
 }
 
 #[test]

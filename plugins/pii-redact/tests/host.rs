@@ -12,6 +12,7 @@
 )]
 
 use guardrail_harness::host::{dist_path, Exchange, Host, HostProfile, Outcome};
+use guardrail_harness::http_client::streamed_text;
 use serde_json::Value;
 
 const CONFIG: &str = r#"{"entities":{"EMAIL":"pseudonymize","PHONE":"pseudonymize","CREDIT_CARD":"mask","SECRET":"block"},
@@ -65,16 +66,7 @@ fn header<'a>(hs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 fn sse_text(body: &[u8]) -> String {
-    let text = String::from_utf8(body.to_vec()).expect("utf8");
-    text.split("\n\n")
-        .filter_map(|block| block.lines().find_map(|l| l.strip_prefix("data: ")))
-        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
-        .filter_map(|v| {
-            v["choices"][0]["delta"]["content"]
-                .as_str()
-                .map(String::from)
-        })
-        .collect()
+    streamed_text(std::str::from_utf8(body).expect("utf8"))
 }
 
 fn sse(parts: &[&str]) -> Vec<u8> {

@@ -37,6 +37,20 @@ pub fn want_bodies(request: bool, response: bool) {
     }
 }
 
+/// Does this host keep request headers held by `Pause` in the headers callback while it still
+/// runs the body callbacks, so nothing of a request (no connection, no header byte) goes
+/// upstream before the body verdict? Envoy does when its wasm `PluginConfig` sets
+/// `allow_on_headers_stop_iteration: true` (then `Pause` is `StopIteration`; without it
+/// Envoy stops all iteration, the body callbacks never run and the request waits for the
+/// stream timeout: fail closed). Envoy is recognised by the `xds.node` property (Envoy 1.40
+/// answers it with the serialized bootstrap node; plain `node` is not found), which the nginx
+/// hosts do not answer: Kong's ngx_wasm_module and APISIX read the whole body before they
+/// connect upstream, and a paused headers phase there never reaches the body phase. Asked
+/// once, in the root context. Natively: false.
+pub fn holds_headers_for_body() -> bool {
+    abi::get_property(&["xds", "node"]).is_ok()
+}
+
 /// Feed a request body callback to the collector.
 pub fn on_request_body(c: &mut BodyCollector, body_size: usize, end_of_stream: bool) -> BodyStep {
     let state = c.on_body(body_size, end_of_stream);

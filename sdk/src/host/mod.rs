@@ -14,9 +14,9 @@ mod respond;
 pub mod skeleton;
 
 pub use body::{
-    on_request_body, on_request_trailers, on_response_body, on_response_trailers,
-    read_request_body, read_response_body, replace_answer, replace_request_body,
-    replace_response_body, send_replacement, want_bodies, BodyStep,
+    holds_headers_for_body, on_request_body, on_request_trailers, on_response_body,
+    on_response_trailers, read_request_body, read_response_body, replace_answer,
+    replace_request_body, replace_response_body, send_replacement, want_bodies, BodyStep,
 };
 pub use call::{call_answer, post_json, resume_request, CallAnswer};
 pub use clock::{now_unix, now_unix_nanos, Stopwatch};

@@ -7,13 +7,15 @@
 //!
 //! Host facts (sdk/README.md): request headers are readable only in their callback, so the
 //! head is taken there; a local reply from a body callback ends the stream; a body callback
-//! returning Pause keeps the chunks buffered (the next callback's size is the total).
+//! returning Pause keeps the chunks buffered (the next callback's size is the total). On Envoy
+//! (`allow_on_headers_stop_iteration: true`) the headers are held while the body is collected
+//! (`holds_headers_for_body`): nothing of a request goes upstream before its verdict.
 
 use super::{
-    call_answer, log, log_verdict, now_unix_nanos, on_request_body, on_request_trailers,
-    on_response_body, on_response_trailers, post_json, read_response_body, replace_response_body,
-    request_header, request_id, resume_request, send_error, send_replacement, verified_identity,
-    want_bodies, BodyStep, Level, Metrics,
+    call_answer, holds_headers_for_body, log, log_verdict, now_unix_nanos, on_request_body,
+    on_request_trailers, on_response_body, on_response_trailers, post_json, read_response_body,
+    replace_response_body, request_header, request_id, resume_request, send_error,
+    send_replacement, verified_identity, want_bodies, BodyStep, Level, Metrics,
 };
 use crate::buffer::{BodyCollector, BodyPolicy};
 use crate::format::format_for_path;
@@ -29,12 +31,17 @@ use std::rc::Rc;
 /// The root context of plugin `P`.
 pub struct Root<P: Plugin> {
     plugin: Option<Rc<P>>,
+    /// The host holds paused request headers while the body callbacks run (Envoy).
+    hold_headers: bool,
 }
 
 impl<P: Plugin> Root<P> {
     /// Not configured yet (no HTTP context until `on_configure` accepted a config).
     pub fn new() -> Self {
-        Root { plugin: None }
+        Root {
+            plugin: None,
+            hold_headers: false,
+        }
     }
 }
 
@@ -52,6 +59,7 @@ impl<P: Plugin> RootContext for Root<P> {
         match P::configure(&raw) {
             Ok(plugin) => {
                 self.plugin = Some(Rc::new(plugin));
+                self.hold_headers = holds_headers_for_body();
                 true
             }
             Err(err) => {
@@ -72,6 +80,7 @@ impl<P: Plugin> RootContext for Root<P> {
             plugin,
             head: RequestHead::default(),
             body: None,
+            hold_headers: self.hold_headers,
             held: false,
             refused: false,
             answer: State::Pass,
@@ -100,6 +109,9 @@ pub struct Http<P: Plugin> {
     head: RequestHead,
     /// Collecting the request body.
     body: Option<BodyCollector>,
+    /// Pause the headers while the body is collected (the host still runs the body
+    /// callbacks and sends the headers only with the verdict).
+    hold_headers: bool,
     /// A held call is in flight: the request waits for it.
     held: bool,
     /// The plugin refused the request (the answer is its own).
@@ -288,13 +300,25 @@ impl<P: Plugin> HttpContext for Http<P> {
             self.body = Some(BodyCollector::new(BodyPolicy {
                 max_bytes: plugin.max_body_bytes(),
             }));
-            // Never Pause here: Envoy would then skip the body callbacks.
-            return Action::Continue;
+            // Envoy with `allow_on_headers_stop_iteration`: the headers wait for the verdict
+            // (no upstream connection, no header byte before it) and the body callbacks still
+            // run. Elsewhere (nginx hosts read the body before connecting upstream; Envoy
+            // would skip the body callbacks without the option) the headers continue.
+            // (A request without a body has no body callback to release it: it continues.)
+            return match self.hold_headers && !end_of_stream {
+                true => Action::Pause,
+                false => Action::Continue,
+            };
         }
         self.act(outcome)
     }
 
     fn on_http_request_body(&mut self, size: usize, end_of_stream: bool) -> Action {
+        if self.held {
+            // A held call from the headers: the body waits with them (Envoy runs the body
+            // callbacks while the headers are held; continuing here would send both).
+            return Action::Pause;
+        }
         let Some(c) = self.body.as_mut() else {
             return Action::Continue;
         };
@@ -303,6 +327,9 @@ impl<P: Plugin> HttpContext for Http<P> {
     }
 
     fn on_http_request_trailers(&mut self, _n: usize) -> Action {
+        if self.held {
+            return Action::Pause;
+        }
         let Some(c) = self.body.as_mut() else {
             return Action::Continue;
         };

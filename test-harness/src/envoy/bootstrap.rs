@@ -1,6 +1,6 @@
 //! The one place that writes Envoy bootstrap YAML: listener, HTTP connection manager, the
 //! chain of proxy-wasm filters, routes to the LLM upstream, admin, JSON access log. Used by
-//! the test runner, `harness serve`, `harness demo` and `harness render-gateway`.
+//! the test runner, `guardrail serve`, `guardrail demo` and `harness render-gateway`.
 //!
 //! Field names follow the Envoy 1.40 v3 API (envoy.extensions.filters.http.wasm.v3.Wasm,
 //! PluginConfig.configuration as google.protobuf.StringValue, VmConfig.runtime
@@ -190,6 +190,9 @@ fn wasm_filters(b: &Bootstrap) -> String {
                 root_id: {name}
                 # FAIL_CLOSED: a VM that fails or traps answers 503, never passes unchecked.
                 failure_policy: {policy}
+                # The plugins hold the request headers until the body verdict (Pause =
+                # StopIteration): no upstream connection or header byte before it.
+                allow_on_headers_stop_iteration: true
                 configuration:
                   \"@type\": type.googleapis.com/google.protobuf.StringValue
                   value: {config}

@@ -1,6 +1,6 @@
 //! The example gateway: the four plugins in chain order, each with its config from
 //! `examples/envoy/plugins/<plugin>.json`, in front of the LLM upstream. Rendered into
-//! `examples/envoy/gateway.yaml` and started by `harness serve` / `harness demo`.
+//! `examples/envoy/gateway.yaml` and started by `guardrail serve` / `guardrail demo`.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -114,7 +114,7 @@ pub fn start_stack(
     upstream_port: u16,
 ) -> anyhow::Result<Stack> {
     let upstream = MockUpstream::start_on(upstream_port).map_err(|e| {
-        anyhow::anyhow!("mock upstream cannot listen on 127.0.0.1:{upstream_port}: {e} (is another `harness serve` running?)")
+        anyhow::anyhow!("mock upstream cannot listen on 127.0.0.1:{upstream_port}: {e} (is another `guardrail serve` running?)")
     })?;
     let filters = filters(root)?;
     let chain = filters.iter().map(|f| f.name.clone()).collect();

@@ -82,7 +82,7 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> EnvoyError {
 pub enum Output {
     /// Log and access log into files in the run directory (readable through [`Envoy`]).
     Capture,
-    /// Inherit the terminal (`harness serve`).
+    /// Inherit the terminal (`guardrail serve`).
     Terminal,
 }
 
@@ -485,7 +485,7 @@ impl Envoy {
         }
     }
 
-    /// Waits for the process to exit by itself (`harness serve`).
+    /// Waits for the process to exit by itself (`guardrail serve`).
     pub fn wait(&mut self) -> io::Result<ExitStatus> {
         let s = self.child.wait();
         self.stopped = true;

@@ -115,6 +115,7 @@ pub struct HostBuilder {
     properties: Vec<(String, Vec<u8>)>,
     log_level: LogLevel,
     optimized: bool,
+    headers_stop_iteration: Option<bool>,
 }
 
 impl HostBuilder {
@@ -130,6 +131,7 @@ impl HostBuilder {
         HostBuilder {
             source,
             profile: HostProfile::Envoy,
+            headers_stop_iteration: None,
             plugin_config: Vec::new(),
             vm_config: Vec::new(),
             time_unix_nanos: None,
@@ -199,6 +201,16 @@ impl HostBuilder {
         self
     }
 
+    /// Envoy's `allow_on_headers_stop_iteration` (wasm PluginConfig): with it, a headers
+    /// callback returning Pause holds the headers and the body callbacks still run (the
+    /// headers go on with the body once a body callback continues); without it Envoy stops
+    /// all iteration and runs no body callback until the stream is continued. Default: on for
+    /// the Envoy profile (the shipped configs set it), off for Kong and APISIX.
+    pub fn headers_stop_iteration(mut self, on: bool) -> Self {
+        self.headers_stop_iteration = Some(on);
+        self
+    }
+
     pub fn build(self) -> Result<Host, HostError> {
         let bytes = match &self.source {
             Source::Path(p) => std::fs::read(p).map_err(|e| HostError::Io {
@@ -220,6 +232,8 @@ impl HostBuilder {
         state.vm_config = self.vm_config;
         state.log_level = self.log_level;
         state.clock_step_nanos = self.clock_step_nanos;
+        let envoy = self.profile == HostProfile::Envoy;
+        state.headers_stop_iteration = self.headers_stop_iteration.unwrap_or(envoy);
         if let Some(t) = self.time_unix_nanos {
             state.time_unix_nanos = t;
         }
@@ -234,6 +248,10 @@ impl HostBuilder {
             .insert("plugin_name".into(), name.into_bytes());
         state.properties.insert("plugin_root_id".into(), Vec::new());
         state.properties.insert("plugin_vm_id".into(), Vec::new());
+        if envoy {
+            // Envoy answers `xds.node` (the bootstrap's node, serialized; empty here).
+            state.properties.insert("xds.node".into(), Vec::new());
+        }
         for (k, v) in self.properties {
             state.properties.insert(k, v);
         }

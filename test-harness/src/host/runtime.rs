@@ -31,7 +31,8 @@ pub(crate) enum Called {
     Trapped(String),
 }
 
-/// Bytes queued while a plugin holds the headers (Envoy does not run the body callbacks then).
+/// Bytes queued while a plugin holds the headers (Envoy without `allow_on_headers_stop_iteration`
+/// does not run the body callbacks then).
 #[derive(Default)]
 pub(crate) struct Queued {
     pub body: Vec<u8>,
@@ -184,9 +185,10 @@ impl Runtime {
         } else {
             (Phase::ResponseBody, "proxy_on_response_body")
         };
+        let stop_iteration = self.state().headers_stop_iteration;
         match self.stream(ctx) {
             Some(st) if !st.ended => {
-                if dir(st, request).headers_held {
+                if dir(st, request).headers_held && !stop_iteration {
                     let q = self.queue(ctx, request);
                     q.body.extend_from_slice(chunk);
                     q.eos |= eos;
@@ -218,9 +220,10 @@ impl Runtime {
             return self.body(ctx, true, &[], true);
         }
         let n = trailers.len() as i32;
+        let stop_iteration = self.state().headers_stop_iteration;
         match self.stream(ctx) {
             Some(st) if !st.ended => {
-                if dir(st, request).headers_held {
+                if dir(st, request).headers_held && !stop_iteration {
                     self.queue(ctx, request).trailers = Some(trailers);
                     return Action::Pause;
                 }

@@ -199,6 +199,8 @@ pub(crate) struct CallResponse {
 /// Store data: everything the imports read and write.
 pub(crate) struct HostState {
     pub profile: HostProfile,
+    /// Envoy's `allow_on_headers_stop_iteration`: body callbacks run while headers are held.
+    pub headers_stop_iteration: bool,
     pub log_level: LogLevel,
     pub logs: Vec<(LogLevel, String)>,
     pub time_unix_nanos: u64,
@@ -234,6 +236,7 @@ impl HostState {
     pub fn new(profile: HostProfile, shared: SharedData) -> HostState {
         HostState {
             profile,
+            headers_stop_iteration: false,
             log_level: LogLevel::Info,
             logs: Vec::new(),
             time_unix_nanos: 1_700_000_000_000_000_000,

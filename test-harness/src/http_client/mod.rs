@@ -1,9 +1,6 @@
 //! http_client: a small blocking HTTP/1.1 client for tests and the demo (one request per
-//! connection, Content-Length or chunked responses, streamed reading of SSE responses), and in
-//! `h2` a minimal HTTP/2 one for tests of HTTP/2 framing.
+//! connection, Content-Length or chunked responses, streamed reading of SSE responses).
 
-pub mod h2;
-pub mod hpack;
 pub mod wire;
 
 use std::io::{self, BufReader, Read, Write};
@@ -338,6 +335,20 @@ pub fn sse_events(body: &str) -> Vec<(Option<String>, String)> {
     out
 }
 
+/// The text a client reads from an SSE answer: the OpenAI chat `choices[0].delta.content`
+/// and Anthropic `delta.text` of each event, concatenated (other events add nothing).
+pub fn streamed_text(body: &str) -> String {
+    sse_events(body)
+        .iter()
+        .filter_map(|(_, data)| serde_json::from_str::<serde_json::Value>(data).ok())
+        .filter_map(|v| {
+            let openai = v.pointer("/choices/0/delta/content");
+            let anthropic = v.pointer("/delta/text");
+            openai.or(anthropic)?.as_str().map(String::from)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,5 +383,16 @@ mod tests {
         assert_eq!(ev.len(), 2);
         assert_eq!(ev[0], (Some("a".to_string()), "{\"x\":1}".to_string()));
         assert_eq!(ev[1], (None, "[DONE]".to_string()));
+    }
+
+    #[test]
+    fn streamed_text_joins_openai_and_anthropic_deltas() {
+        let body = concat!(
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n",
+            "event: content_block_delta\ndata: {\"delta\":{\"type\":\"text_delta\",\"text\":\"lo\"}}\n\n",
+            "data: {\"choices\":[{\"delta\":{}}]}\n\n",
+            "data: [DONE]\n\n"
+        );
+        assert_eq!(streamed_text(body), "Hello");
     }
 }

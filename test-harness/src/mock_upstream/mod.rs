@@ -18,7 +18,7 @@ pub mod sidecars;
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -63,6 +63,11 @@ impl Recorded {
 struct Shared {
     recorded: Mutex<Vec<Recorded>>,
     stop: AtomicBool,
+    /// TCP connections accepted (the shutdown wake-up excluded).
+    connections: AtomicUsize,
+    /// Requests whose first byte arrived, complete or not (a proxy that sends the headers
+    /// and then resets the request is counted here, never in `recorded`).
+    heads: AtomicUsize,
 }
 
 impl Shared {
@@ -92,6 +97,8 @@ impl MockUpstream {
         let shared = Arc::new(Shared {
             recorded: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
+            heads: AtomicUsize::new(0),
         });
         let for_thread = Arc::clone(&shared);
         let acceptor = std::thread::Builder::new()
@@ -125,6 +132,19 @@ impl MockUpstream {
     pub fn clear(&self) {
         self.shared.recorded().clear();
     }
+
+    /// TCP connections accepted so far (fresh upstream connections a proxy opened).
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Requests that started to arrive so far: any byte of a request head, on any connection,
+    /// whether or not the request was then completed (`requests` holds only complete ones).
+    /// A request that must never reach the model leaves both this and `connections` as they
+    /// were.
+    pub fn heads_seen(&self) -> usize {
+        self.shared.heads.load(Ordering::SeqCst)
+    }
 }
 
 impl Drop for MockUpstream {
@@ -144,6 +164,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             return;
         }
         let Ok(stream) = conn else { continue };
+        shared.connections.fetch_add(1, Ordering::SeqCst);
         let shared = Arc::clone(&shared);
         let _ = std::thread::Builder::new()
             .name("mock-upstream-conn".into())
@@ -182,6 +203,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) -> io::Result<()> {
         if !wait_for_request(&mut reader, shared) {
             return Ok(());
         }
+        shared.heads.fetch_add(1, Ordering::SeqCst);
         out.set_read_timeout(Some(REQUEST_READ_TIMEOUT))?;
         let head = match wire::read_head(&mut reader) {
             Ok(Some(h)) => h,

@@ -263,3 +263,30 @@ fn forced_status_answers_in_provider_shape() {
     assert_eq!(r.status, 529);
     assert_eq!(r.json().expect("json")["type"], "error");
 }
+
+/// A request whose headers arrive and whose body never does (a proxy that sends the head and
+/// then resets) is counted in `heads_seen`, not in `requests`; every accepted connection is
+/// counted, a kept-alive one once.
+#[test]
+fn connections_and_started_requests_are_counted() {
+    use std::io::Write as _;
+    let up = MockUpstream::start().expect("start");
+    assert_eq!((up.connections(), up.heads_seen()), (0, 0));
+    let mut s = std::net::TcpStream::connect(up.addr()).expect("connect");
+    s.write_all(b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
+        .expect("write");
+    drop(s);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while up.heads_seen() < 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!((up.connections(), up.heads_seen()), (1, 1));
+    assert_eq!(
+        up.request_count(),
+        0,
+        "an incomplete request is not recorded"
+    );
+    post(&up, "/v1/chat/completions", &[], &chat("hi", false));
+    assert_eq!((up.connections(), up.heads_seen()), (2, 2));
+    assert_eq!(up.request_count(), 1);
+}

@@ -1,10 +1,10 @@
-//! wasm-trim: a bounds-checked reader of a WebAssembly module's sections (imports, exports,
-//! custom sections; used by `harness audit`) and the build step that keeps only the
-//! proxy-wasm callbacks a plugin declares with `guardrail_sdk::callbacks!`.
+//! wasm-trim: the build step that keeps only the proxy-wasm callbacks a plugin declares with
+//! `guardrail_sdk::callbacks!` (and turns the code only they reached into stubs), and a reader
+//! of a module's imports, exports and custom sections (used by `guardrail audit`). Modules are
+//! parsed with wasmparser and written with wasm-encoder.
 
 pub mod module;
-pub mod stub;
 pub mod trim;
 
 pub use module::{read, Import, ModuleFacts};
-pub use trim::{trim, Trimmed};
+pub use trim::{stub_count, trim, Trimmed};

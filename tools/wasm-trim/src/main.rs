@@ -1,35 +1,45 @@
 //! wasm-trim CLI: `wasm-trim FILE.wasm...` trims each module in place (see `trim`) and prints
-//! what it dropped; exits non-zero, leaving the file as it was, on any error.
+//! what it dropped; exits 1, leaving the file as it was, on any error (2 on a usage error).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::Parser;
+
+/// Keeps only the proxy-wasm callbacks a plugin declares (its `guardrail.callbacks` section)
+/// and stubs the code nothing kept reaches. Files are rewritten in place, atomically.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The modules to trim (built with `guardrail_sdk::callbacks!`).
+    #[arg(required = true, value_name = "FILE.wasm")]
+    files: Vec<PathBuf>,
+}
+
+fn trim_file(file: &Path) -> Result<wasm_trim::Trimmed, String> {
+    let raw = std::fs::read(file).map_err(|e| e.to_string())?;
+    let trimmed = wasm_trim::trim(&raw)?;
+    // Write beside, then rename: a reader never sees a half-written module.
+    let tmp = file.with_extension("trim-tmp");
+    std::fs::write(&tmp, &trimmed.bytes)
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .map_err(|e| e.to_string())?;
+    Ok(trimmed)
+}
+
 fn main() -> ExitCode {
-    let files: Vec<String> = std::env::args().skip(1).collect();
-    if files.is_empty() {
-        eprintln!("usage: wasm-trim FILE.wasm...");
-        return ExitCode::from(2);
-    }
-    for file in &files {
-        let result = std::fs::read(file)
-            .map_err(|e| e.to_string())
-            .and_then(|raw| wasm_trim::trim(&raw))
-            .and_then(|t| {
-                // Write beside, then rename: a reader never sees a half-written module.
-                let tmp = format!("{file}.trim-tmp");
-                std::fs::write(&tmp, &t.bytes)
-                    .and_then(|()| std::fs::rename(&tmp, file))
-                    .map_err(|e| e.to_string())?;
-                Ok(t)
-            });
-        match result {
+    let args = Args::parse();
+    for file in &args.files {
+        match trim_file(file) {
             Ok(t) => println!(
-                "{file}: callbacks {}; dropped {} exports, {} bytes of their code",
+                "{}: callbacks {}; dropped {} exports, {} bytes of their code",
+                file.display(),
                 t.declared.join(" "),
                 t.dropped.len(),
                 t.stubbed_bytes
             ),
             Err(e) => {
-                eprintln!("wasm-trim: {file}: {e}");
+                eprintln!("wasm-trim: {}: {e}", file.display());
                 return ExitCode::FAILURE;
             }
         }

@@ -51,6 +51,10 @@ pub struct DemoRequest {
     pub expect_upstream_contains: Vec<String>,
     #[serde(default)]
     pub expect_upstream_not_contains: Vec<String>,
+    /// The upstream must see nothing of this request: no new connection, not one byte of a
+    /// request (a request refused after its body was read must not have sent its headers).
+    #[serde(default)]
+    pub expect_upstream_untouched: bool,
 }
 
 fn default_method() -> String {

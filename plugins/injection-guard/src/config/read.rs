@@ -5,6 +5,7 @@
 use super::{Action, Actions, Config, ExtraRule, ModelConfig, Thresholds};
 use crate::family::Family;
 use crate::options::{self, Canary, Classifier, Fallback, LeakAction, Review};
+use crate::trusted_callers::TrustedCaller;
 use guardrail_sdk::config::{ConfigError, FromConfig, Value};
 
 /// The four trust levels' fields of `actions` and `thresholds`, in this order.
@@ -96,11 +97,12 @@ impl FromConfig for Config {
             "actions",
             "thresholds",
             "scan_trusted",
+            "trusted_system_prompt",
+            "identity_secret",
             "max_body_bytes",
             "max_decode_depth",
             "allow_rules",
             "app_allow_rules",
-            "identity_secret",
             "rule_actions",
             "review_header",
             "flag_header",
@@ -116,12 +118,13 @@ impl FromConfig for Config {
         Ok(Config {
             actions: o.or_default("actions")?,
             thresholds: o.or_default("thresholds")?,
-            scan_trusted: o.or_default("scan_trusted")?,
+            scan_trusted: o.or("scan_trusted", d.scan_trusted)?,
+            trusted_system_prompt: o.or_default("trusted_system_prompt")?,
+            identity_secret: o.optional("identity_secret")?,
             max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
             max_decode_depth: o.or("max_decode_depth", d.max_decode_depth)?,
             allow_rules: o.or_default("allow_rules")?,
             app_allow_rules: o.or_default("app_allow_rules")?,
-            identity_secret: o.optional("identity_secret")?,
             rule_actions: o.or_default("rule_actions")?,
             review_header: o.or("review_header", d.review_header)?,
             flag_header: o.or("flag_header", d.flag_header)?,
@@ -132,6 +135,19 @@ impl FromConfig for Config {
             classifier: o.optional("classifier")?,
             canary: o.optional("canary")?,
             model: o.or_default("model")?,
+        })
+    }
+}
+
+impl FromConfig for TrustedCaller {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        let o = v.object(&["path_prefix", "key_id", "team", "env", "app"])?;
+        Ok(TrustedCaller {
+            path_prefix: o.optional("path_prefix")?,
+            key_id: o.optional("key_id")?,
+            team: o.optional("team")?,
+            env: o.optional("env")?,
+            app: o.optional("app")?,
         })
     }
 }
@@ -187,9 +203,16 @@ impl FromConfig for Classifier {
 
 impl FromConfig for Canary {
     fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
-        let o = v.object(&["inject", "fragments", "action", "max_response_bytes"])?;
+        let o = v.object(&[
+            "inject",
+            "fragments",
+            "echo_words",
+            "action",
+            "max_response_bytes",
+        ])?;
         Ok(Canary {
             inject: o.or("inject", true)?,
+            echo_words: o.or("echo_words", crate::prompt_echo::DEFAULT_ECHO_WORDS)?,
             fragments: o.or_default("fragments")?,
             action: o.or_default("action")?,
             max_response_bytes: o.or("max_response_bytes", options::DEFAULT_MAX_RESPONSE_BYTES)?,

@@ -2,6 +2,7 @@
 //! (unknown fields refused, every error names its field); `config::validate` checks it.
 
 use super::DEFAULT_KEY_SOURCES;
+use crate::query_keys::QueryKeyAction;
 use crate::scope::ProviderKind;
 use guardrail_sdk::config::{ConfigError, FromConfig, Value};
 
@@ -9,6 +10,8 @@ use guardrail_sdk::config::{ConfigError, FromConfig, Value};
 pub struct RawConfig {
     pub key_sources: Vec<String>,
     pub query_param: Option<String>,
+    pub query_keys: QueryKeyAction,
+    pub query_key_names: Vec<String>,
     pub pepper: Option<String>,
     pub identity_secret: Option<String>,
     pub on_missing_capability: CapabilityPolicy,
@@ -23,6 +26,8 @@ impl Default for RawConfig {
         RawConfig {
             key_sources: DEFAULT_KEY_SOURCES.iter().map(|s| s.to_string()).collect(),
             query_param: None,
+            query_keys: QueryKeyAction::Strip,
+            query_key_names: Vec::new(),
             pepper: None,
             identity_secret: None,
             on_missing_capability: CapabilityPolicy::Deny,
@@ -39,6 +44,8 @@ impl FromConfig for RawConfig {
         let o = v.object(&[
             "key_sources",
             "query_param",
+            "query_keys",
+            "query_key_names",
             "pepper",
             "identity_secret",
             "on_missing_capability",
@@ -51,6 +58,8 @@ impl FromConfig for RawConfig {
         Ok(RawConfig {
             key_sources: o.or("key_sources", d.key_sources)?,
             query_param: o.optional("query_param")?,
+            query_keys: o.or_default("query_keys")?,
+            query_key_names: o.or_default("query_key_names")?,
             pepper: o.optional("pepper")?,
             identity_secret: o.optional("identity_secret")?,
             on_missing_capability: o.or("on_missing_capability", d.on_missing_capability)?,
@@ -75,6 +84,15 @@ impl FromConfig for CapabilityPolicy {
         v.one_of(&[
             ("deny", CapabilityPolicy::Deny),
             ("allow", CapabilityPolicy::Allow),
+        ])
+    }
+}
+
+impl FromConfig for QueryKeyAction {
+    fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
+        v.one_of(&[
+            ("strip", QueryKeyAction::Strip),
+            ("refuse", QueryKeyAction::Refuse),
         ])
     }
 }

@@ -532,3 +532,141 @@ fn a_cached_identity_is_the_one_signing_would_give_in_that_second() {
     let (_, iat) = identity::verify(&later, SECRET.as_bytes()).unwrap();
     assert_eq!(iat, NOW + 1, "a new second signs anew");
 }
+
+/// Spellings of a parameter name a server may decode to that name.
+fn name_variants(name: &str) -> Vec<String> {
+    let pct = |s: &str| -> String { s.bytes().map(|b| format!("%{b:02X}")).collect() };
+    let pct_lower = |s: &str| -> String { s.bytes().map(|b| format!("%{b:02x}")).collect() };
+    let first_encoded = |s: &str| -> String {
+        let mut cs = s.chars();
+        let first = cs
+            .next()
+            .map(|c| format!("%{:02X}", c as u32))
+            .unwrap_or_default();
+        format!("{first}{}", cs.as_str())
+    };
+    vec![
+        name.to_string(),
+        name.to_ascii_uppercase(),
+        name.char_indices()
+            .map(|(i, c)| {
+                if i % 2 == 0 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect(),
+        pct(name),
+        pct_lower(name),
+        first_encoded(name),
+        first_encoded(name).replace('%', "%25"), // double-encoded
+        format!("{name}+"),
+        format!("{name}%20"),
+        format!("{name}[]"),
+        name.replace('_', "-"),
+        name.replace('-', "_"),
+    ]
+}
+
+/// Generated: every key source × every credential query name × every spelling of it, alone,
+/// between other parameters and repeated; strip (default) removes exactly those pairs, refuse
+/// answers 400 `key_in_query`. A Gemini path keeps its `alt=sse`.
+#[test]
+fn generated_every_key_source_by_query_name_by_encoding() {
+    let names = [
+        "key",
+        "api_key",
+        "api-key",
+        "access_token",
+        "token",
+        "x-goog-api-key",
+        "x-api-key",
+        "authorization",
+        "my_org_key",
+    ];
+    let strip = settings_with(json!({"query_key_names": ["my-org-key"]}));
+    let refuse = settings_with(json!({"query_key_names": ["my-org-key"], "query_keys": "refuse"}));
+    let targets = [
+        (CHAT, "", "grw_prod_alpha_good"),
+        (
+            "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
+            "alt=sse",
+            "grw_prod_gem_x",
+        ),
+    ];
+    let mut cases = 0;
+    for source in ["authorization", "x-api-key", "api-key", "x-goog-api-key"] {
+        for name in names {
+            for spelled in name_variants(name) {
+                for (base, keep, key) in targets {
+                    let value = match source {
+                        "authorization" => format!("Bearer {key}"),
+                        _ => key.to_string(),
+                    };
+                    let stolen = "grw_prod_beta_x";
+                    let query = if keep.is_empty() {
+                        format!("{spelled}={stolen}&{spelled}=again")
+                    } else {
+                        format!("{keep}&{spelled}={stolen}&{spelled}=again")
+                    };
+                    let path = format!("{base}?{query}");
+                    let want_path = if keep.is_empty() {
+                        base.to_string()
+                    } else {
+                        format!("{base}?{keep}")
+                    };
+                    let hs = [(source, value.as_str())];
+                    let v = run_with(&strip, &path, &hs, Some(NOW), &mut MemoryStore::default());
+                    let HeadVerdict::Admit { plan, notes, .. } = &v else {
+                        panic!("{source} {path}: {:?}", refusal(&v));
+                    };
+                    assert_eq!(set_value(plan, ":path"), Some(want_path.as_str()), "{path}");
+                    assert_eq!(notes.query_keys_removed, 2, "{path}");
+                    let v = run_with(&refuse, &path, &hs, Some(NOW), &mut MemoryStore::default());
+                    assert_eq!(
+                        refusal(&v),
+                        (400, "key_in_query", "key_auth.key_in_query"),
+                        "{path}"
+                    );
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 4 * 9 * 12 * 2);
+}
+
+#[test]
+fn a_clean_query_is_left_alone_and_query_param_still_works() {
+    let v = run(
+        &format!("{CHAT}?api-version=2024-06-01&keyword=x"),
+        &[("authorization", "Bearer grw_prod_alpha_good")],
+    );
+    assert_eq!(set_value(plan(&v), ":path"), None);
+    // With `query_param: "key"` the key is read there and cut; other credentials still go.
+    let s = settings_with(json!({"query_param": "key"}));
+    let v = run_with(
+        &s,
+        "/v1beta/models/gemini-2.0-flash:generateContent?key=grw_prod_gem_x&access_token=x&alt=sse",
+        &[],
+        Some(NOW),
+        &mut MemoryStore::default(),
+    );
+    assert_eq!(
+        set_value(plan(&v), ":path"),
+        Some("/v1beta/models/gemini-2.0-flash:generateContent?alt=sse")
+    );
+    let s = settings_with(json!({"query_param": "key", "query_keys": "refuse"}));
+    let v = run_with(
+        &s,
+        "/v1beta/models/gemini-2.0-flash:generateContent?key=grw_prod_gem_x&alt=sse",
+        &[],
+        Some(NOW),
+        &mut MemoryStore::default(),
+    );
+    assert_eq!(
+        set_value(plan(&v), ":path"),
+        Some("/v1beta/models/gemini-2.0-flash:generateContent?alt=sse")
+    );
+}
