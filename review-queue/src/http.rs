@@ -1,20 +1,31 @@
-//! http: just enough HTTP/1.1 for the review server - one request per connection, bounded
-//! head and body, Content-Length or chunked bodies, and responses with the security headers
-//! every answer carries.
+//! http: the review server's HTTP/1.1 over hyper. A connection is served by a task on a
+//! current-thread tokio runtime; a request's body is read up to [`MAX_BODY`] (larger: 413),
+//! then the handler (SQLite, page rendering) runs on tokio's blocking pool. Every answer
+//! carries the same security headers.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{HeaderName, HeaderValue};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
-const MAX_HEAD: usize = 16 * 1024;
 /// Largest request body accepted (a review submission, a decision form).
 pub const MAX_BODY: usize = 256 * 1024;
+/// A client has this long to send a request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A parsed request.
+/// A request as the handlers see it: head and the whole (bounded) body.
 #[derive(Debug)]
 pub struct Request {
     pub method: String,
     pub path: String,
     pub query: String,
+    /// Lower-case names; a value that is not visible ASCII reads as empty.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -36,99 +47,6 @@ impl Request {
             .unwrap_or_default()
             .trim()
             .to_ascii_lowercase()
-    }
-}
-
-fn bad(msg: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
-}
-
-fn read_line(r: &mut impl BufRead, budget: &mut usize) -> io::Result<String> {
-    let mut buf = Vec::new();
-    let n = r
-        .by_ref()
-        .take(*budget as u64 + 1)
-        .read_until(b'\n', &mut buf)?;
-    if n == 0 || n > *budget || buf.last() != Some(&b'\n') {
-        return Err(bad("bad or oversized request head"));
-    }
-    *budget -= n;
-    while matches!(buf.last(), Some(b'\n' | b'\r')) {
-        buf.pop();
-    }
-    String::from_utf8(buf).map_err(|_| bad("request head is not UTF-8"))
-}
-
-/// Reads one request from `stream`.
-pub fn read_request(stream: &TcpStream) -> io::Result<Request> {
-    let mut r = BufReader::new(stream);
-    let mut budget = MAX_HEAD;
-    let start = read_line(&mut r, &mut budget)?;
-    let mut parts = start.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let target = parts.next().unwrap_or_default();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let (path, query) = (path.to_string(), query.to_string());
-    let mut headers = Vec::new();
-    loop {
-        let line = read_line(&mut r, &mut budget)?;
-        if line.is_empty() {
-            break;
-        }
-        let (k, v) = line
-            .split_once(':')
-            .ok_or_else(|| bad("header without colon"))?;
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    let mut req = Request {
-        method,
-        path,
-        query,
-        headers,
-        body: Vec::new(),
-    };
-    let chunked = req
-        .header("transfer-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-    if chunked {
-        req.body = read_chunked(&mut r)?;
-    } else if let Some(len) = req.header("content-length") {
-        let len: usize = len.trim().parse().map_err(|_| bad("bad content-length"))?;
-        if len > MAX_BODY {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                "body too large",
-            ));
-        }
-        let mut body = vec![0; len];
-        r.read_exact(&mut body)?;
-        req.body = body;
-    }
-    Ok(req)
-}
-
-fn read_chunked(r: &mut impl BufRead) -> io::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let mut budget = MAX_HEAD;
-        let line = read_line(r, &mut budget)?;
-        let size_text = line.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| bad("bad chunk size"))?;
-        if size == 0 {
-            // trailers up to the blank line
-            while !read_line(r, &mut budget)?.is_empty() {}
-            return Ok(body);
-        }
-        if body.len() + size > MAX_BODY {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                "body too large",
-            ));
-        }
-        let mut chunk = vec![0; size];
-        r.read_exact(&mut chunk)?;
-        body.extend_from_slice(&chunk);
-        read_line(r, &mut budget)?; // CRLF after the chunk
     }
 }
 
@@ -181,43 +99,128 @@ impl Response {
     }
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        303 => "See Other",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        413 => "Payload Too Large",
-        415 => "Unsupported Media Type",
-        _ => "Internal Server Error",
-    }
-}
+/// Every answer forbids framing, sniffing, referrers and any script, style or image from
+/// elsewhere (the page works offline and never loads a CDN).
+const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "same-origin"),
+    (
+        "content-security-policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+];
 
-/// Writes the response and closes. Every answer forbids framing, sniffing, referrers and any
-/// script, style or image from elsewhere (the page works offline and never loads a CDN).
-pub fn respond(mut stream: &TcpStream, r: &Response) -> io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\
-         cache-control: no-store\r\nx-content-type-options: nosniff\r\nx-frame-options: DENY\r\n\
-         referrer-policy: same-origin\r\ncontent-security-policy: default-src 'none'; \
-         script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n",
-        r.status,
-        reason(r.status),
-        r.content_type,
-        r.body.len()
+fn to_hyper(r: Response) -> hyper::Response<Full<Bytes>> {
+    let mut out = hyper::Response::new(Full::new(Bytes::from(r.body)));
+    *out.status_mut() =
+        hyper::StatusCode::from_u16(r.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let h = out.headers_mut();
+    h.insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static(r.content_type),
     );
-    for (k, v) in &r.headers {
-        // Header values are built by the server from validated ids; refuse a line break anyway.
-        if !v.contains(['\r', '\n']) {
-            head.push_str(&format!("{k}: {v}\r\n"));
+    for (k, v) in SECURITY_HEADERS {
+        h.insert(*k, HeaderValue::from_static(v));
+    }
+    for (k, v) in r.headers {
+        // Values are built by the server from validated ids; one that is not a valid header
+        // value (a line break) is dropped, never sent.
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.append(HeaderName::from_static(k), v);
         }
     }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(&r.body)?;
-    stream.flush()
+    out
+}
+
+fn error(status: u16, msg: &str) -> Response {
+    Response::json(status, &serde_json::json!({"error": msg}))
+}
+
+/// Reads the body (at most [`MAX_BODY`]) and hands the request to `handler` on the blocking
+/// pool.
+async fn serve_one<H>(req: hyper::Request<Incoming>, handler: Arc<H>) -> Response
+where
+    H: Fn(&Request) -> Response + Send + Sync + 'static,
+{
+    let (parts, body) = req.into_parts();
+    // A declared Content-Length over the limit is refused before any of it is read.
+    if body.size_hint().lower() > MAX_BODY as u64 {
+        return error(413, "body too large");
+    }
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return error(413, "body too large")
+        }
+        Err(e) => return error(400, &format!("reading the body: {e}")),
+    };
+    let request = Request {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or_default().to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect(),
+        body,
+    };
+    tokio::task::spawn_blocking(move || handler(&request))
+        .await
+        .unwrap_or_else(|_| error(500, "internal error"))
+}
+
+/// Serves `listener` with `handler` until `stop` is set and the listener is woken (a connect);
+/// returns then, cancelling open connections.
+pub fn serve<H>(listener: TcpListener, stop: Arc<AtomicBool>, handler: H) -> std::io::Result<()>
+where
+    H: Fn(&Request) -> Response + Send + Sync + 'static,
+{
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()?;
+    listener.set_nonblocking(true)?;
+    let handler = Arc::new(handler);
+    rt.block_on(accept_loop(listener, stop, handler))?;
+    // Handlers still running finish on their own; the server does not wait for them.
+    rt.shutdown_background();
+    Ok(())
+}
+
+async fn accept_loop<H>(
+    listener: TcpListener,
+    stop: Arc<AtomicBool>,
+    handler: Arc<H>,
+) -> std::io::Result<()>
+where
+    H: Fn(&Request) -> Response + Send + Sync + 'static,
+{
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    loop {
+        let accepted = listener.accept().await;
+        if stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let Ok((stream, _)) = accepted else {
+            // Out of file descriptors and the like: let connections close, then go on.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let handler = handler.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let handler = handler.clone();
+                async move { Ok::<_, Infallible>(to_hyper(serve_one(req, handler).await)) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }

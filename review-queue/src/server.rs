@@ -12,19 +12,18 @@
 //! the browser sends `Origin`, the same origin. The webhook takes only
 //! `content-type: application/json`, which a cross-site form cannot send.
 
-use crate::http::{read_request, respond, Request, Response};
+use crate::http::{serve, Request, Response};
 use crate::item::{Decision, Status, Submission};
 use crate::page::{self, Facets, FilterForm};
 use crate::proposal::{self, Proposal, Thresholds};
 use crate::store::{now_unix, Facet, Filter, Store};
 use anyhow::{Context, Result};
 use serde_json::json;
-use std::io::{self, Read};
+use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -59,9 +58,6 @@ struct State {
     csrf: String,
     hosts: Vec<String>,
 }
-
-/// Worker threads: a slow client holds one, the others go on.
-const WORKERS: usize = 8;
 
 /// A server running on background threads; dropping it stops it.
 pub struct ReviewServer {
@@ -98,32 +94,13 @@ impl ReviewServer {
             hosts,
         });
         let stop = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = mpsc::channel::<TcpStream>();
-        let rx = Arc::new(Mutex::new(rx));
-        let mut threads = Vec::new();
-        for _ in 0..WORKERS {
-            let (rx, state) = (rx.clone(), state.clone());
-            threads.push(std::thread::spawn(move || loop {
-                let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                match next {
-                    Ok(stream) => handle(&stream, &state),
-                    Err(_) => return, // the accept loop ended
-                }
-            }));
-        }
         let flag = stop.clone();
-        threads.push(std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if flag.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Ok(stream) = conn else { continue };
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                if tx.send(stream).is_err() {
-                    return;
-                }
+        let handler_state = state.clone();
+        let mut threads = vec![std::thread::spawn(move || {
+            if let Err(e) = serve(listener, flag, move |req| route(req, &handler_state)) {
+                eprintln!("review server on {addr} stopped: {e}");
             }
-        }));
+        })];
         if let Some(days) = state.options.retain_days {
             let (flag, state) = (stop.clone(), state.clone());
             threads.push(std::thread::spawn(move || {
@@ -167,35 +144,6 @@ impl Drop for ReviewServer {
             let _ = t.join();
         }
     }
-}
-
-fn handle(stream: &TcpStream, state: &State) {
-    let req = match read_request(stream) {
-        Ok(req) => req,
-        Err(e) if e.kind() == io::ErrorKind::FileTooLarge => {
-            let _ = respond(
-                stream,
-                &Response::json(413, &json!({"error": "body too large"})),
-            );
-            drain(stream); // closing with unread bytes would reset the answer away
-            return;
-        }
-        Err(e) => {
-            let _ = respond(
-                stream,
-                &Response::json(400, &json!({"error": e.to_string()})),
-            );
-            return;
-        }
-    };
-    let _ = respond(stream, &route(&req, state));
-}
-
-/// Reads and drops what the client still sends (at most 1 MiB) after an early answer.
-fn drain(stream: &TcpStream) {
-    let _ = stream.shutdown(std::net::Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-    let _ = io::copy(&mut io::Read::take(stream, 1024 * 1024), &mut io::sink());
 }
 
 fn error(status: u16, msg: impl std::fmt::Display) -> Response {

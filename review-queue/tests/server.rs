@@ -40,7 +40,7 @@ impl Answer {
     }
 }
 
-/// One HTTP/1.1 request; the server closes after answering.
+/// One HTTP/1.1 request on its own connection, closed after the answer.
 fn send(
     addr: SocketAddr,
     method: &str,
@@ -51,7 +51,7 @@ fn send(
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(20)))?;
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\ncontent-length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nconnection: close\r\ncontent-length: {}\r\n",
         body.len()
     );
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
@@ -150,6 +150,68 @@ fn parallel_posts_from_several_gateways_are_all_stored() {
     let stored: BTreeSet<u64> = items.iter().map(|i| i.id).collect();
     assert_eq!(stored, ids);
     assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+/// The body limit is the server's, not the client's word: a body over 256 KiB is refused
+/// (413) whether it is sent with a Content-Length or chunked, a Content-Length too large to
+/// allocate is refused without reading it, and the server answers as before afterwards.
+#[test]
+fn oversized_bodies_are_refused_and_the_server_goes_on() {
+    let dir = temp_dir("oversized");
+    let server = ReviewServer::start(
+        Store::open(dir.join("review.sqlite")).unwrap(),
+        "127.0.0.1:0".parse().unwrap(),
+        ServerOptions::default(),
+    )
+    .unwrap();
+    let addr = server.addr();
+    let mut big = submission("big", "inj.override", "chat");
+    big["segments"] = json!(["x".repeat(300 * 1024)]);
+    let r = post_json(addr, "/review", &big).unwrap();
+    assert_eq!(r.status, 413, "{}", r.body);
+
+    let body = big.to_string();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let head = format!(
+        "POST /review HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\
+         content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    for chunk in body.as_bytes().chunks(16 * 1024) {
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .is_err()
+            || s.write_all(chunk).is_err()
+            || s.write_all(b"\r\n").is_err()
+        {
+            break; // the server answered and closed early
+        }
+    }
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+
+    // A declared length of 1 TB, and no body: refused at once.
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let head = format!(
+        "POST /review HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\
+         content-type: application/json\r\ncontent-length: 1000000000000\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+
+    let r = post_json(
+        addr,
+        "/review",
+        &submission("small", "inj.override", "chat"),
+    )
+    .unwrap();
+    assert_eq!(r.status, 201, "{}", r.body);
 }
 
 /// Not a test on its own: the receiver process `a_killed_receiver_loses_no_acknowledged_item`
