@@ -2,7 +2,7 @@
 # Installs the Debian packages the browser and dashboard tests need when they are missing:
 # chromium + chromium-driver (review page test, driven over WebDriver) and prometheus (the
 # Grafana dashboard's queries are run against a real Prometheus scraping a test Envoy).
-# Idempotent: does nothing when every binary is present. Needs root (CI and dev machines are).
+# Idempotent: does nothing when every binary is present. Root, or sudo for apt-get.
 set -euo pipefail
 
 need=()
@@ -13,13 +13,16 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 
 echo "==> installing ${need[*]} (Debian packages)" >&2
 export DEBIAN_FRONTEND=noninteractive
+sudo=()
+[[ $EUID -eq 0 ]] || sudo=(sudo)
 # A package's maintainer script must not start a service (prometheus ships one): the tests
 # start their own on loopback.
 policy=/usr/sbin/policy-rc.d
 cleanup_policy=0
 if [[ ! -e "$policy" ]]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && cleanup_policy=1
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod +x "$policy" && cleanup_policy=1
 fi
-trap '((cleanup_policy)) && rm -f "$policy"' EXIT
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+trap '((cleanup_policy)) && "${sudo[@]}" rm -f "$policy"' EXIT
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -7,6 +7,13 @@
 //! target/review-screenshots/ (and to docs/ with GUARDRAIL_UPDATE_SCREENSHOTS=1).
 //! Needs Envoy, dist/*.wasm, chromium and chromedriver: run `./build.sh test`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use guardrail_cli::cmd::demo::review::{self, Flagged, LEAKS, OVERRIDES, TERMS};
 use guardrail_harness::envoy::paths;
 use guardrail_harness::http_client;

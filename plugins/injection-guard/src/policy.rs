@@ -59,7 +59,14 @@ pub fn evaluate(
     segments: &[Segment],
     clock: &dyn Fn() -> u64,
 ) -> Outcome {
-    evaluate_with(config, detector, segments, !config.scan_trusted, None, clock)
+    evaluate_with(
+        config,
+        detector,
+        segments,
+        !config.scan_trusted,
+        None,
+        clock,
+    )
 }
 
 /// [`evaluate`] for a request whose system prompt the admin vouches for (`system_trusted`:
@@ -234,7 +241,7 @@ mod tests {
         // ...unless the admin vouches for it on this request.
         let det = c.detector().unwrap();
         let segs = [seg(Role::Developer, ATTACK, "messages[0].content")];
-        let o = evaluate_with(&c, &det, &segs, true, &|| 0);
+        let o = evaluate_with(&c, &det, &segs, true, None, &|| 0);
         assert_eq!((o.verdict.decision, o.scanned), (Decision::Allow, 0));
         // Model text: flag.
         let o = run(&c, &[seg(Role::Assistant, ATTACK, "messages[1].content")]);
