@@ -102,6 +102,14 @@ pub fn review_step(
         "{n} flagged items from injection-guard (review) and template-detector (flag), store {}",
         stack.db.display()
     );
+    if !color {
+        say!(
+            out,
+            "the page stops with the demo; to reopen it: guardrail review serve --db {} --plugin-config injection-guard={}",
+            stack.db.display(),
+            stack.injection_guard_config.display()
+        );
+    }
     say!(
         out,
         "{}",
