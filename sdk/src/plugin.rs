@@ -361,6 +361,13 @@ impl<'a, R> Cx<'a, R> {
         self.report(line.failure(Failure::Closed));
         Outcome::from(err)
     }
+
+    /// A policy refusal of the request: the refusal line naming `rule`, then `refusal`.
+    pub fn block(&mut self, refusal: Refusal, rule: &str) -> Outcome {
+        let line = self.line(Phase::Request).block(refusal.status).rule(rule);
+        self.report(Report::new(line));
+        Outcome::Refuse(refusal)
+    }
 }
 
 /// The verdict lines a hook wrote, in order; the skeleton writes them after the hook.

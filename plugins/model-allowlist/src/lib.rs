@@ -14,7 +14,7 @@ mod plan_tests;
 
 use config::Config;
 use guardrail_sdk::host::{self, Stopwatch};
-use guardrail_sdk::plugin::{Body, Cx, Failure, NonJson, Outcome, Plugin, Refusal, Report};
+use guardrail_sdk::plugin::{Body, Cx, NonJson, Outcome, Plugin, Refusal, Report};
 use guardrail_sdk::verdict_log::{safe_token, Phase};
 use guardrail_sdk::BodyError;
 use plan::Deny;
@@ -52,7 +52,7 @@ impl Plugin for ModelAllowlist {
         cx.req.path = cx.head.path.clone();
         if c.require_identity && cx.head.identity.is_none() {
             let r = Refusal::new(403, "identity_required", "The caller is not identified.");
-            return refuse(cx, r, "identity.missing");
+            return cx.block(r, "identity.missing");
         }
         match path_alias::apply(c, &cx.req.path) {
             Ok(None) => {}
@@ -60,7 +60,7 @@ impl Plugin for ModelAllowlist {
                 if let Some(new_path) = &found.new_path {
                     if !host::set_request_header(":path", new_path) {
                         let r = Refusal::new(500, "rewrite_failed", FAILED);
-                        return refuse(cx, r, "path.rewrite_failed");
+                        return cx.block(r, "path.rewrite_failed");
                     }
                 }
                 let id = cx.head.identity.as_ref();
@@ -69,19 +69,19 @@ impl Plugin for ModelAllowlist {
                 }
                 cx.req.path_model = Some(found.model);
             }
-            Err(err) => return refuse_body(cx, &err),
+            Err(err) => return cx.refuse(&err),
         }
         if cx.head.no_body {
             let post = cx.head.header(":method").as_deref() == Some("POST");
             if plan::names_model(cx.head.format) && cx.req.path_model.is_none() && post {
                 let why = "the request has no body naming a model";
-                return refuse_body(cx, &BodyError::bad_request("missing_model", why));
+                return cx.refuse(&BodyError::bad_request("missing_model", why));
             }
             allow(cx, &[], 0);
             return Outcome::Continue;
         }
         if let Err(err) = cx.head.json_body(NonJson::Refuse) {
-            return refuse_body(cx, &err);
+            return cx.refuse(&err);
         }
         // The body may be rewritten (alias, caps, stripped parameters): its length will change.
         host::remove_request_header("content-length");
@@ -106,19 +106,19 @@ impl Plugin for ModelAllowlist {
                 if let Some(new_body) = &plan.body {
                     if !host::replace_request_body(body.raw.len(), new_body) {
                         let r = Refusal::new(500, "rewrite_failed", FAILED);
-                        return refuse(cx, r, "body.rewrite_failed");
+                        return cx.block(r, "body.rewrite_failed");
                     }
                 }
                 allow(cx, &plan.changes, micros);
                 Outcome::Continue
             }
-            Err(Deny::Body(err)) => refuse_body(cx, &err),
+            Err(Deny::Body(err)) => cx.refuse(&err),
             Err(Deny::Model { model, refusal }) => refuse_model(cx, &model, refusal.rule()),
         }
     }
 
     fn body_refused(&self, cx: &mut Cx<'_, Req>, err: &BodyError) -> Outcome {
-        refuse_body(cx, err)
+        cx.refuse(err)
     }
 }
 
@@ -138,18 +138,6 @@ fn allow(cx: &mut Cx<'_, Req>, changes: &[&'static str], micros: u64) {
     cx.report(Report::new(l).check_us(micros));
 }
 
-fn refuse(cx: &mut Cx<'_, Req>, r: Refusal, rule: &str) -> Outcome {
-    let l = cx.line(Phase::Request).block(r.status).rule(rule);
-    cx.report(Report::new(l));
-    Outcome::Refuse(r)
-}
-
-fn refuse_body(cx: &mut Cx<'_, Req>, err: &BodyError) -> Outcome {
-    let l = cx.line(Phase::Request).block(err.status).rule(err.code);
-    cx.report(Report::new(l).failure(Failure::Closed));
-    Outcome::from(err)
-}
-
 fn refuse_model(cx: &mut Cx<'_, Req>, model: &str, rule: &str) -> Outcome {
     // The client's own model name is echoed only when it is a plain identifier; the policy
     // (lists, scopes) is never described.
@@ -157,7 +145,7 @@ fn refuse_model(cx: &mut Cx<'_, Req>, model: &str, rule: &str) -> Outcome {
         "<redacted>" => "The requested model is not available.".to_string(),
         m => format!("The model `{m}` is not available."),
     };
-    refuse(cx, Refusal::new(403, "model_not_allowed", message), rule)
+    cx.block(Refusal::new(403, "model_not_allowed", message), rule)
 }
 
 guardrail_sdk::main!(ModelAllowlist);
