@@ -5,6 +5,8 @@ use crate::detector::{Detector, Trust};
 use crate::family::Family;
 use crate::matcher::RuleSpec;
 use crate::options::{Canary, Classifier, Review};
+use crate::tool_poison;
+use crate::tool_scan::{self, McpOptions};
 use crate::trusted_callers::TrustedCaller;
 use guardrail_sdk::write::decimal;
 use std::collections::BTreeMap;
@@ -101,6 +103,11 @@ pub struct Config {
     pub scan_trusted: bool,
     /// Callers and routes whose system prompt the admin vouches for (not scanned).
     pub trusted_system_prompt: Vec<TrustedCaller>,
+    /// Callers and routes whose tool definitions (chat `tools`, MCP `tools/list`) the admin
+    /// vouches for: then the operator's text (`tool_scan`), else data.
+    pub trusted_tool_sources: Vec<TrustedCaller>,
+    /// MCP routes (`tool_scan::McpOptions`).
+    pub mcp: McpOptions,
     /// Secret shared with key-auth to verify `x-guardrail-identity`: the verified caller (key
     /// id, team, app) is named in verdict lines and review items and selects
     /// `trusted_system_prompt` entries and `app_allow_rules`.
@@ -135,6 +142,8 @@ pub struct Config {
     pub canary: Option<Canary>,
     /// The learned n-gram model next to the rules (README "Learned model").
     pub model: ModelConfig,
+    /// Per-segment scan results remembered across requests (README "Segment cache").
+    pub segment_cache: guardrail_sdk::segment_cache::Limits,
 }
 
 /// The learned n-gram model: its signal `model.ngram` weighs `weight * p` (p: the model's
@@ -164,6 +173,8 @@ impl Default for Config {
             thresholds: Thresholds::default(),
             scan_trusted: true,
             trusted_system_prompt: Vec::new(),
+            trusted_tool_sources: Vec::new(),
+            mcp: McpOptions::default(),
             identity_secret: None,
             max_body_bytes: 1024 * 1024,
             max_decode_depth: 2,
@@ -179,6 +190,7 @@ impl Default for Config {
             classifier: None,
             canary: None,
             model: ModelConfig::default(),
+            segment_cache: Default::default(),
         }
     }
 }
@@ -279,6 +291,8 @@ impl Config {
                 ));
             }
         }
+        tool_scan::validate_sources(&self.trusted_tool_sources, self.identity_secret.is_some())?;
+        self.mcp.validate()?;
         if let Some(r) = &self.review {
             r.validate()?;
         }
@@ -291,7 +305,7 @@ impl Config {
         }
         let detector = self.detector()?;
         for (i, id) in self.allow_rules.iter().enumerate() {
-            if !detector.knows_rule(id) {
+            if !detector.knows_rule(id) && !tool_poison::knows_rule(id) {
                 return Err(format!("allow_rules[{i}]: unknown rule id {id:?}"));
             }
         }

@@ -31,6 +31,14 @@ pub struct Scan {
     pub hits: Vec<Hit>,
 }
 
+impl Scan {
+    /// Heap bytes held (the segment cache's accounting).
+    pub fn heap_bytes(&self) -> usize {
+        self.hits.capacity() * std::mem::size_of::<Hit>()
+            + self.hits.iter().map(|h| h.rule.capacity()).sum::<usize>()
+    }
+}
+
 /// The compiled detector (built once per plugin configuration).
 pub struct Detector {
     matcher: Matcher,
@@ -78,6 +86,26 @@ pub fn builtin_specs() -> Vec<RuleSpec> {
                 .collect(),
         })
         .collect()
+}
+
+impl Scan {
+    /// This scan with the rules of `except` (ids or `family.*`: a request's per-app
+    /// exceptions) not counting: the same as scoring without them (the rest keep their order,
+    /// so the score is the same product), so one cached scan serves every app.
+    pub fn without(self, except: &[String]) -> Scan {
+        if except.is_empty() {
+            return self;
+        }
+        let hits: Vec<Hit> = self
+            .hits
+            .into_iter()
+            .filter(|h| !except.iter().any(|a| rule_matches(a, &h.rule)))
+            .collect();
+        Scan {
+            score: noisy_or(&hits),
+            hits,
+        }
+    }
 }
 
 fn noisy_or(hits: &[Hit]) -> f32 {
@@ -159,12 +187,6 @@ impl Detector {
 
     /// Step 2: score a normalised segment.
     pub fn score(&self, n: &Normalized, trust: Trust) -> Scan {
-        self.score_except(n, trust, &[])
-    }
-
-    /// `score`, with the rules of `except` (ids or `family.*`: a request's per-app
-    /// exceptions) not counting either.
-    pub fn score_except(&self, n: &Normalized, trust: Trust, except: &[String]) -> Scan {
         let data = trust == Trust::Data;
         let mut hits = Vec::new();
         self.collect(n, data, 0, true, &mut hits);
@@ -177,7 +199,7 @@ impl Detector {
                 }
             }
         }
-        hits.retain(|h| !self.allowed(&h.rule) && !except.iter().any(|a| rule_matches(a, &h.rule)));
+        hits.retain(|h| !self.allowed(&h.rule));
         // Rule ids are unique in `hits` (see `add`), so the order is total and an unstable sort
         // gives the same result as a stable one with less code.
         hits.sort_unstable_by(|a, b| {

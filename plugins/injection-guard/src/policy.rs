@@ -5,9 +5,10 @@
 //! families, weights and segment paths, never text.
 
 use crate::config::{Action, Config};
-use crate::detector::Detector;
+use crate::detector::{Detector, Scan};
 use crate::options::Fallback;
 use guardrail_sdk::body::Segment;
+use guardrail_sdk::segment_cache::SegmentCache;
 use guardrail_sdk::verdict::{Finding, Verdict};
 
 /// Findings reported per segment at most (strongest first).
@@ -23,6 +24,8 @@ pub struct Outcome {
     pub max_score: f32,
     /// Segments scanned.
     pub scanned: usize,
+    /// Of those, answered by the segment cache.
+    pub cached: usize,
     /// Microseconds spent normalising / scoring (from the caller's clock).
     pub normalize_us: u64,
     pub scan_us: u64,
@@ -59,32 +62,50 @@ pub fn evaluate(
     segments: &[Segment],
     clock: &dyn Fn() -> u64,
 ) -> Outcome {
-    evaluate_with(
-        config,
-        detector,
-        segments,
-        !config.scan_trusted,
-        None,
-        clock,
-    )
+    evaluate_with(config, detector, segments, !config.scan_trusted, clock)
 }
 
 /// [`evaluate`] for a request whose system prompt the admin vouches for (`system_trusted`:
-/// `trusted_callers::system_prompt_trusted`) or not, from `app` (the verified identity's, for
-/// `app_allow_rules`; `None`: no verified identity, every rule counts).
+/// `trusted_callers::system_prompt_trusted`) or not.
 pub fn evaluate_with(
+    config: &Config,
+    detector: &Detector,
+    segments: &[Segment],
+    system_trusted: bool,
+    clock: &dyn Fn() -> u64,
+) -> Outcome {
+    evaluate_cached(
+        config,
+        detector,
+        segments,
+        system_trusted,
+        None,
+        clock,
+        None,
+    )
+}
+
+/// [`evaluate_with`], taking each segment's scan from `cache` when it holds one. A segment's
+/// scan depends only on its text and trust level (and the configuration, in the cache's
+/// scope), so the outcome is the same with or without the cache; what combines segments
+/// (actions, thresholds, the verdict) happens below, per request. `app` is the verified
+/// identity's (`None`: no verified identity): its `app_allow_rules` are taken out of each scan
+/// after the cache, so a scan cached for one app never carries another's exceptions.
+pub fn evaluate_cached(
     config: &Config,
     detector: &Detector,
     segments: &[Segment],
     system_trusted: bool,
     app: Option<&str>,
     clock: &dyn Fn() -> u64,
+    cache: Option<&SegmentCache<Scan>>,
 ) -> Outcome {
     let except = config.app_exceptions(app);
     let mut action = Action::Off;
     let mut findings: Vec<Finding> = Vec::new();
     let mut max_score = 0.0f32;
     let mut scanned = 0usize;
+    let mut cached = 0usize;
     let (mut normalize_us, mut scan_us) = (0u64, 0u64);
     let mut grey = Vec::new();
     let grey_low = config.classifier.as_ref().map(|c| c.grey_low);
@@ -94,13 +115,25 @@ pub fn evaluate_with(
             continue;
         }
         scanned += 1;
-        let t0 = clock();
-        let n = detector.normalize(&seg.text);
-        let t1 = clock();
-        let scan = detector.score_except(&n, seg.trust, except);
-        let t2 = clock();
-        normalize_us += t1.saturating_sub(t0);
-        scan_us += t2.saturating_sub(t1);
+        let mut run = || {
+            let t0 = clock();
+            let n = detector.normalize(&seg.text);
+            let t1 = clock();
+            let scan = detector.score(&n, seg.trust);
+            let t2 = clock();
+            normalize_us += t1.saturating_sub(t0);
+            scan_us += t2.saturating_sub(t1);
+            scan
+        };
+        let scan = match cache {
+            Some(c) => {
+                let (scan, hit) = c.get_or_scan(seg.trust, &seg.text, run);
+                cached += usize::from(hit);
+                scan
+            }
+            None => run(),
+        }
+        .without(except);
         max_score = max_score.max(scan.score);
         if scan.score < config.threshold(seg.trust) {
             if grey_low.is_some_and(|low| scan.score >= low) {
@@ -137,6 +170,7 @@ pub fn evaluate_with(
         action,
         max_score,
         scanned,
+        cached,
         normalize_us,
         scan_us,
         grey,
@@ -241,7 +275,7 @@ mod tests {
         // ...unless the admin vouches for it on this request.
         let det = c.detector().unwrap();
         let segs = [seg(Role::Developer, ATTACK, "messages[0].content")];
-        let o = evaluate_with(&c, &det, &segs, true, None, &|| 0);
+        let o = evaluate_with(&c, &det, &segs, true, &|| 0);
         assert_eq!((o.verdict.decision, o.scanned), (Decision::Allow, 0));
         // Model text: flag.
         let o = run(&c, &[seg(Role::Assistant, ATTACK, "messages[1].content")]);
@@ -437,17 +471,27 @@ mod tests {
         c.validate().unwrap();
         let det = c.detector().unwrap();
         let segs = [seg(Role::User, ATTACK, "m")];
-        let as_app = |app| {
-            evaluate_with(&c, &det, &segs, !c.scan_trusted, app, &|| 0)
-                .verdict
-                .decision
-        };
-        // The exception holds for its app only: another app and a request without a verified
-        // identity are still blocked.
-        assert_eq!(as_app(Some("chat")), Decision::Allow);
-        assert!(matches!(as_app(Some("batch")), Decision::Block { .. }));
-        assert!(matches!(as_app(Some("")), Decision::Block { .. }));
-        assert!(matches!(as_app(None), Decision::Block { .. }));
+        let cache = SegmentCache::new(&[b"t"], c.segment_cache, Scan::heap_bytes);
+        for cache in [None, Some(&cache)] {
+            // With the cache, each app's verdict comes from the scan another app stored.
+            let as_app = |app| {
+                evaluate_cached(&c, &det, &segs, !c.scan_trusted, app, &|| 0, cache)
+                    .verdict
+                    .decision
+            };
+            // The exception holds for its app only: another app and a request without a
+            // verified identity are still blocked, before and after the exempt app's request.
+            assert!(matches!(as_app(Some("batch")), Decision::Block { .. }));
+            assert_eq!(as_app(Some("chat")), Decision::Allow);
+            assert!(matches!(as_app(Some("batch")), Decision::Block { .. }));
+            assert!(matches!(as_app(Some("")), Decision::Block { .. }));
+            assert!(matches!(as_app(None), Decision::Block { .. }));
+            assert_eq!(as_app(Some("chat")), Decision::Allow);
+        }
+        assert!(
+            cache.stats().hits > 0,
+            "the cache served the later requests"
+        );
     }
 
     fn with_classifier(on_failure: &str) -> Config {

@@ -56,8 +56,8 @@ pub enum Routes {
 }
 
 /// Path prefixes of the LLM APIs the gateway forwards: OpenAI and Anthropic `/v1/...`,
-/// Gemini `/v1beta/...`, Azure OpenAI `/openai/deployments/...`.
-pub const LLM_PREFIXES: [&str; 3] = ["/v1/", "/v1beta/", "/openai/deployments/"];
+/// Gemini `/v1beta/...`, Azure OpenAI `/openai/deployments/...`, MCP servers `/mcp/{server}`.
+pub const LLM_PREFIXES: [&str; 4] = ["/v1/", "/v1beta/", "/openai/deployments/", "/mcp/"];
 
 /// Everything needed to render a bootstrap.
 #[derive(Debug, Clone)]

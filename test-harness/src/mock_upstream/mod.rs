@@ -1,7 +1,8 @@
 //! mock_upstream: an OpenAI/Anthropic/Gemini-compatible mock LLM on loopback that echoes the
 //! last user text (or `x-mock-reply`), streams SSE in each provider's shapes, and records
 //! every request it receives so tests can assert what reached the "model". It also answers
-//! as a review receiver and a prompt classifier (`sidecars`).
+//! as a review receiver and a prompt classifier (`sidecars`), and as an MCP server on MCP
+//! paths (`mcp`: a poisoned tool description, an injected tool result; `x-mock-sse: 1`).
 //!
 //! Request headers that steer it (for tests and demos):
 //! - `x-mock-reply: <text>` the assistant's reply; a value starting with `"` is read as a
@@ -12,6 +13,7 @@
 //! - `x-mock-delay-ms: <n>` pause between streamed events (default 0), so each event leaves
 //!   as its own TCP segment.
 
+pub mod mcp;
 pub mod provider;
 pub mod reply;
 pub mod sidecars;
@@ -274,6 +276,9 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
         if let Some((status, body)) = sidecars::answer(bare_path, &rec.body) {
             return write_json(out, status, &body, keep_alive);
         }
+        if guardrail_sdk::format::format_for_path(bare_path) == guardrail_sdk::ApiFormat::Mcp {
+            return respond_mcp(out, rec, keep_alive);
+        }
     }
     let api = Api::for_path(&rec.path);
     if let Some(status) = header_number(rec, "x-mock-status").filter(|s| (200..600).contains(s)) {
@@ -369,6 +374,38 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
     }
     out.write_all(&wire::encode_chunk(b""))?;
     out.flush()
+}
+
+/// The MCP server mode (`mcp`): JSON, 202, or SSE with `x-mock-sse: 1`.
+fn respond_mcp(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<()> {
+    let reply = rec.header("x-mock-reply").map(decode_reply_header);
+    let sse = rec.header("x-mock-sse") == Some("1");
+    match mcp::answer(&rec.body, reply.as_deref(), sse) {
+        mcp::McpAnswer::Json(status, body) => write_json(out, status, &body, keep_alive),
+        mcp::McpAnswer::Accepted => {
+            let head = format!(
+                "HTTP/1.1 202 Accepted\r\nx-mock-upstream: 1\r\ncontent-length: 0\r\n{}\r\n",
+                connection_header(keep_alive)
+            );
+            out.write_all(head.as_bytes())?;
+            out.flush()
+        }
+        mcp::McpAnswer::Sse(events) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\
+                 x-mock-upstream: 1\r\ntransfer-encoding: chunked\r\n{}\r\n",
+                connection_header(keep_alive)
+            );
+            out.write_all(head.as_bytes())?;
+            for (i, ev) in events.iter().enumerate() {
+                let event = format!("event: message\nid: {}\ndata: {ev}\n\n", i + 1);
+                out.write_all(&wire::encode_chunk(event.as_bytes()))?;
+                out.flush()?;
+            }
+            out.write_all(&wire::encode_chunk(b""))?;
+            out.flush()
+        }
+    }
 }
 
 fn connection_header(keep_alive: bool) -> &'static str {

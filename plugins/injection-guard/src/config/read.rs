@@ -98,6 +98,8 @@ impl FromConfig for Config {
             "thresholds",
             "scan_trusted",
             "trusted_system_prompt",
+            "trusted_tool_sources",
+            "mcp",
             "identity_secret",
             "max_body_bytes",
             "max_decode_depth",
@@ -113,6 +115,7 @@ impl FromConfig for Config {
             "classifier",
             "canary",
             "model",
+            "segment_cache",
         ])?;
         let d = Config::default();
         Ok(Config {
@@ -120,6 +123,8 @@ impl FromConfig for Config {
             thresholds: o.or_default("thresholds")?,
             scan_trusted: o.or("scan_trusted", d.scan_trusted)?,
             trusted_system_prompt: o.or_default("trusted_system_prompt")?,
+            trusted_tool_sources: o.or_default("trusted_tool_sources")?,
+            mcp: o.or_default("mcp")?,
             identity_secret: o.optional("identity_secret")?,
             max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
             max_decode_depth: o.or("max_decode_depth", d.max_decode_depth)?,
@@ -135,6 +140,7 @@ impl FromConfig for Config {
             classifier: o.optional("classifier")?,
             canary: o.optional("canary")?,
             model: o.or_default("model")?,
+            segment_cache: o.or_default("segment_cache")?,
         })
     }
 }
