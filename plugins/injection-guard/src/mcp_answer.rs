@@ -20,7 +20,7 @@ use guardrail_sdk::json;
 use guardrail_sdk::plugin::{Answer, Chunk, Report, ResponseHead};
 use guardrail_sdk::provider_error::{error_body, ErrorStyle};
 use guardrail_sdk::response_plan::{plan, ResponsePlan};
-use guardrail_sdk::sse::{error_event, serialize, SseEvent, SseParser};
+use guardrail_sdk::sse::{error_event, with_data, SseEvent, SseParser};
 use guardrail_sdk::verdict_log::Phase;
 use guardrail_sdk::BodyError;
 
@@ -210,16 +210,9 @@ impl InjectionGuard {
         if body.is_empty() {
             return; // a server request or notification: dropped
         }
-        let Ok(data) = String::from_utf8(body) else {
-            return;
-        };
-        let replaced = SseEvent {
-            event: ev.event,
-            data,
-            id: ev.id,
-            raw: Vec::new(),
-        };
-        out.extend_from_slice(&serialize(&replaced));
+        if let Ok(data) = String::from_utf8(body) {
+            out.extend_from_slice(&with_data(ev, data));
+        }
     }
 
     /// The response-phase verdict line of an MCP answer (rules, segment paths; never text).

@@ -5,7 +5,8 @@
 //! starts a disallowed call (it names the tool before any argument delta) ends the stream with
 //! an error event instead - nothing of that call's arguments is sent. The status line has
 //! left by then, so it stays. An answer that cannot be read (not JSON, over the limit, an
-//! event over 1 MiB, compressed) is withheld too (fail closed).
+//! event over 1 MiB, compressed) is withheld too (fail closed). On an MCP route a `tools/list`
+//! answer (JSON or SSE) loses the tools the policy does not allow (`filter_tools_list`).
 
 use crate::answer_tools::{called_in_answer, called_in_event};
 use crate::tool_policy::{self, Refused};
@@ -15,9 +16,9 @@ use guardrail_sdk::json::{self, Node};
 use guardrail_sdk::plugin::{Answer, Chunk, Cx, Report, ResponseHead};
 use guardrail_sdk::provider_error::{error_body, style_for};
 use guardrail_sdk::response_plan::{plan, ResponsePlan};
-use guardrail_sdk::sse::{error_event, SseParser};
+use guardrail_sdk::sse::{error_event, with_data, SseEvent, SseParser};
 use guardrail_sdk::verdict_log::{safe_token, Phase};
-use guardrail_sdk::BodyError;
+use guardrail_sdk::{ApiFormat, BodyError};
 
 /// Largest SSE event followed.
 const MAX_EVENT_BYTES: usize = 1024 * 1024;
@@ -84,6 +85,12 @@ impl ModelAllowlist {
             max_bytes: self.0.max_body_bytes,
             ..json::Limits::default()
         };
+        if cx.head.format == ApiFormat::Mcp {
+            return self
+                .mcp_list(cx, raw)
+                .map_err(|e| self.answer_refused(cx, e))
+                .unwrap_or_else(Some);
+        }
         let root = match json::parse(raw, &limits) {
             Ok(root) => root,
             Err(e) => return Some(self.answer_refused(cx, BodyError::from(e))),
@@ -125,6 +132,10 @@ impl ModelAllowlist {
         };
         let mut out = Vec::new();
         for ev in events {
+            if format == ApiFormat::Mcp {
+                self.mcp_event(cx, ev, &mut out);
+                continue;
+            }
             let limits = json::Limits {
                 max_bytes: MAX_EVENT_BYTES,
                 ..json::Limits::default()
@@ -143,6 +154,45 @@ impl ModelAllowlist {
         match end {
             true => Chunk::End(out),
             false => Chunk::Replace(out),
+        }
+    }
+}
+
+impl ModelAllowlist {
+    /// An MCP answer with the disallowed tools taken out of its tool lists (`None`: as sent).
+    fn mcp_list(&self, cx: &mut Cx<'_, Req>, raw: &[u8]) -> Result<Option<Vec<u8>>, BodyError> {
+        let id = cx.head.identity.as_ref();
+        let Some((out, removed)) = tool_policy::filter_tools_list(&self.0, &cx.req.path, id, raw)?
+        else {
+            return Ok(None);
+        };
+        let first = removed.first().map(String::as_str).unwrap_or("");
+        let line = cx
+            .line(Phase::Response)
+            .verdict_name("rewrite")
+            .rule(tool_policy::REMOVED_RULE)
+            .extra_id("tool", first)
+            .extra_number("tools_removed", removed.len() as i64);
+        cx.report(Report::new(line).uncounted());
+        Ok(Some(out))
+    }
+
+    /// One MCP SSE event: its tool lists filtered; an unreadable message is withheld.
+    fn mcp_event(&self, cx: &mut Cx<'_, Req>, ev: SseEvent, out: &mut Vec<u8>) {
+        if ev.data.trim().is_empty() {
+            out.extend_from_slice(&ev.raw);
+            return;
+        }
+        let data = match self.mcp_list(cx, ev.data.as_bytes()) {
+            Ok(None) => {
+                out.extend_from_slice(&ev.raw);
+                return;
+            }
+            Ok(Some(data)) => data,
+            Err(e) => self.answer_refused(cx, e),
+        };
+        if let Ok(data) = String::from_utf8(data) {
+            out.extend_from_slice(&with_data(ev, data));
         }
     }
 }

@@ -90,9 +90,9 @@ impl Plugin for ModelAllowlist {
         if let Err(err) = cx.head.json_body(NonJson::Refuse) {
             return cx.refuse(&err);
         }
-        if tool_policy::active(c) && !matches!(cx.head.format, ApiFormat::Mcp | ApiFormat::Unknown)
-        {
-            // The answer may be followed for tool calls (`answer`): it must come back readable.
+        if tool_policy::active(c) && cx.head.format != ApiFormat::Unknown {
+            // The answer may be followed for tool calls and MCP tool lists (`answer`): it must
+            // come back readable.
             host::remove_request_header("accept-encoding");
             host::want_bodies(false, true);
         }
@@ -112,7 +112,7 @@ impl Plugin for ModelAllowlist {
         if tool_policy::active(&self.0) {
             match tool_policy::apply(&self.0, format, &r.path, id, body.raw) {
                 Ok(Ok(out)) => {
-                    follow = out.offered && format != ApiFormat::Mcp;
+                    follow = out.offered;
                     (filtered, removed) = (out.body, out.removed);
                 }
                 Ok(Err(refused)) => return refuse_tool(cx, &refused),

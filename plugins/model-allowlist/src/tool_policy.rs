@@ -318,6 +318,11 @@ pub fn apply(
         max_bytes: config.max_body_bytes,
         ..json::Limits::default()
     };
+    if format != ApiFormat::Mcp {
+        // Only `tools` is built: the messages are checked, never built, here.
+        let root = json::parse_members(raw, &limits, &["tools"]).map_err(BodyError::from)?;
+        return definitions(config, format, path, id, raw, &root);
+    }
     let body = parse_request(format, raw, &limits)?;
     if let Some(rpc) = &body.rpc {
         for (i, m) in rpc.messages.iter().enumerate() {
@@ -340,11 +345,80 @@ pub fn apply(
                 }
             }
         }
-        return Ok(Ok(Outcome::default()));
+        // A tools/list answer is filtered (`filter_tools_list`): follow it.
+        let lists = rpc
+            .messages
+            .iter()
+            .any(|m| m.method.as_deref() == Some("tools/list"));
+        return Ok(Ok(Outcome {
+            offered: lists,
+            ..Outcome::default()
+        }));
     }
+    Ok(Ok(Outcome::default()))
+}
+
+/// A filtered tool list: the new bytes and the removed tools' names.
+pub type Filtered = (Vec<u8>, Vec<String>);
+
+/// An MCP server's answer (a JSON body or one SSE event's data) with the disallowed tools
+/// taken out of every `tools/list` result (`result.tools`, the kept entries' bytes as sent);
+/// `None` when nothing is removed. The removed names come with it.
+pub fn filter_tools_list(
+    config: &Config,
+    path: &str,
+    id: Option<&Identity>,
+    raw: &[u8],
+) -> Result<Option<Filtered>, BodyError> {
+    let limits = json::Limits {
+        max_bytes: config.max_body_bytes.max(raw.len()),
+        ..json::Limits::default()
+    };
+    let root = json::parse(raw, &limits).map_err(BodyError::from)?;
+    let messages: Vec<&Node> = match &root.value {
+        Json::Array(items) => items.iter().collect(),
+        _ => vec![&root],
+    };
+    let mut removed = Vec::new();
+    let mut splices = Vec::new();
+    for m in messages {
+        let Some(tools) = m.get("result").and_then(|r| r.get("tools")) else {
+            continue;
+        };
+        let items = tools.as_array().unwrap_or(&[]);
+        let mut kept: Vec<&[u8]> = Vec::with_capacity(items.len());
+        let before = removed.len();
+        for t in items {
+            let name = t.get("name").and_then(Node::as_str).unwrap_or("");
+            let all = names(ApiFormat::Mcp, path, name);
+            match check(config, path, id, &all) {
+                Ok(()) => kept.extend(raw.get(t.span.clone())),
+                Err(_) => removed.push(name.to_string()),
+            }
+        }
+        if removed.len() > before {
+            splices.push(array_of(tools, &kept));
+        }
+    }
+    if splices.is_empty() {
+        return Ok(None);
+    }
+    let out = json::apply_splices(raw, splices).map_err(BodyError::from)?;
+    Ok(Some((out, removed)))
+}
+
+/// The chat formats' tool definitions under the policy: removed, or the request refused.
+fn definitions(
+    config: &Config,
+    format: ApiFormat,
+    path: &str,
+    id: Option<&Identity>,
+    raw: &[u8],
+    root: &Node,
+) -> Result<Result<Outcome, Refused>, BodyError> {
     let mut removed = Vec::new();
     let mut drop: Vec<Range<usize>> = Vec::new();
-    let defs = tool_definitions(format, &body.root);
+    let defs = tool_definitions(format, root);
     // Built-in (hosted) tools have no name and stay: the answer may still call them.
     let offered = !defs.is_empty();
     for def in defs {
@@ -368,7 +442,7 @@ pub fn apply(
     }
     // Rebuild each array that lost an element from the bytes of the elements it keeps.
     let mut splices = Vec::new();
-    for array in arrays(format, &body.root) {
+    for array in arrays(format, root) {
         let items = array.as_array().unwrap_or(&[]);
         if !items.iter().any(|n| drop.contains(&n.span)) {
             continue;
@@ -383,13 +457,7 @@ pub fn apply(
             let why = ToolRefusal::NothingLeft;
             return Ok(Err(Refused { tool, why }));
         }
-        let mut with = b"[".to_vec();
-        with.extend_from_slice(&kept.join(&b","[..]));
-        with.push(b']');
-        splices.push(Splice {
-            span: array.span.clone(),
-            with,
-        });
+        splices.push(array_of(array, &kept));
     }
     let out = json::apply_splices(raw, splices).map_err(BodyError::from)?;
     Ok(Ok(Outcome {
@@ -397,6 +465,17 @@ pub fn apply(
         removed,
         offered,
     }))
+}
+
+/// The splice that replaces `array` by an array of the `kept` elements' bytes.
+fn array_of(array: &Node, kept: &[&[u8]]) -> Splice {
+    let mut with = b"[".to_vec();
+    with.extend_from_slice(&kept.join(&b","[..]));
+    with.push(b']');
+    Splice {
+        span: array.span.clone(),
+        with,
+    }
 }
 
 /// The arrays holding tool definitions (`tools`, Gemini's `functionDeclarations`).

@@ -213,7 +213,7 @@ fn mcp_calls_and_argument_rules() {
     for (body, want) in table {
         let got = run(&c, ApiFormat::Mcp, p, body);
         let got = got
-            .map(|o| assert_eq!(o, Outcome::default()))
+            .map(|o| assert_eq!((o.body, o.removed), (None, vec![])))
             .map_err(|r| (r.tool, r.why));
         let want = want.map_err(|(t, w)| (t.to_string(), w));
         assert_eq!(got, want, "{body}");
@@ -266,4 +266,42 @@ fn config_checks() {
         steps("a.[1]"),
         Some(vec![Step::Key("a".into()), Step::Index(1)])
     );
+}
+
+#[test]
+fn mcp_tool_lists_lose_the_disallowed_tools() {
+    let c = cfg(json!({"tools": {"deny": ["*delete*"]},
+        "scopes": [{"path_prefix": "/mcp/gh", "tools": {"allow": ["gh__*"]}}]}));
+    let list = |names: &[&str]| {
+        let tools: Vec<Value> = names
+            .iter()
+            .map(|n| json!({"name": n, "description": "d", "inputSchema": {"type": "object"}}))
+            .collect();
+        json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": tools, "nextCursor": "c"}})
+    };
+    let raw = list(&["create_issue", "delete_repo", "list_prs"]).to_string();
+    let (out, removed) = filter_tools_list(&c, "/mcp/gh", None, raw.as_bytes())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        list(&["create_issue", "list_prs"]).to_string()
+    );
+    assert_eq!(removed, ["delete_repo"]);
+    // Nothing to remove: `None`. A batch: the denied tool goes, the other answer stays.
+    let clean = list(&["a"]).to_string();
+    assert_eq!(
+        filter_tools_list(&c, "/mcp/other", None, clean.as_bytes()).unwrap(),
+        None
+    );
+    let batch =
+        json!([list(&["delete_a"]), {"jsonrpc": "2.0", "id": 2, "result": {"content": []}}])
+            .to_string();
+    let (out, _) = filter_tools_list(&c, "/mcp/gh", None, batch.as_bytes())
+        .unwrap()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v[0]["result"]["tools"], json!([]));
+    assert_eq!(v[1]["result"]["content"], json!([]));
+    assert!(filter_tools_list(&c, "/mcp/gh", None, b"{").is_err());
 }

@@ -342,3 +342,58 @@ fn a_streamed_call_of_a_denied_tool_ends_the_stream_before_its_arguments() {
         }
     }
 }
+
+#[test]
+fn an_mcp_tool_list_loses_the_denied_tools_json_and_sse() {
+    let h = host();
+    let list = |names: &[&str]| {
+        let tools: Vec<Value> = names
+            .iter()
+            .map(|n| json!({"name": n, "description": "d", "inputSchema": {"type": "object"}}))
+            .collect();
+        json!({"jsonrpc": "2.0", "id": 7, "result": {"tools": tools}})
+    };
+    let ask = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list"});
+    let full = list(&["read_file", "write_file", "delete_file"]).to_string();
+    let want = list(&["read_file"]).to_string();
+    for chunk in [0, 1, 9, 50] {
+        let out = answered(
+            &h,
+            "/mcp/fs",
+            &ask,
+            "application/json",
+            full.as_bytes(),
+            chunk,
+        );
+        assert!(out.local_reply.is_none(), "{out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.response_body_out),
+            want,
+            "{chunk}"
+        );
+        let l = logs(&out);
+        assert!(
+            l.contains("tool.removed") && l.contains("\"tools_removed\":2"),
+            "{l}"
+        );
+        let events = format!("event: message\nid: 1\ndata: {full}\n\n");
+        let out = answered(
+            &h,
+            "/mcp/fs",
+            &ask,
+            "text/event-stream",
+            events.as_bytes(),
+            chunk,
+        );
+        let wanted = format!("event: message\ndata: {want}\nid: 1\n\n");
+        let got = String::from_utf8_lossy(&out.response_body_out).into_owned();
+        assert!(
+            got.contains(&format!("data: {want}\n")),
+            "{chunk}: {got} vs {wanted}"
+        );
+        assert!(
+            !got.contains("delete_file") && !got.contains("write_file"),
+            "{got}"
+        );
+    }
+}

@@ -10,6 +10,8 @@
 //!   `@system` makes a model that leaks its instructions (the reply repeats the system prompt).
 //! - `x-mock-status: <code>` answer with that status and an error body in the provider's shape.
 //! - `x-mock-delta-chars: <n>` characters per streamed delta (default 3).
+//! - `x-mock-tool-call: {"name": .., "arguments": {..}}` the model calls that tool (OpenAI
+//!   chat, Anthropic; streamed or not) instead of writing text (`tool_call`).
 //! - `x-mock-delay-ms: <n>` pause between streamed events (default 0), so each event leaves
 //!   as its own TCP segment.
 
@@ -17,6 +19,7 @@ pub mod mcp;
 pub mod provider;
 pub mod reply;
 pub mod sidecars;
+pub mod tool_call;
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -348,8 +351,15 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
             .and_then(Value::as_bool)
             .unwrap_or(false),
     };
+    let call = rec
+        .header("x-mock-tool-call")
+        .and_then(tool_call::requested);
     if !provider::wants_stream(api, &body) {
-        return write_json(out, 200, &reply::complete_body(&answer), keep_alive);
+        let called = call
+            .as_ref()
+            .and_then(|(name, args)| tool_call::complete(api, &model, name, args));
+        let body = called.unwrap_or_else(|| reply::complete_body(&answer));
+        return write_json(out, 200, &body, keep_alive);
     }
     let delta =
         header_number(rec, "x-mock-delta-chars").map_or(DEFAULT_DELTA_CHARS, |n| n as usize);
@@ -365,7 +375,11 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
     );
     out.write_all(head.as_bytes())?;
     out.flush()?;
-    for ev in reply::stream_events(&answer, delta) {
+    let events = call
+        .as_ref()
+        .and_then(|(name, args)| tool_call::events(api, &model, name, args, delta))
+        .unwrap_or_else(|| reply::stream_events(&answer, delta));
+    for ev in events {
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }
