@@ -8,3 +8,4 @@ pub mod host;
 pub mod http_client;
 pub mod mock_upstream;
 pub mod services;
+pub mod webdriver;

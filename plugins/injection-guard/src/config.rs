@@ -108,14 +108,19 @@ pub struct Config {
     pub trusted_tool_sources: Vec<TrustedCaller>,
     /// MCP routes (`tool_scan::McpOptions`).
     pub mcp: McpOptions,
-    /// Secret shared with key-auth to verify `x-guardrail-identity` (for the identity
-    /// selectors of `trusted_system_prompt`).
+    /// Secret shared with key-auth to verify `x-guardrail-identity`: the verified caller (key
+    /// id, team, app) is named in verdict lines and review items and selects
+    /// `trusted_system_prompt` entries and `app_allow_rules`.
     pub identity_secret: Option<String>,
     pub max_body_bytes: usize,
     /// Nesting depth for decoded payloads (base64 inside base64, ...), 0..=4.
     pub max_decode_depth: u8,
     /// Rule ids (or `family.*`) that never count.
     pub allow_rules: Vec<String>,
+    /// Per-app exceptions: app -> rule ids (or `family.*`) that never count for requests of
+    /// that app (the `app` of the identity key-auth signed, verified with `identity_secret`).
+    /// Other apps, and requests without a verified identity, keep every rule.
+    pub app_allow_rules: BTreeMap<String, Vec<String>>,
     /// Action per rule id (or `family.*`) when that rule fires in a segment at its threshold;
     /// the strongest action of the segment's rules wins (a rule without an entry takes its
     /// trust level's action), so added text can only escalate, never downgrade, a verdict.
@@ -174,6 +179,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             max_decode_depth: 2,
             allow_rules: Vec::new(),
+            app_allow_rules: BTreeMap::new(),
             rule_actions: BTreeMap::new(),
             review_header: "x-guardrail-review".into(),
             flag_header: "x-guardrail-injection".into(),
@@ -303,6 +309,24 @@ impl Config {
                 return Err(format!("allow_rules[{i}]: unknown rule id {id:?}"));
             }
         }
+        if !self.app_allow_rules.is_empty() && self.identity_secret.is_none() {
+            return Err(
+                "app_allow_rules: needs identity_secret (the app comes from the verified identity)"
+                    .into(),
+            );
+        }
+        for (app, rules) in &self.app_allow_rules {
+            if app.is_empty() {
+                return Err("app_allow_rules: an app name must not be empty".into());
+            }
+            for (i, id) in rules.iter().enumerate() {
+                if !detector.knows_rule(id) {
+                    return Err(format!(
+                        "app_allow_rules.{app}[{i}]: unknown rule id {id:?}"
+                    ));
+                }
+            }
+        }
         for (id, action) in &self.rule_actions {
             if !detector.knows_rule(id) {
                 return Err(format!("rule_actions.{id}: unknown rule id"));
@@ -343,6 +367,13 @@ impl Config {
             false => d,
         })
         .map_err(|e| format!("extra_rules: {}", e.0))
+    }
+
+    /// The exceptions of a request's verified app (`app_allow_rules`); none without one.
+    pub fn app_exceptions(&self, app: Option<&str>) -> &[String] {
+        app.and_then(|a| self.app_allow_rules.get(a))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Threshold of a trust level.

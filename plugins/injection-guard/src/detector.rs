@@ -99,6 +99,26 @@ pub fn builtin_specs() -> Vec<RuleSpec> {
         .collect()
 }
 
+impl Scan {
+    /// This scan with the rules of `except` (ids or `family.*`: a request's per-app
+    /// exceptions) not counting: the same as scoring without them (the rest keep their order,
+    /// so the score is the same product), so one cached scan serves every app.
+    pub fn without(self, except: &[String]) -> Scan {
+        if except.is_empty() {
+            return self;
+        }
+        let hits: Vec<Hit> = self
+            .hits
+            .into_iter()
+            .filter(|h| !except.iter().any(|a| rule_matches(a, &h.rule)))
+            .collect();
+        Scan {
+            score: noisy_or(&hits),
+            hits,
+        }
+    }
+}
+
 fn noisy_or(hits: &[Hit]) -> f32 {
     1.0 - hits
         .iter()

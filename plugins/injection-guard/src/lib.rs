@@ -106,6 +106,8 @@ impl Plugin for InjectionGuard {
         self.config.max_body_bytes
     }
 
+    /// key-auth's secret: the skeleton verifies the caller's identity (verdict lines, review
+    /// items, `trusted_system_prompt`, `app_allow_rules`).
     fn identity_secret(&self) -> Option<&[u8]> {
         self.config.identity_secret.as_deref().map(str::as_bytes)
     }

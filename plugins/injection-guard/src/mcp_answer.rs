@@ -95,6 +95,7 @@ impl InjectionGuard {
             &self.detector,
             &segments,
             cx.req.system_trusted,
+            head.identity.as_ref().map(|id| id.app.as_str()),
             &|| 0,
             Some(&self.cache),
         );

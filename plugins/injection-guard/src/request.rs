@@ -54,12 +54,14 @@ impl InjectionGuard {
         let rpc = parsed.rpc.as_ref();
         let segments = tool_scan::scan_segments(&self.config, &parsed.segments, rpc, trusted);
         let system_trusted = cx.req.system_trusted;
+        let app = head.identity.as_ref().map(|id| id.app.as_str());
         let cache = Some(&self.cache);
         let mut outcome = policy::evaluate_cached(
             &self.config,
             &self.detector,
             &segments,
             system_trusted,
+            app,
             &clock,
             cache,
         );

@@ -80,7 +80,7 @@ fn cached_eval(
     req: &[Segment],
     c: &SegmentCache<Scan>,
 ) -> Outcome {
-    evaluate_cached(config, det, req, !config.scan_trusted, &|| 0, Some(c))
+    evaluate_cached(config, det, req, !config.scan_trusted, None, &|| 0, Some(c))
 }
 
 const ROLES: [Role; 3] = [Role::User, Role::Assistant, Role::Tool];
