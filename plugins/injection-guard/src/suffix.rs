@@ -29,7 +29,7 @@
 //! suffix does not end where the windows that noticed it do), then `DIM` `i8`.
 
 /// log2 of the number of hashed buckets.
-pub const DIM_BITS: u32 = 15;
+pub const DIM_BITS: u32 = 14;
 /// Number of buckets (and of weights in the file).
 pub const DIM: usize = 1 << DIM_BITS;
 /// Magic of the weights file.
@@ -446,7 +446,7 @@ mod tests {
     fn builtin_parses() {
         let m = Model::builtin().unwrap();
         assert!(m.threshold > 0.0 && m.threshold < 1.0);
-        assert!(BUILTIN.len() <= 40 * 1024);
+        assert!(BUILTIN.len() <= 20 * 1024);
     }
 
     #[test]
