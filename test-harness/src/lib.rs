@@ -7,6 +7,7 @@ pub mod cli;
 pub mod envoy;
 pub mod eval;
 pub mod host;
+pub mod hosts;
 pub mod http_client;
 pub mod mock_upstream;
 pub mod review;
