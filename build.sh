@@ -6,8 +6,8 @@
 #   ./build.sh test       everything CI runs (fmt, clippy host+wasm, unit, wasm, harness, e2e, validate)
 #   ./build.sh serve      mock LLM upstream + Envoy with every plugin chained, in the foreground
 #   ./build.sh demo       build, start the stack, send a scripted set of requests, stop
-#   ./build.sh eval ...   harness eval (e.g. --plugin dist/injection-guard.wasm --data ../shared/eval/x.jsonl)
-#   ./build.sh bench ...  harness bench
+#   ./build.sh eval ...   guardrail eval (e.g. --plugin dist/injection-guard.wasm --data ../shared/eval/x.jsonl)
+#   ./build.sh bench ...  guardrail-bench
 #   ./build.sh train      rebuild injection-guard's learned n-gram weights (model/ngram.bin) from
 #                         the train half of ../shared/eval (GUARDRAIL_SHARED overrides); deterministic
 set -euo pipefail
@@ -97,11 +97,17 @@ build_scan_bench() {
     done
 }
 
-harness() {
-    # The dev profile shares its build with `cargo test` (wasmtime is compiled once, not again
-    # with LTO); the plugins it runs are the release .wasm files, so figures are unaffected.
-    cargo build --quiet -p guardrail-harness --bin harness
-    "$ROOT/target/debug/harness" "$@"
+guardrail() {
+    # The operator CLI (cli/). The dev profile shares its build with `cargo test` (wasmtime is
+    # compiled once, not again with LTO); the plugins it runs are the release .wasm files.
+    cargo build --quiet -p guardrail-cli --bin guardrail
+    "$ROOT/target/debug/guardrail" "$@"
+}
+
+guardrail_bench() {
+    # The benchmark (bench/); dev profile for the same reason, figures come from release .wasm.
+    cargo build --quiet -p guardrail-bench --bin guardrail-bench
+    "$ROOT/target/debug/guardrail-bench" "$@"
 }
 
 cmd_test() {
@@ -127,11 +133,11 @@ cmd_test() {
     CARGO_TARGET_WASM32_WASIP1_RUNNER="$VENV/bin/python $ROOT/scripts/wasm-test-runner.py" \
         cargo test -p guardrail-sdk --target "$WASM_TARGET" 2>&1 | tee target/test-wasm.log
     log "examples/envoy/gateway.yaml is rendered from the plugin configs"
-    # The harness binary `cargo test --workspace` just built (same feature set: calling
-    # `cargo build -p guardrail-harness` here would re-resolve features and rebuild Cranelift).
-    "$ROOT/target/debug/harness" render-gateway --check
+    # The `guardrail` binary `cargo test --workspace` just built (same feature set: calling
+    # `cargo build -p guardrail-cli` here would re-resolve features and rebuild Cranelift).
+    "$ROOT/target/debug/guardrail" render-gateway --check
     log "proxy-wasm imports audit (Envoy 1.40, Kong ngx_wasm_module, APISIX wasm-nginx-module)"
-    "$ROOT/target/debug/harness" audit --quiet dist/*.wasm
+    "$ROOT/target/debug/guardrail" audit --quiet dist/*.wasm
     log "envoy --mode validate on every shipped Envoy config"
     for f in examples/envoy/*.yaml; do
         [[ -e "$f" ]] || continue
@@ -145,13 +151,13 @@ cmd_test() {
 cmd_serve() {
     ensure_venv
     cmd_build
-    harness serve "$@"
+    guardrail serve "$@"
 }
 
 cmd_demo() {
     ensure_venv
     cmd_build
-    harness demo "$@"
+    guardrail demo "$@"
 }
 
 case "${1:-build}" in
@@ -159,8 +165,8 @@ build) shift || true; cmd_build "$@" ;;
 test) shift; cmd_test "$@" ;;
 serve) shift; cmd_serve "$@" ;;
 demo) shift; cmd_demo "$@" ;;
-eval) shift; ensure_venv; cmd_build >/dev/null; harness eval "$@" ;;
-bench) shift; ensure_venv; cmd_build; build_scan_bench; harness bench "$@" ;;
-train) shift; harness train "$@" ;;
+eval) shift; ensure_venv; cmd_build >/dev/null; guardrail eval "$@" ;;
+bench) shift; ensure_venv; cmd_build; build_scan_bench; guardrail_bench "$@" ;;
+train) shift; guardrail train "$@" ;;
 *) echo "usage: ./build.sh [build|test|serve|demo|eval|bench|train]" >&2; exit 2 ;;
 esac

@@ -5,7 +5,7 @@
     python3 examples/istio/render.py          # rewrite examples/{istio,kong,apisix}/
     python3 examples/istio/render.py --check  # exit 1 if a file is out of date
 
-`cargo test -p guardrail-harness --test audit` checks the same thing. Nothing here is run
+`cargo test -p guardrail-cli --test audit` checks the same thing. Nothing here is run
 against Istio, Kong or APISIX in this repository.
 """
 import json

@@ -1,14 +1,10 @@
-//! guardrail-harness: a proxy-wasm host on wasmtime, an Envoy runner, a mock LLM upstream
-//! and the eval/bench tools. The test API is described in `docs/ARCHITECTURE.md`.
+//! guardrail-harness: a proxy-wasm host on wasmtime, an Envoy runner and a mock LLM upstream,
+//! the library the plugins' own tests dev-depend on. The test API is described in
+//! `docs/ARCHITECTURE.md`. The operator tools live in `cli/` (`guardrail`), the benchmark in
+//! `bench/` (`guardrail-bench`).
 
-pub mod audit;
-pub mod bench;
-pub mod cli;
 pub mod envoy;
-pub mod eval;
 pub mod host;
 pub mod hosts;
 pub mod http_client;
 pub mod mock_upstream;
-pub mod review;
-pub mod train;

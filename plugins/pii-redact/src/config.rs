@@ -1,7 +1,7 @@
 //! config: the pii-redact configuration as written by the admin (unknown fields refused) and its checked form [`Settings`] (action per entity type). Errors name the field.
 
 use crate::detect::Enabled;
-use crate::entity::EntityType;
+use crate::entity::{EntityType, COUNT};
 use guardrail_sdk::config::{self as sdk_config, ConfigError, FromConfig, Value};
 
 /// Largest accepted `max_body_bytes` (16 MiB): the whole body is held in the VM.
@@ -51,13 +51,24 @@ impl FromConfig for Action {
 /// Per-type actions (`{"EMAIL": "mask", ...}`, keys as `EntityType` names them); an absent type
 /// uses `default_action`.
 #[derive(Debug, Clone, Default)]
-pub struct EntityActions(pub [Option<Action>; 8]);
+pub struct EntityActions(pub [Option<Action>; COUNT]);
 
 /// The keys of `entities`: every `EntityType` name, in `EntityType::ALL` order.
-const ENTITY_KEYS: [&str; 8] = [
+const ENTITY_KEYS: [&str; COUNT] = [
     "SECRET",
     "CN_RESIDENT_ID",
     "IBAN",
+    "IT_FISCAL_CODE",
+    "ES_NIF",
+    "FR_NIR",
+    "FI_HETU",
+    "KR_RRN",
+    "UK_NINO",
+    "BR_CPF",
+    "NL_BSN",
+    "PL_PESEL",
+    "IN_AADHAAR",
+    "DE_TAX_ID",
     "CREDIT_CARD",
     "US_SSN",
     "EMAIL",
@@ -68,7 +79,7 @@ const ENTITY_KEYS: [&str; 8] = [
 impl FromConfig for EntityActions {
     fn from_config(v: &Value<'_>) -> Result<Self, ConfigError> {
         let o = v.object(&ENTITY_KEYS)?;
-        let mut actions = [None; 8];
+        let mut actions = [None; COUNT];
         for t in EntityType::ALL {
             if let Some(slot) = actions.get_mut(t.index()) {
                 *slot = o.optional(t.name())?;
@@ -151,7 +162,7 @@ impl FromConfig for RawConfig {
 /// The checked configuration the request path uses.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub actions: [Action; 8],
+    pub actions: [Action; COUNT],
     pub identity_secret: Option<Vec<u8>>,
     pub scan_responses: bool,
     pub max_body_bytes: usize,
@@ -163,7 +174,7 @@ impl Default for Settings {
     fn default() -> Self {
         // The default configuration always validates.
         Settings::from_raw(RawConfig::default()).unwrap_or(Settings {
-            actions: [Action::Redact; 8],
+            actions: [Action::Redact; COUNT],
             identity_secret: None,
             scan_responses: true,
             max_body_bytes: guardrail_sdk::buffer::DEFAULT_MAX_BYTES,
@@ -232,7 +243,7 @@ impl Settings {
 
     /// Types to scan for (every type whose action is not `off`).
     pub fn enabled(&self) -> Enabled {
-        let mut e = Enabled([false; 8]);
+        let mut e = Enabled([false; COUNT]);
         for t in EntityType::ALL {
             if let Some(slot) = e.0.get_mut(t.index()) {
                 *slot = self.action(t) != Action::Off;

@@ -1,7 +1,7 @@
 //! pseudonym: the per-request map between found values and stable placeholders
 //! (`<EMAIL_1>`): same value -> same placeholder. Lives in the HTTP context only; never logged.
 
-use crate::entity::EntityType;
+use crate::entity::{EntityType, COUNT};
 use std::collections::HashMap;
 
 /// Most distinct values one request may pseudonymise; later ones are redacted instead.
@@ -11,7 +11,7 @@ pub const MAX_ENTRIES: usize = 4096;
 pub struct Pseudonyms {
     by_value: HashMap<(EntityType, String), String>,
     by_placeholder: HashMap<String, String>,
-    counters: [u32; 8],
+    counters: [u32; COUNT],
 }
 
 impl Pseudonyms {

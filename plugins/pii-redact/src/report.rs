@@ -1,7 +1,7 @@
 //! report: verdict log lines (counts per type, segment paths, never values) and the verdict
 //! for each phase, built from the pure pipelines' results.
 
-use crate::entity::EntityType;
+use crate::entity::{EntityType, COUNT};
 use crate::request_scan::Report;
 use crate::response_scan::ResponseReport;
 use guardrail_sdk::verdict::{Finding, Verdict};
@@ -12,7 +12,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Error code of a blocked request (and `x-guardrail-code`).
 pub const BLOCK_CODE: &str = "pii_blocked";
 
-fn findings(counts: &[u64; 8]) -> Vec<Finding> {
+fn findings(counts: &[u64; COUNT]) -> Vec<Finding> {
     EntityType::ALL
         .into_iter()
         .filter(|t| counts.get(t.index()).is_some_and(|&n| n > 0))
@@ -20,7 +20,7 @@ fn findings(counts: &[u64; 8]) -> Vec<Finding> {
         .collect()
 }
 
-fn with_counts(mut line: VerdictLog, counts: &[u64; 8]) -> VerdictLog {
+fn with_counts(mut line: VerdictLog, counts: &[u64; COUNT]) -> VerdictLog {
     for t in EntityType::ALL {
         if let Some(&n) = counts.get(t.index()).filter(|&&n| n > 0) {
             line = line.count(t.name(), n);

@@ -3,7 +3,7 @@
 
 use crate::config::Settings;
 use crate::detect::scan;
-use crate::entity::EntityType;
+use crate::entity::{EntityType, COUNT};
 use crate::pseudonym::Pseudonyms;
 use crate::transform::{apply, Side};
 use guardrail_sdk::body::{parse_request, rewrite_segments};
@@ -28,7 +28,7 @@ pub enum RequestOutcome {
 /// Counts per type and the segment paths that had findings (safe to log).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
-    pub counts: [u64; 8],
+    pub counts: [u64; COUNT],
     pub segments: Vec<String>,
 }
 

@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::detect::scan;
+use crate::entity::COUNT;
 use crate::pseudonym::Pseudonyms;
 use crate::request_scan::limits;
 use crate::transform::{apply, restore, Side};
@@ -13,7 +14,7 @@ use guardrail_sdk::{ApiFormat, BodyError};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResponseReport {
     /// Values the model wrote, per type (redacted/masked).
-    pub counts: [u64; 8],
+    pub counts: [u64; COUNT],
     /// Placeholders put back.
     pub restored: u64,
 }

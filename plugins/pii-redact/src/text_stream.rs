@@ -4,6 +4,7 @@
 
 use crate::config::Settings;
 use crate::detect::scan;
+use crate::entity::COUNT;
 use crate::pseudonym::Pseudonyms;
 use crate::transform::{apply, placeholder_at, restore, PlaceholderAt, Side, MAX_PLACEHOLDER};
 
@@ -21,7 +22,7 @@ pub struct TextStream {
     pending: String,
     context: String,
     /// Values found so far, per type.
-    pub counts: [u64; 8],
+    pub counts: [u64; COUNT],
     /// Placeholders restored so far.
     pub restored: u64,
 }

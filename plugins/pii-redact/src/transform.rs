@@ -2,7 +2,7 @@
 //! pseudonymise) and restores placeholders in model output. Counts per type, never values.
 
 use crate::config::{Action, Settings};
-use crate::entity::{EntityType, Match};
+use crate::entity::{EntityType, Match, COUNT};
 use crate::pseudonym::Pseudonyms;
 
 /// Which way the text flows: request actions as configured; on the response side `block`
@@ -19,7 +19,7 @@ pub enum Side {
 pub struct Transformed {
     pub text: String,
     /// Values found, per [`EntityType::index`].
-    pub counts: [u64; 8],
+    pub counts: [u64; COUNT],
     /// Types whose action is `block` that were found (request side).
     pub blocked: Vec<EntityType>,
 }

@@ -1,6 +1,6 @@
 //! transforms: obfuscations of a text (homoglyphs, invisibles, fullwidth, encodings, spacing,
 //! leetspeak, case), shared by the native table test (`obfuscation_table.rs`) and the harness
-//! test on the real `.wasm` (`test-harness/tests/host_obfuscation.rs`, included by path).
+//! test on the real `.wasm` (`tests/host_obfuscation.rs`, included by path).
 #![allow(dead_code)]
 
 /// Apply `f` to every maximal run of ASCII letters/digits (a "word"); `f` gets the word and

@@ -8,6 +8,14 @@ use crate::entity::Span;
 /// Words that make a digit run a product/book code, not a card.
 const VETO: &[&str] = &["isbn", "ean", "upc", "gtin", "imei"];
 
+/// Words one of which must come before a 12-digit card (the shortest Maestro): twelve digits
+/// with a Luhn-valid Maestro prefix are otherwise too common (ticket numbers, Aadhaar-shaped
+/// references).
+const SHORT_CARD_WORDS: &[&str] = &[
+    "card", "carte", "karte", "tarjeta", "cartão", "cartao", "carta", "kaart", "karta", "kortti",
+    "maestro", "debit", "débit", "kredit", "crédit", "credit", "pan", "cc",
+];
+
 /// Every card number in `text`.
 ///
 /// A long run of groups (`4111 1111 1111 1112 4111 ...`) is walked once: when the groups from
@@ -202,6 +210,9 @@ fn groups(b: &[u8], start: usize) -> Result<Option<usize>, TooLong> {
     if keyword_before(b, start, 16, VETO) {
         return Ok(None);
     }
+    if digits.len() == 12 && !keyword_before(b, start, 32, SHORT_CARD_WORDS) {
+        return Ok(None);
+    }
     Ok(Some(j))
 }
 
@@ -278,6 +289,7 @@ mod tests {
         for text in [
             "The reference 4729792622439332 failed",      // Luhn invalid
             "card 4111 1111 1111 1112",                   // Luhn invalid
+            "The ticket 576481766490 was closed",         // 12 digits without a card word
             "id 1234567812345670",                        // Luhn ok, no issuer 1
             "Our SKU format is AB-0528-8789-0431; is it", // glued to a word, no IIN
             "EAN 4006381333931 listed",                   // product code

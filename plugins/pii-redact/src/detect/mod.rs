@@ -7,20 +7,21 @@ pub mod credit_card;
 pub mod email;
 pub mod iban;
 pub mod ip_address;
+pub mod national;
 pub mod phone;
 pub mod secret;
 pub mod skip;
 pub mod us_ssn;
 
-use crate::entity::{EntityType, Match, Span};
+use crate::entity::{EntityType, Match, Span, COUNT};
 
 /// Which types to look for (indexed by [`EntityType::index`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Enabled(pub [bool; 8]);
+pub struct Enabled(pub [bool; COUNT]);
 
 impl Enabled {
     pub fn all() -> Self {
-        Enabled([true; 8])
+        Enabled([true; COUNT])
     }
     pub fn has(&self, t: EntityType) -> bool {
         self.0.get(t.index()).copied().unwrap_or(false)
@@ -30,7 +31,8 @@ impl Enabled {
     }
 }
 
-/// Spans of one type in `text`.
+/// Spans of one type in `text` (a national identifier type: the values reported, not the
+/// near-misses it claims).
 pub fn find_type(t: EntityType, text: &str, out: &mut Vec<Span>) {
     match t {
         EntityType::Secret => secret::find(text, out),
@@ -41,77 +43,138 @@ pub fn find_type(t: EntityType, text: &str, out: &mut Vec<Span>) {
         EntityType::Email => email::find(text, out),
         EntityType::IpAddress => ip_address::find(text, out),
         EntityType::Phone => phone::find(text, out),
+        EntityType::ItFiscalCode
+        | EntityType::EsNif
+        | EntityType::FrNir
+        | EntityType::FiHetu
+        | EntityType::KrRrn
+        | EntityType::UkNino
+        | EntityType::BrCpf
+        | EntityType::NlBsn
+        | EntityType::PlPesel
+        | EntityType::InAadhaar
+        | EntityType::DeTaxId => {
+            let mut found = Vec::new();
+            national::find(text, |k| k == t, &mut found);
+            out.extend(found.iter().filter(|f| f.report).map(|f| f.span));
+        }
     }
 }
 
-/// Whether `t` can match a text holding `p`: every type but `SECRET` needs a digit (an IPv6
-/// address too: the scanner wants one), `EMAIL` an `@`.
+/// Whether `t` can match a text holding `p`: `SECRET` and the fiscal code (which may have no
+/// digit, omocodia) always; `EMAIL` needs an `@`; every other type a digit (an IPv6 address
+/// too: the scanner wants one).
 fn possible(t: EntityType, p: skip::Present) -> bool {
     match t {
-        EntityType::Secret => true,
+        EntityType::Secret | EntityType::ItFiscalCode => true,
         EntityType::Email => p.at,
         _ => p.digit,
     }
 }
 
+/// A span kept by the merge: reported, or only claimed (a national near-miss, which keeps
+/// later types off its span).
+#[derive(Clone, Copy)]
+struct Kept {
+    m: Match,
+    report: bool,
+}
+
 /// All non-overlapping matches in `text`, sorted by start. Offsets are byte offsets on char
 /// boundaries (every pattern is ASCII). Overlaps go to the type that comes first in
-/// [`EntityType::ALL`]. Linear in the number of matches per type (merge of sorted lists).
-/// Types that cannot match (no digit, no `@` in the text) are not run.
+/// [`EntityType::ALL`]; the national identifiers run as one pass (`national::find`) at the
+/// place of the first of them, and their near-misses block the types after them. Linear in
+/// the number of matches per type (merge of sorted lists). Types that cannot match (no
+/// digit, no `@` in the text) are not run.
 pub fn scan(text: &str, enabled: &Enabled) -> Vec<Match> {
-    let mut kept: Vec<Match> = Vec::new();
+    let mut kept: Vec<Kept> = Vec::new();
     let mut spans = Vec::new();
+    let mut national_done = false;
     let present = skip::present(text.as_bytes());
     for t in EntityType::ALL {
         if !enabled.has(t) || !possible(t, present) {
             continue;
         }
-        spans.clear();
-        find_type(t, text, &mut spans);
-        spans.sort_by_key(|s| s.start);
-        // Keep this type's spans that overlap nothing kept so far (both lists sorted).
-        let mut accepted: Vec<Match> = Vec::new();
-        let mut p = 0;
-        let mut last_end = 0;
-        for s in spans.iter() {
-            if s.end <= s.start
-                || !text.is_char_boundary(s.start)
-                || !text.is_char_boundary(s.end)
-                || s.start < last_end
-            {
+        let found: Vec<Kept> = if national::is_national(t) {
+            if national_done {
                 continue;
             }
-            while kept.get(p).is_some_and(|k| k.end <= s.start) {
-                p += 1;
-            }
-            if kept.get(p).is_some_and(|k| k.start < s.end) {
-                continue;
-            }
-            last_end = s.end;
-            accepted.push(Match {
-                kind: t,
-                start: s.start,
-                end: s.end,
-            });
-        }
-        if accepted.is_empty() {
+            national_done = true;
+            let mut found = Vec::new();
+            let on =
+                |k: EntityType| national::is_national(k) && enabled.has(k) && possible(k, present);
+            national::find(text, on, &mut found);
+            found
+                .into_iter()
+                .map(|f| Kept {
+                    m: Match {
+                        kind: f.kind,
+                        start: f.span.start,
+                        end: f.span.end,
+                    },
+                    report: f.report,
+                })
+                .collect()
+        } else {
+            spans.clear();
+            find_type(t, text, &mut spans);
+            spans.sort_by_key(|s| s.start);
+            spans
+                .iter()
+                .map(|s| Kept {
+                    m: Match {
+                        kind: t,
+                        start: s.start,
+                        end: s.end,
+                    },
+                    report: true,
+                })
+                .collect()
+        };
+        kept = merge(kept, found, text);
+    }
+    kept.into_iter().filter(|k| k.report).map(|k| k.m).collect()
+}
+
+/// `kept` plus the spans of `found` (sorted by start) that overlap nothing in it.
+fn merge(kept: Vec<Kept>, found: Vec<Kept>, text: &str) -> Vec<Kept> {
+    let mut accepted: Vec<Kept> = Vec::new();
+    let mut p = 0;
+    let mut last_end = 0;
+    for f in found {
+        let s = f.m;
+        if s.end <= s.start
+            || !text.is_char_boundary(s.start)
+            || !text.is_char_boundary(s.end)
+            || s.start < last_end
+        {
             continue;
         }
-        let mut merged = Vec::with_capacity(kept.len() + accepted.len());
-        let (mut a, mut b) = (kept.into_iter().peekable(), accepted.into_iter().peekable());
-        loop {
-            let take_a = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) => x.start <= y.start,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            let next = if take_a { a.next() } else { b.next() };
-            merged.extend(next);
+        while kept.get(p).is_some_and(|k| k.m.end <= s.start) {
+            p += 1;
         }
-        kept = merged;
+        if kept.get(p).is_some_and(|k| k.m.start < s.end) {
+            continue;
+        }
+        last_end = s.end;
+        accepted.push(f);
     }
-    kept
+    if accepted.is_empty() {
+        return kept;
+    }
+    let mut merged = Vec::with_capacity(kept.len() + accepted.len());
+    let (mut a, mut b) = (kept.into_iter().peekable(), accepted.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => x.m.start <= y.m.start,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_a { a.next() } else { b.next() };
+        merged.extend(next);
+    }
+    merged
 }
 
 /// The matched substrings of one detector's `find` (for the detectors' table tests).
@@ -169,7 +232,7 @@ mod tests {
         let mut e = Enabled::all();
         e.0[EntityType::Email.index()] = false;
         assert!(scan("a@b.com", &e).is_empty());
-        assert!(!Enabled([false; 8]).any());
+        assert!(!Enabled([false; COUNT]).any());
     }
 
     #[test]

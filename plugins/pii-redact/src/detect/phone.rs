@@ -22,11 +22,6 @@ const CONTEXT: &[&str] = &[
     "dial",
     "contact",
     "reach",
-    "number",
-    "numéro",
-    "numero",
-    "número",
-    "nummer",
     "unter",
     "erreich",
     "telefon",
@@ -41,6 +36,45 @@ const CONTEXT: &[&str] = &[
     "携帯",
     "연락",
 ];
+
+/// "Number" words: phone context only as a word of their own followed directly by the value
+/// (`my number is 612 345 678`, `Mon numéro est le ...`), not when they name another number
+/// (`numéro de dossier`, `numero di protocollo`, `factuurnummer`, `Tilausnumero`).
+const NUMBER_WORDS: &[&str] = &["number", "numéro", "numero", "número", "nummer", "no."];
+
+/// What may stand between a number word and the value.
+const FILLER: &[&str] = &[
+    "is", "was", "es", "est", "ist", "é", "è", "le", "la", "el", "o", "à", "at", "my", "me",
+];
+
+/// A number word ends less than 40 bytes before `start`, starts a word, and only filler
+/// words and `:`/`=`/`-`/quotes stand between.
+fn number_word_before(b: &[u8], start: usize) -> bool {
+    let from = start.saturating_sub(40);
+    let Some(hay) = b.get(from..start) else {
+        return false;
+    };
+    NUMBER_WORDS.iter().any(|w| {
+        let w = w.as_bytes();
+        (0..hay.len().saturating_sub(w.len() - 1)).rev().any(|k| {
+            let starts_word = k > 0 && !super::chars::is_wordish(at(hay, k - 1))
+                || k == 0 && !super::chars::is_wordish(before(b, from));
+            starts_word
+                && hay
+                    .get(k..k + w.len())
+                    .is_some_and(|x| super::chars::eq_ci(x, w))
+                && only_filler(hay.get(k + w.len()..).unwrap_or_default())
+        })
+    })
+}
+
+/// `gap` is filler words, spaces and `:`/`=`/`-`/quotes only.
+fn only_filler(gap: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(gap).to_lowercase();
+    text.split(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '-' | '"' | '\'' | '('))
+        .filter(|t| !t.is_empty())
+        .all(|t| FILLER.contains(&t))
+}
 
 /// Words that make a digit run something else (book/product ids).
 const VETO: &[&str] = &[
@@ -296,7 +330,7 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
     // Computed only where needed: the keyword look-ups are the costly part (the veto is
     // checked last, only for a number that would otherwise be accepted).
     let veto = || keyword_before(b, start, 16, VETO);
-    let context = || keyword_before(b, start, 40, CONTEXT);
+    let context = || keyword_before(b, start, 40, CONTEXT) || number_word_before(b, start);
     let lens = &s.lens;
     let any_paren = s.parens != 0;
     // Dates: 2024-01-31, 31.01.2024, 2024.01.31.
@@ -359,12 +393,10 @@ fn accept(b: &[u8], start: usize, s: &Shape, end: usize) -> bool {
     let single_group = lens.len() == 1;
     if single_group {
         // Bare digits: a phone only with a phone word before it (or a national trunk 0).
-        return (8..=12).contains(&s.digits)
-            && (context() || (first_digit == b'0' && s.digits >= 10))
-            && !veto();
+        return (8..=12).contains(&s.digits) && context() && !veto();
     }
     let nanp = matches!(lens.as_slice(), [3, 3, 4] | [1, 3, 3, 4]);
-    (any_paren || first_digit == b'0' || nanp || context()) && !veto()
+    (any_paren || (first_digit == b'0' && lens.len() > 2) || nanp || context()) && !veto()
 }
 
 /// `x123`, ` x123`, `ext. 123`, `ext123` right after the number.
@@ -436,6 +468,9 @@ mod tests {
             ("phone 1-858-073-0215.", "1-858-073-0215"),
             ("my phone is 8 762 205 1901.", "8 762 205 1901"),
             ("my phone is 68251422.", "68251422"),
+            ("Mon numéro est le 350917804 et", "350917804"),
+            ("my number: 612 345 678.", "612 345 678"),
+            ("Nummer ist 0301234567", "0301234567"),
             ("Tel. 0732/91465186.", "0732/91465186"),
         ];
         for (text, want) in cases {
@@ -473,6 +508,12 @@ mod tests {
             "978-0-14-260505-9",
             "due 12/31/2024 ok",
             "ratio 0123/45/678",
+            "Votre numéro de dossier est le 87062577355.",
+            "Il numero di protocollo è 697524314, conservalo.",
+            "Het factuurnummer is 194352679.",
+            "Tilausnumero 953167205 on vahvistettu.",
+            "Votre numéro de dossier est le 8257 6123 4132.",
+            "the number of rows is 123456789",
         ] {
             let got = spans(text);
             assert!(got.is_empty(), "{text}: {got:?}");
