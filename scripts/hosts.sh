@@ -77,6 +77,7 @@ wasmtime-c-api = { package = "wasmtime-c-api-impl", version = "=$WASMTIME_VERSIO
 
 [profile.release]
 opt-level = 2
+debug = false
 strip = "debuginfo"
 EOF
     echo 'pub use wasmtime_c_api::*;' >"$proj/lib.rs"
@@ -182,3 +183,5 @@ if ((${#missing[@]} == 0)); then
 else
     log "wasm-nginx-module (APISIX) skipped: ${missing[*]} not set"
 fi
+[[ -n "${GUARDRAIL_CLI:-}" ]] || die "GUARDRAIL_CLI is not set: run ./build.sh hosts"
+"$GUARDRAIL_CLI" hosts --table "$CACHE/last-table.md" "$@"

@@ -155,7 +155,12 @@ pub fn ngx_wasm_module(site: &Site, plugins: &[Plugin]) -> String {
     let _ = writeln!(out, "    server {{\n        listen {};", site.listen);
     let _ = writeln!(out, "        location ~ {} {{", llm_location_regex());
     for p in plugins {
-        let _ = writeln!(out, "            proxy_wasm {} {};", p.name, quote(&p.config));
+        let _ = writeln!(
+            out,
+            "            proxy_wasm {} {};",
+            p.name,
+            quote(&p.config)
+        );
     }
     out.push_str(&proxy_lines());
     out.push_str("        }\n");
@@ -254,11 +259,17 @@ mod tests {
         let ka = c.find("proxy_wasm key-auth").expect("key-auth filter");
         let pii = c.find("proxy_wasm pii-redact '{}';").expect("pii filter");
         assert!(ka < pii, "chain order");
-        assert!(c.contains(r#"proxy_wasm key-auth '{"a":"it\'s \\n"}';"#), "{c}");
+        assert!(
+            c.contains(r#"proxy_wasm key-auth '{"a":"it\'s \\n"}';"#),
+            "{c}"
+        );
         assert!(c.contains("listen 127.0.0.1:18000;"));
         assert!(c.contains("server 127.0.0.1:18080;"));
         assert!(c.contains("proxy_set_header x-guardrail-identity \"\";"));
-        assert!(c.contains("location ~ ^/(v1/|v1beta/|openai/deployments/) {"), "{c}");
+        assert!(
+            c.contains("location ~ ^/(v1/|v1beta/|openai/deployments/) {"),
+            "{c}"
+        );
         assert!(c.contains("return 404 '{\"error\""));
         assert_eq!(c.matches('{').count(), c.matches('}').count(), "{c}");
     }
@@ -271,10 +282,16 @@ mod tests {
         };
         let c = wasm_nginx_module(&site(), &plugins(), &lua);
         assert!(c.contains("wasm_vm wasmtime;"));
-        assert!(c.contains("lua_package_path '/run/x/lua/?.lua;/src/core/lib/?.lua;;';"), "{c}");
+        assert!(
+            c.contains("lua_package_path '/run/x/lua/?.lua;/src/core/lib/?.lua;;';"),
+            "{c}"
+        );
         assert!(c.contains("{ name = [[\nkey-auth]], file = [[\n/d/key-auth.wasm]], conf = [[\n{\"a\":\"it's \\n\"}]] },"), "{c}");
         assert!(c.contains("set $wasm_process_req_body '';"));
         assert!(c.contains("body_filter_by_lua_block"));
-        assert!(!c.contains("proxy_wasm "), "no ngx_wasm_module directive: {c}");
+        assert!(
+            !c.contains("proxy_wasm "),
+            "no ngx_wasm_module directive: {c}"
+        );
     }
 }

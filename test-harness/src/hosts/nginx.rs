@@ -27,10 +27,7 @@ pub fn free_port() -> io::Result<u16> {
 /// A fresh run directory under the temp dir, with the temp-file subdirectories nginx needs.
 pub fn run_dir(label: &str) -> io::Result<PathBuf> {
     let seq = INSTANCE.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!(
-        "guardrail-{label}-{}-{seq}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("guardrail-{label}-{}-{seq}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     for sub in ["logs", "tmp", "lua"] {
         fs::create_dir_all(dir.join(sub))?;
@@ -214,7 +211,8 @@ pub fn plugin_entries(log: &str) -> Vec<PluginLine> {
             let msg = msg.strip_prefix("[wasm] ").unwrap_or(msg);
             if let Some(at) = msg.find("{\"guardrail\"") {
                 let json = msg.get(at..)?;
-                let mut it = serde_json::Deserializer::from_str(json).into_iter::<serde_json::Value>();
+                let mut it =
+                    serde_json::Deserializer::from_str(json).into_iter::<serde_json::Value>();
                 let v = it.next()?.ok()?;
                 let end = at + it.byte_offset();
                 let plugin = v
@@ -276,7 +274,11 @@ mod tests {
             "{\"guardrail\":\"pii-redact\",\"verdict\":\"redact\"}"
         );
         assert_eq!(e[1].plugin, "key-auth");
-        assert!(e[1].message.ends_with("\"a, client: b\"}"), "{}", e[1].message);
+        assert!(
+            e[1].message.ends_with("\"a, client: b\"}"),
+            "{}",
+            e[1].message
+        );
     }
 
     #[test]
