@@ -28,6 +28,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${GUARDRAIL_HOSTS_CACHE:-$HOME/.cache/guardrail-hosts}"
 WASMTIME_VERSION=26.0.0
+# What ngx_wasm_module's ngx_wrt_wasmtime.c calls: wat (wasmtime_wat2wasm) and threads
+# (wasmtime_config_wasm_threads_set) are needed to compile it (measured: without them -Werror stops).
+WASMTIME_FEATURES='"cranelift", "wasi", "cache", "parallel-compilation", "gc", "demangle", "addr2line", "wat", "threads"'
 NGINX_WANT=1.27.4
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -52,7 +55,8 @@ wasmtime_c_api() {
         return
     fi
     WT="$CACHE/wasmtime-c-api-$WASMTIME_VERSION"
-    if [[ -f "$WT/lib/libwasmtime.so" && -f "$WT/include/wasmtime/conf.h" ]]; then
+    if [[ -f "$WT/lib/libwasmtime.so" && -f "$WT/include/wasmtime/conf.h" \
+        && "$(cat "$WT/.features" 2>/dev/null)" == "$WASMTIME_FEATURES" ]]; then
         return
     fi
     command -v cmake >/dev/null || { log "installing cmake (wasmtime-c-api-impl's build script runs it)"; apt-get install -y -qq cmake >/dev/null; }
@@ -73,7 +77,7 @@ crate-type = ["cdylib"]
 path = "lib.rs"
 
 [dependencies]
-wasmtime-c-api = { package = "wasmtime-c-api-impl", version = "=$WASMTIME_VERSION", features = ["cranelift", "wasi", "cache", "parallel-compilation", "gc", "demangle", "addr2line"] }
+wasmtime-c-api = { package = "wasmtime-c-api-impl", version = "=$WASMTIME_VERSION", features = [$WASMTIME_FEATURES] }
 
 [profile.release]
 opt-level = 2
@@ -88,6 +92,7 @@ EOF
     rm -rf "$WT" && mkdir -p "$WT/lib"
     cp -a "$(dirname "$out")" "$WT/include"
     cp "$proj/target/release/libwasmtime.so" "$WT/lib/"
+    echo "$WASMTIME_FEATURES" >"$WT/.features"
 }
 
 # --- nginx builds -----------------------------------------------------------------------------
