@@ -94,16 +94,30 @@ EOF
     cp "$proj/target/release/libwasmtime.so" "$WT/lib/"
     # wasmtime-c-api-impl 26.0.0's build.rs leaves WAT out of the feature list it hands cmake, so
     # conf.h says "#undef WASMTIME_FEATURE_WAT" although the library, built with the `wat`
-    # feature, exports wasmtime_wat2wasm. Say what the library has (checked, not assumed).
-    if nm -D "$WT/lib/libwasmtime.so" | grep -q ' T wasmtime_wat2wasm$'; then
-        sed -i 's|^/\* #undef WASMTIME_FEATURE_WAT \*/$|#define WASMTIME_FEATURE_WAT|' "$WT/include/wasmtime/conf.h"
+    # feature, exports wasmtime_wat2wasm. Say what the library has (checked, not assumed; the
+    # generated header has CRLF line ends).
+    if [[ "$(nm -D "$WT/lib/libwasmtime.so")" == *" T wasmtime_wat2wasm"* ]]; then
+        sed -i 's|^/\* #undef WASMTIME_FEATURE_WAT \*/\(\r\?\)$|#define WASMTIME_FEATURE_WAT\1|' "$WT/include/wasmtime/conf.h"
     fi
-    grep -q '^#define WASMTIME_FEATURE_WAT$' "$WT/include/wasmtime/conf.h" \
+    grep -q '^#define WASMTIME_FEATURE_WAT\b' "$WT/include/wasmtime/conf.h" \
         || die "the wasmtime C API in $WT lacks wasmtime_wat2wasm (ngx_wasm_module needs it)"
     echo "$WASMTIME_FEATURES" >"$WT/.features"
 }
 
 # --- nginx builds -----------------------------------------------------------------------------
+# nginx's rewrite and gzip modules need PCRE2 and zlib headers (Debian packages).
+ensure_nginx_build_deps() {
+    local missing=() p
+    for p in libpcre2-dev zlib1g-dev; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    ((${#missing[@]} == 0)) && return
+    log "installing ${missing[*]} (Debian packages nginx's configure needs)"
+    local sudo=()
+    [[ $EUID -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
 nginx_version() { sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' "$1/src/core/nginx.h"; }
 
 # A private copy of the nginx tree (configure writes a Makefile into the tree it runs in).
@@ -183,6 +197,7 @@ build_wasm_nginx_module() {
 
 # --- run --------------------------------------------------------------------------------------
 wasmtime_c_api
+ensure_nginx_build_deps
 v="$(nginx_version "$GUARDRAIL_NGINX_SRC")"
 [[ "$v" == "$NGINX_WANT" ]] || log "note: nginx $v (ngx_wasm_module's CI uses $NGINX_WANT)"
 build_ngx_wasm_module
