@@ -138,6 +138,8 @@ cmd_test() {
     cargo clippy --quiet --target "$WASM_TARGET" -p guardrail-sdk "${crates[@]}" -- -D warnings
     cmd_build
     build_scan_bench
+    # The review page's browser test and the dashboard's Prometheus test need Debian packages.
+    scripts/ensure-test-tools.sh
     log "native unit tests, harness tests on dist/*.wasm, Envoy end-to-end tests"
     # Envoy run directories are kept under target/e2e-runs so their logs can be audited below.
     local runs="$ROOT/target/e2e-runs"

@@ -34,11 +34,50 @@ pub struct Discovery {
     pub notes: Vec<String>,
 }
 
+/// The plugins with a per-VM segment cache (issue 22).
+pub const CACHING: [&str; 2] = ["injection-guard", "pii-redact"];
+
+/// What [`cache_off`] adds.
+const CACHE_OFF: &str = r#"{"enabled":false}"#;
+
+/// `config` with the segment cache off, unless the config sets `segment_cache` itself (or is
+/// not a JSON object): the load phases send one body over and over, which the cache would
+/// answer from the first request on; they measure scanning. The agent-history replay turns
+/// it back on ([`cache_on`]).
+pub fn cache_off(config: &str) -> String {
+    let Ok(Value::Object(mut o)) = serde_json::from_str::<Value>(config) else {
+        return config.to_string();
+    };
+    if o.contains_key("segment_cache") {
+        return config.to_string();
+    }
+    let off: Value = serde_json::from_str(CACHE_OFF).unwrap_or_default();
+    o.insert("segment_cache".into(), off);
+    Value::Object(o).to_string()
+}
+
+/// `config` with the segment cache as the plugin defaults it (on) when it is exactly what
+/// [`cache_off`] added; otherwise unchanged.
+pub fn cache_on(config: &str) -> String {
+    let Ok(Value::Object(mut o)) = serde_json::from_str::<Value>(config) else {
+        return config.to_string();
+    };
+    let off: Value = serde_json::from_str(CACHE_OFF).unwrap_or_default();
+    if o.get("segment_cache") != Some(&off) {
+        return config.to_string();
+    }
+    o.remove("segment_cache");
+    Value::Object(o).to_string()
+}
+
 /// The example config of `plugin`, adjusted for benchmarking where it must be: key-auth's
 /// demo keys carry a 600/min rate limit and a token budget that a load test exhausts in
 /// seconds (every later request would be a fast 429), so both are raised far out of reach;
 /// the limiter still runs its shared-data compare-and-swap on every request.
 pub fn bench_config_text(plugin: &str, example: &str) -> Result<String, String> {
+    if CACHING.contains(&plugin) {
+        return Ok(cache_off(example));
+    }
     if plugin != "key-auth" {
         return Ok(example.to_string());
     }
@@ -221,7 +260,7 @@ mod tests {
         );
         assert_eq!(v["keys"][0]["token_budget"]["window_seconds"], 3600);
         assert!(v["keys"][1].get("rate_limit_per_minute").is_none());
-        assert_eq!(bench_config_text("pii-redact", "{ }").unwrap(), "{ }");
+        assert_eq!(bench_config_text("model-allowlist", "{ }").unwrap(), "{ }");
     }
 
     #[test]
@@ -262,5 +301,20 @@ mod tests {
         assert_eq!(cfg.filters[0].wasm, module);
         assert!(cfg.filters[0].config.contains("1000000000000"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn caching_plugins_are_measured_cache_off_and_replayed_cache_on() {
+        for p in CACHING {
+            let off = bench_config_text(p, r#"{"threshold":1}"#).unwrap();
+            let v: Value = serde_json::from_str(&off).unwrap();
+            assert_eq!(v["segment_cache"]["enabled"], false, "{p}");
+            let on: Value = serde_json::from_str(&cache_on(&off)).unwrap();
+            assert_eq!(on, serde_json::json!({"threshold": 1}));
+            // A config that sets the cache itself is used as given, in both phases.
+            let own = r#"{"segment_cache":{"max_entries":8}}"#;
+            assert_eq!(bench_config_text(p, own).unwrap(), own);
+            assert_eq!(cache_on(own), own);
+        }
     }
 }

@@ -17,7 +17,7 @@ use super::loadgen::{self, quantile_us, LoadResult, Request};
 use super::stats::{json_num, median, round};
 use super::upstream::FastUpstream;
 use super::{price, report, rss, Options};
-use guardrail_harness::envoy::{paths, Envoy};
+use guardrail_harness::envoy::{paths, Envoy, Filter};
 use guardrail_harness::mock_upstream::MockUpstream;
 
 /// The upstream Envoy forwards to.
@@ -733,10 +733,45 @@ fn replay_in_envoy(
     let measured: Vec<usize> = (0..running.len())
         .filter(|&i| i == 0 || !running[i].cfg.key.starts_with(price::PREFIX))
         .collect();
+    // The load phases ran with the segment caches off (`configs::cache_off`); the replay is
+    // what the caches are for, so a configuration with a caching plugin gets its own Envoy
+    // with them on.
+    let cached: Vec<Option<Envoy>> = measured
+        .iter()
+        .map(|&i| {
+            let filters: Vec<Filter> = running[i]
+                .cfg
+                .filters
+                .iter()
+                .map(|f| Filter {
+                    config: configs::cache_on(&f.config),
+                    ..f.clone()
+                })
+                .collect();
+            if filters
+                .iter()
+                .zip(&running[i].cfg.filters)
+                .all(|(a, b)| a.config == b.config)
+            {
+                return None;
+            }
+            let mut b = Envoy::builder()
+                .upstream_addr(up.addr())
+                .log_level(&opts.envoy_log_level);
+            for f in filters {
+                b = b.filter(f);
+            }
+            b.start().ok()
+        })
+        .collect();
+    let addr_of = |slot: usize| match cached.get(slot).and_then(Option::as_ref) {
+        Some(e) => e.addr(),
+        None => running[measured[slot]].envoy.addr(),
+    };
     // Unmeasured: one session through each, so V8 has compiled the shapes.
     let warm = session_reqs(1);
-    for &i in &measured {
-        loadgen::in_order(running[i].envoy.addr(), &warm);
+    for slot in 0..measured.len() {
+        loadgen::in_order(addr_of(slot), &warm);
     }
     up.clear();
     let cold_per_round = 3u32;
@@ -752,15 +787,14 @@ fn replay_in_envoy(
         final_bytes = finals.first().map_or(0, Request::len);
         let mut a_sum = None;
         let mut a_final = Vec::new();
-        for (slot, &i) in measured.iter().enumerate() {
-            let addr = running[i].envoy.addr();
+        for (slot, r) in res.iter_mut().enumerate() {
+            let addr = addr_of(slot);
             let lr = loadgen::in_order(addr, &replay);
             let mut finals_lr = Vec::new();
             for f in &finals {
                 finals_lr.push(loadgen::sequential(addr, f, 1));
             }
             up.clear();
-            let r = &mut res[slot];
             let mut completed = 0;
             absorb(&lr, &mut r.errors, &mut completed, &mut r.statuses);
             for f in &finals_lr {

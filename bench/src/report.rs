@@ -81,12 +81,46 @@ pub fn summary(report: &Value) -> Value {
         "adversarial_worst_plugin": worst_plugin_fuel_ratio(report).map_or(Value::Null, |w| w.0.into()),
         "chain_fuel_4k": chain_fuel,
         "v8_body_mb_s": report.get("v8_body_mb_s").cloned().unwrap_or(Value::Null),
+        "chain_mb_s": v8_mb_s(report, "chain"),
+        "injection_guard_mb_s": v8_mb_s(report, "injection-guard"),
+        "pii_redact_mb_s": v8_mb_s(report, "pii-redact"),
+        "added_cpu_us_4k": added_cpu_us(report),
         "scan_wasm_over_native": scan_ratios(report),
         "replay_ratio": replay_ratio(report, "chain"),
         "replay_ratios": replay_ratios(report),
         "rps_ratios": plugin_ratios,
         "sizes": sizes,
     })
+}
+
+/// In-Envoy MB/s of one configuration's own work on the benign ~1 MiB body.
+fn v8_mb_s(report: &Value, key: &str) -> Value {
+    report
+        .get("v8_body_mb_s")
+        .and_then(|m| m.get(key))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// Envoy CPU per 4 KB request that a configuration adds over A (no filter), in µs.
+fn added_cpu(report: &Value, c: &Value) -> Option<f64> {
+    let cpu = |c: &Value| c.get("cpu_us_per_request").and_then(Value::as_f64);
+    let a = config(report, "A").and_then(cpu)?;
+    Some(((cpu(c)? - a) * 10.0).round() / 10.0)
+}
+
+/// Every configuration's [`added_cpu`] (A's is 0 and left out).
+fn added_cpu_us(report: &Value) -> Value {
+    let Some(cs) = report.get("configs").and_then(Value::as_array) else {
+        return Value::Null;
+    };
+    cs.iter()
+        .filter_map(|c| {
+            let key = c.get("key")?.as_str()?;
+            (key != "A").then(|| (key.to_string(), added_cpu(report, c).into()))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// The agent-history replay ratio of one configuration.
@@ -280,8 +314,8 @@ pub fn table(report: &Value) -> String {
     );
     let _ = writeln!(
         t,
-        "{:<16} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>7} {:>9}",
-        "config", "ok", "rps", "ratio", "cpu us", "cpu r", "p50us", "p99us", "+p50us", "+p99us", "+1c p50", "+1c p99", "errors", "64k rps", "64k r", "1m rps/st"
+        "{:<16} {:>6} {:>9} {:>7} {:>7} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>7} {:>9} {:>7}",
+        "config", "ok", "rps", "ratio", "cpu us", "cpu r", "+us 4k", "p50us", "p99us", "+p50us", "+p99us", "+1c p50", "+1c p99", "errors", "64k rps", "64k r", "1m rps/st", "1m MB/s"
     );
     if let Some(cs) = report.get("configs").and_then(Value::as_array) {
         for c in cs {
@@ -301,13 +335,14 @@ pub fn table(report: &Value) -> String {
             };
             let _ = writeln!(
                 t,
-                "{:<16} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>7} {:>9}",
+                "{:<16} {:>6} {:>9} {:>7} {:>7} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>7} {:>9} {:>7}",
                 cell(c.get("key")),
                 if c.get("ok").and_then(Value::as_bool) == Some(true) { "yes".to_string() } else { format!("NO {}", cell(c.get("probe_status"))) },
                 cell(c.get("rps")),
                 cell(c.get("rps_ratio")),
                 cell(c.get("cpu_us_per_request")),
                 cell(c.get("cpu_ratio")),
+                added_cpu(report, c).map_or("-".into(), |x| format!("{x:.1}")),
                 cell(c.get("p50_us")),
                 cell(c.get("p99_us")),
                 cell(c.get("added_p50_us")),
@@ -322,6 +357,9 @@ pub fn table(report: &Value) -> String {
                 cell(c.pointer("/sizes/64k/rps")),
                 cell(c.pointer("/sizes/64k/ratio")),
                 one_m_cell,
+                c.get("key")
+                    .and_then(Value::as_str)
+                    .map_or("-".into(), |k| cell(Some(&v8_mb_s(report, k)))),
             );
         }
     }
@@ -594,8 +632,11 @@ mod tests {
 
     #[test]
     fn summary_and_targets_read_the_report() {
-        let r = json!({"configs": [{"key": "A", "rps": 100.0, "rps_ratio": 1.0},
-                                    {"key": "chain", "rps_ratio": 0.85, "added_p50_us": 90, "added_p99_us": 600}],
+        let r = json!({"configs": [{"key": "A", "rps": 100.0, "rps_ratio": 1.0, "cpu_us_per_request": 60.0},
+                                    {"key": "chain", "rps_ratio": 0.85, "added_p50_us": 90, "added_p99_us": 600,
+                                     "cpu_us_per_request": 460.25}],
+                       "v8_body_mb_s": {"chain": 41.5, "pii-redact": 160.2},
+                       "replay": {"configs": [{"config": "chain", "replay_ratio": 1.8}]},
                        "sizes": {"key-auth": {"kib": 120.0, "target_kib": 150}},
                        "fuel": {"adversarial_1m": [{"config": "N", "max_ratio": 9.0},
                                                    {"config": "model-allowlist", "max_ratio": 3.5},
@@ -605,6 +646,11 @@ mod tests {
         assert_eq!(s["chain_rps_ratio"], 0.85);
         assert_eq!(s["auth_model_rps_ratio"], Value::Null);
         assert_eq!(s["sizes"]["key-auth"], 120.0);
+        assert_eq!(s["chain_mb_s"], 41.5);
+        assert_eq!(s["pii_redact_mb_s"], 160.2);
+        assert_eq!(s["injection_guard_mb_s"], Value::Null);
+        assert_eq!(s["replay_ratio"], 1.8);
+        assert_eq!(s["added_cpu_us_4k"], json!({"chain": 400.3}));
         let t = targets(&r);
         let status = |name: &str| {
             t.as_array()
@@ -621,6 +667,8 @@ mod tests {
         assert_eq!(status("adversarial / benign 1 MiB, in-VM fuel"), "missed");
         assert_eq!(s["adversarial_worst_plugin"], "model-allowlist");
         assert_eq!(s["adversarial_worst_plugin_fuel_ratio"], 3.5);
-        assert!(table(&r).contains("chain"));
+        let t = table(&r);
+        let row = t.lines().find(|l| l.starts_with("chain")).unwrap();
+        assert!(row.contains(" 400.3 ") && row.ends_with(" 41.5"), "{row}");
     }
 }

@@ -22,6 +22,7 @@ pub mod plugin;
 pub mod provider_error;
 pub mod response_plan;
 pub mod review;
+pub mod segment_cache;
 pub mod sse;
 pub mod stream;
 pub mod swar;

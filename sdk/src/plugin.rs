@@ -338,19 +338,19 @@ impl<'a, R> Cx<'a, R> {
         Report::new(self.line(phase).block(status).rule(code))
     }
 
-    /// Send a review item (`review::payload`: ids, rules, paths and hashes; the text only with
-    /// `review::Text::Include`) to `hook`, held until it answers when `hold`.
+    /// Send a review item (`review::payload`: ids, rules, paths and hashes, the verified
+    /// caller's key id / team / app; the text only with `review::Text::Include`) to `hook`,
+    /// held until it answers when `hold`.
     pub fn review(
         &self,
         hook: &Webhook,
         verdict: &crate::verdict::Verdict,
         segments: &[crate::body::Segment],
-        key_id: Option<&str>,
         text: crate::review::Text,
         hold: bool,
     ) -> Outcome {
-        let id = &self.head.request_id;
-        let payload = crate::review::payload(id, self.name, verdict, segments, key_id, text);
+        let (id, who) = (&self.head.request_id, self.head.identity.as_ref());
+        let payload = crate::review::payload(id, self.name, verdict, segments, who, text);
         Outcome::Call(Call::review(hook, payload, hold))
     }
 

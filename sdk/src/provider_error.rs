@@ -13,6 +13,10 @@ pub enum ErrorStyle {
     Anthropic,
     /// `{"error":{"code","message","status"}}`.
     Gemini,
+    /// MCP: a JSON-RPC 2.0 error response, `{"jsonrpc":"2.0","id":null,"error":{"code",
+    /// "message","data":{"status","code"}}}`. `id` is null here; a refused body is answered
+    /// with its requests' ids by `body::mcp::error_response`.
+    JsonRpc,
 }
 
 /// The error shape clients of `format` expect. Unknown APIs get the OpenAI shape, the most
@@ -21,6 +25,7 @@ pub fn style_for(format: ApiFormat) -> ErrorStyle {
     match format {
         ApiFormat::AnthropicMessages => ErrorStyle::Anthropic,
         ApiFormat::GeminiGenerateContent => ErrorStyle::Gemini,
+        ApiFormat::Mcp => ErrorStyle::JsonRpc,
         ApiFormat::OpenAiChat
         | ApiFormat::OpenAiCompletions
         | ApiFormat::OpenAiResponses
@@ -35,6 +40,10 @@ pub fn style_for(format: ApiFormat) -> ErrorStyle {
 pub fn error_body(style: ErrorStyle, status: u16, code: &str, message: &str) -> Vec<u8> {
     // Keys in sorted order: the bytes serde_json wrote before (its maps are sorted).
     let mut out = String::with_capacity(128 + message.len());
+    if style == ErrorStyle::JsonRpc {
+        crate::body::mcp::error_object(&mut out, None, status, code, message);
+        return out.into_bytes();
+    }
     out.push_str("{\"error\":{");
     match style {
         ErrorStyle::OpenAi => {
@@ -63,6 +72,7 @@ pub fn error_body(style: ErrorStyle, status: u16, code: &str, message: &str) -> 
             string(&mut out, gemini_status(status));
             out.push('}');
         }
+        ErrorStyle::JsonRpc => {}
     }
     out.push('}');
     out.into_bytes()
@@ -236,6 +246,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn json_rpc_shape_for_mcp() {
+        assert_eq!(style_for(ApiFormat::Mcp), ErrorStyle::JsonRpc);
+        assert_eq!(
+            parsed(ErrorStyle::JsonRpc, 403),
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32000, "message": "Blocked.",
+                   "data": {"status": 403, "code": "guard_code"}}})
+        );
     }
 
     #[test]

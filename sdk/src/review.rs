@@ -4,6 +4,7 @@
 
 use crate::body::Segment;
 use crate::hash::{hex, sha256};
+use crate::identity::Identity;
 use crate::json::quote;
 use crate::verdict::Verdict;
 use crate::write::decimal;
@@ -17,15 +18,17 @@ pub enum Text {
     Include,
 }
 
-/// `{"request_id","plugin","verdict","rules","score","segments","key_id","evidence"}` and,
-/// with `Text::Include`, `"text"` (the flagged segments' text, joined by blank lines);
-/// `evidence[i]` is the hex SHA-256 of the text of `segments[i]`.
+/// `{"request_id","plugin","verdict","rules","score","segments","key_id","evidence"}`, plus
+/// `"team"` and `"app"` when the verified identity names them, and, with `Text::Include`,
+/// `"text"` (the flagged segments' text, joined by blank lines); `evidence[i]` is the hex
+/// SHA-256 of the text of `segments[i]`. `who` is the identity key-auth verified (None: the
+/// plugin has none, `key_id` is null).
 pub fn payload(
     request_id: &str,
     plugin: &str,
     verdict: &Verdict,
     segments: &[Segment],
-    key_id: Option<&str>,
+    who: Option<&Identity>,
     text: Text,
 ) -> Vec<u8> {
     let paths = verdict.segments();
@@ -47,19 +50,28 @@ pub fn payload(
     // Rounded to 3 decimals like the verdict log, written without core's float formatting.
     let score = verdict.score();
     let score = decimal(f64::from(if score.is_finite() { score } else { 0.0 }));
+    let named = |field: &str, v: &str| match v.is_empty() {
+        true => String::new(),
+        false => format!(",\"{field}\":{}", quote(v)),
+    };
+    let team_app = who
+        .map(|id| named("team", &id.team) + &named("app", &id.app))
+        .unwrap_or_default();
     let text = match text {
         Text::Omit => String::new(),
         Text::Include => format!(",\"text\":{}", quote(&texts.join("\n\n"))),
     };
     format!(
-        "{{\"request_id\":{},\"plugin\":{},\"verdict\":{},\"rules\":{},\"score\":{},\"segments\":{},\"key_id\":{},\"evidence\":{}{}}}",
+        "{{\"request_id\":{},\"plugin\":{},\"verdict\":{},\"rules\":{},\"score\":{},\"segments\":{},\"key_id\":{}{},\"evidence\":{}{}}}",
         quote(request_id),
         quote(plugin),
         quote(verdict.decision.name()),
         list(verdict.rules().iter().map(|r| quote(r)).collect()),
         score,
         list(paths.iter().map(|p| quote(p)).collect()),
-        key_id.map(quote).unwrap_or_else(|| "null".to_string()),
+        who.map(|id| quote(&id.key_id))
+            .unwrap_or_else(|| "null".to_string()),
+        team_app,
         list(evidence),
         text,
     )
@@ -90,7 +102,12 @@ mod tests {
             "template-detector",
             &verdict,
             &segments,
-            Some("demo-alpha"),
+            Some(&Identity {
+                key_id: "demo-alpha".into(),
+                team: "payments".into(),
+                app: "chat".into(),
+                ..Identity::default()
+            }),
             Text::Omit,
         );
         let text = String::from_utf8(raw.clone()).unwrap();
@@ -98,6 +115,8 @@ mod tests {
         let v = parse(&raw, &Limits::default()).unwrap();
         assert_eq!(v.get("verdict").and_then(|x| x.as_str()), Some("flag"));
         assert_eq!(v.get("key_id").and_then(|x| x.as_str()), Some("demo-alpha"));
+        assert_eq!(v.get("team").and_then(|x| x.as_str()), Some("payments"));
+        assert_eq!(v.get("app").and_then(|x| x.as_str()), Some("chat"));
         let evidence = v.get("evidence").and_then(|x| x.as_array()).unwrap();
         assert_eq!(
             evidence[0].as_str(),
@@ -114,6 +133,16 @@ mod tests {
         let raw = payload("r", "p", &verdict, &[], None, Text::Omit);
         let v = parse(&raw, &Limits::default()).unwrap();
         assert!(v.get("key_id").unwrap().is_null());
+        assert!(v.get("team").is_none() && v.get("app").is_none());
+        // An identity without team or app sends neither field.
+        let bare = Identity {
+            key_id: "k".into(),
+            ..Identity::default()
+        };
+        let raw = payload("r", "p", &verdict, &[], Some(&bare), Text::Omit);
+        let v = parse(&raw, &Limits::default()).unwrap();
+        assert_eq!(v.get("key_id").and_then(|x| x.as_str()), Some("k"));
+        assert!(v.get("team").is_none() && v.get("app").is_none());
         assert_eq!(
             v.get("evidence")
                 .and_then(|x| x.as_array())

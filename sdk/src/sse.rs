@@ -272,6 +272,16 @@ pub fn error_event(json: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The wire form of `ev` with its data replaced by `data` (event name and id kept): how a
+/// guardrail rewrites or withholds one whole-message event (MCP).
+pub fn with_data(ev: SseEvent, data: String) -> Vec<u8> {
+    serialize(&SseEvent {
+        data,
+        raw: Vec::new(),
+        ..ev
+    })
+}
+
 /// The wire form of `ev` built from its fields (not `raw`): `event:`, `id:`, one `data:` line
 /// per data line, then a blank line; LF line endings. CR/LF inside `event`/`id` are dropped so
 /// a field can never start a new line.
@@ -312,5 +322,16 @@ mod tests {
         assert_eq!(evs.len(), 1);
         assert_eq!(evs[0].event.as_deref(), Some("error"));
         assert_eq!(evs[0].data, r#"{"error":{"code":"x"}}"#);
+    }
+
+    #[test]
+    fn with_data_keeps_the_event_name_and_id() {
+        let mut p = SseParser::new(1024);
+        let ev = p
+            .push(b"event: message\nid: 7\ndata: {\"a\":1}\n\n")
+            .unwrap()
+            .remove(0);
+        let out = with_data(ev, "{\"b\":2}".into());
+        assert_eq!(out, b"event: message\nid: 7\ndata: {\"b\":2}\n\n");
     }
 }

@@ -116,7 +116,9 @@ pub fn deltas(format: ApiFormat, ev: &SseEvent) -> Vec<Delta> {
                 }
             }
         }
-        ApiFormat::OpenAiEmbeddings | ApiFormat::Unknown => {}
+        // An MCP event is a whole JSON-RPC message, not a piece of a text: read it with
+        // `body::parse_response(ApiFormat::Mcp, ev.data)`.
+        ApiFormat::OpenAiEmbeddings | ApiFormat::Mcp | ApiFormat::Unknown => {}
     }
     out
 }

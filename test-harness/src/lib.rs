@@ -9,3 +9,4 @@ pub mod hosts;
 pub mod http_client;
 pub mod mock_upstream;
 pub mod services;
+pub mod webdriver;

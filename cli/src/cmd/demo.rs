@@ -2,6 +2,7 @@
 //! `examples/demo/*.json` in name order, shows each request, response, what the upstream
 //! received and the plugins' verdicts, checks the expectations and exits non-zero on a miss.
 
+pub mod review;
 pub mod scenario;
 pub mod show;
 
@@ -58,7 +59,74 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout();
     let color = stdout.is_terminal();
-    run_in(&gateway::cli_root(), &args.filters, &mut stdout, color)
+    let root = gateway::cli_root();
+    let code = run_in(&root, &args.filters, &mut stdout, color)?;
+    // Keeps the review page up until this function returns.
+    let _review = review_step(&root, &mut stdout, color)?;
+    if color {
+        // On a terminal the page stays up until Ctrl-C; piped (scripts, CI) the demo ends here.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst))
+            .map_err(|e| anyhow::anyhow!("cannot install the signal handler: {e}"))?;
+        say!(stdout, "(the review page stays up until Ctrl-C)");
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    Ok(code)
+}
+
+/// Feeds the review queue with flagged requests through Envoy (`review::start`), prints what
+/// it holds and, last, the review page's URL. The returned stack keeps the page up.
+pub fn review_step(
+    root: &Path,
+    out: &mut dyn Write,
+    color: bool,
+) -> anyhow::Result<review::ReviewStack> {
+    let style = Style::new(color);
+    let dir = root.join("target/demo-review");
+    let _ = std::fs::remove_dir_all(&dir);
+    // The usual review port when it is free, else any.
+    let port = match std::net::TcpListener::bind(("127.0.0.1", 8787)) {
+        Ok(_) => 8787,
+        Err(_) => 0,
+    };
+    let stack = review::start(
+        root,
+        &dir,
+        ([127, 0, 0, 1], port).into(),
+        &root.join("dist"),
+    )?;
+    say!(out);
+    say!(
+        out,
+        "{}",
+        style.bold("== review queue: flagged requests go to the review page")
+    );
+    let n = stack.send_all()?;
+    say!(
+        out,
+        "{n} flagged items from injection-guard (review) and template-detector (flag), store {}",
+        stack.db.display()
+    );
+    if !color {
+        say!(
+            out,
+            "the page stops with the demo; to reopen it: guardrail review serve --db {} --plugin-config injection-guard={}",
+            stack.db.display(),
+            stack.injection_guard_config.display()
+        );
+    }
+    say!(
+        out,
+        "{}",
+        style.green(&format!(
+            "review page: http://{}/?status=all",
+            stack.server.addr()
+        ))
+    );
+    Ok(stack)
 }
 
 /// The scenarios of `root/examples/demo` whose file name contains one of `filters` (all when

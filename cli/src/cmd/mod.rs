@@ -30,7 +30,7 @@ pub enum Command {
     Keygen(keygen::Args),
     /// Check plugin modules' proxy-wasm imports against Envoy, Kong and APISIX.
     Audit(audit::Args),
-    /// The local review queue for flagged verdicts: receive, list, mark.
+    /// The review queue for flagged verdicts: the review page and webhook, list, mark, purge.
     Review(review::Args),
     /// Mock LLM upstream and Envoy with every plugin chained, in the foreground.
     Serve(serve::Args),

@@ -11,6 +11,9 @@
 //! cross-validation inside the train half, on the combined rules + model decision at the user
 //! threshold. The held-out half is only measured and printed, never used for a choice.
 
+pub mod corpus;
+pub mod suffix;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -58,20 +61,68 @@ struct Doc {
     text: String,
 }
 
-fn load(shared: &Path) -> Result<Vec<Doc>> {
+/// Builds training documents with the plugin's own normaliser and features.
+struct DocBuilder {
+    detector: injection_guard::detector::Detector,
+    counts: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+impl DocBuilder {
+    fn new() -> Result<DocBuilder> {
+        let config = Config {
+            model: ModelConfig {
+                enabled: false,
+                ..ModelConfig::default()
+            },
+            ..Config::default()
+        };
+        Ok(DocBuilder {
+            detector: config.detector().map_err(anyhow::Error::msg)?,
+            counts: vec![0u32; DIM],
+            touched: Vec::new(),
+        })
+    }
+
+    fn doc(&mut self, text: String, injection: bool, source: String, train: bool) -> Doc {
+        let n = self.detector.normalize(&text);
+        let rules = self.detector.score(&n, Trust::User).score;
+        self.touched.clear();
+        let (counts, touched) = (&mut self.counts, &mut self.touched);
+        let total = ngram::for_each_feature(&n.words, |b| {
+            if let Some(c) = counts.get_mut(b) {
+                if *c == 0 {
+                    touched.push(b as u32);
+                }
+                *c += 1;
+            }
+        });
+        touched.sort_unstable();
+        let x = touched
+            .iter()
+            .map(|&b| {
+                let c = std::mem::take(&mut counts[b as usize]);
+                (b, f64::from(c) / ngram::evidence(total) as f64)
+            })
+            .collect();
+        let h = fnv(&text);
+        Doc {
+            x,
+            y: if injection { 1.0 } else { 0.0 },
+            rules,
+            fold: (h >> 1) % FOLDS,
+            train,
+            benign_source: !injection,
+            source,
+            text,
+        }
+    }
+}
+
+fn load(shared: &Path, builder: &mut DocBuilder) -> Result<Vec<Doc>> {
     let path = shared.join("injection-dev.jsonl");
     let raw =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let config = Config {
-        model: ModelConfig {
-            enabled: false,
-            ..ModelConfig::default()
-        },
-        ..Config::default()
-    };
-    let detector = config.detector().map_err(anyhow::Error::msg)?;
-    let mut counts = vec![0u32; DIM];
-    let mut touched: Vec<u32> = Vec::new();
     let mut docs = Vec::new();
     for (i, line) in raw.lines().enumerate() {
         if line.trim().is_empty() {
@@ -91,36 +142,9 @@ fn load(shared: &Path) -> Result<Vec<Doc>> {
                 i + 1
             );
         }
-        let n = detector.normalize(&text);
-        let rules = detector.score(&n, Trust::User).score;
-        touched.clear();
-        let total = ngram::for_each_feature(&n.words, |b| {
-            if let Some(c) = counts.get_mut(b) {
-                if *c == 0 {
-                    touched.push(b as u32);
-                }
-                *c += 1;
-            }
-        });
-        touched.sort_unstable();
-        let x = touched
-            .iter()
-            .map(|&b| {
-                let c = std::mem::take(&mut counts[b as usize]);
-                (b, f64::from(c) / ngram::evidence(total) as f64)
-            })
-            .collect();
-        let h = fnv(&text);
-        docs.push(Doc {
-            x,
-            y: if label == "injection" { 1.0 } else { 0.0 },
-            rules,
-            fold: (h >> 1) % FOLDS,
-            train: h.is_multiple_of(2),
-            benign_source: label == "benign",
-            source: v["source"].as_str().unwrap_or("?").to_string(),
-            text,
-        });
+        let train = fnv(&text).is_multiple_of(2);
+        let source = v["source"].as_str().unwrap_or("?").to_string();
+        docs.push(builder.doc(text, label == "injection", source, train));
     }
     Ok(docs)
 }
@@ -208,7 +232,26 @@ impl Counts {
 
 pub fn run(opts: &Options) -> Result<()> {
     let threshold = Config::default().threshold(Trust::User);
-    let docs = load(&opts.shared)?;
+    let mut builder = DocBuilder::new()?;
+    let docs = load(&opts.shared, &mut builder)?;
+    let dev_benign_train: Vec<String> = docs
+        .iter()
+        .filter(|d| d.train && d.y < 0.5)
+        .map(|d| d.text.clone())
+        .collect();
+    let model_dir = opts
+        .out
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let items = own_corpus(&model_dir, &dev_benign_train)?;
+    // The generated corpus's training part joins the n-gram model's training data (the
+    // suffix family is the window model's job; its lines carry no n-gram signal).
+    // The n-gram model stays trained on the dev data's train half only: trained on the
+    // generated corpus too, its cross-validated FPR rose above the target (the generated
+    // attacks share framing words with benign role-play), and the generated families have
+    // their own detectors (framing, suffix windows, multilingual rules).
+    let _ = &items;
     let train: Vec<&Doc> = docs.iter().filter(|d| d.train).collect();
     let held: Vec<&Doc> = docs.iter().filter(|d| !d.train).collect();
     println!(
@@ -319,4 +362,151 @@ pub fn run(opts: &Options) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The tokenizer vocabulary the suffix generator draws from: every cl100k token that decodes
+/// to valid UTF-8 on its own.
+fn vocabulary() -> Result<Vec<String>> {
+    let bpe = tiktoken_rs::cl100k_base().map_err(|e| anyhow::anyhow!("cl100k: {e}"))?;
+    let mut out = Vec::new();
+    for id in 0..100_256u32 {
+        if let Ok(s) = bpe.decode(&[id]) {
+            if !s.is_empty() && !s.contains('\u{fffd}') && !s.chars().any(char::is_control) {
+                out.push(s);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// ASCII letter -> every character whose UTS #39 skeleton is that letter.
+fn confusable_table() -> Vec<(char, Vec<char>)> {
+    let mut table: Vec<(char, Vec<char>)> = ('a'..='z')
+        .chain('A'..='Z')
+        .map(|c| (c, Vec::new()))
+        .collect();
+    for u in 0x80u32..0x2_0000 {
+        let Some(c) = char::from_u32(u) else { continue };
+        if let Some(a) = injection_guard::confusables::uts39_ascii(c) {
+            if let Some((_, v)) = table.iter_mut().find(|(k, _)| *k == a) {
+                v.push(c);
+            }
+        }
+    }
+    table
+}
+
+/// This repository's own prose and code (benign look-alikes for the suffix model).
+fn repo_texts(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let dirs = [
+        "docs",
+        "sdk/src",
+        "sdk/src/config",
+        "tools/scan-bench/src",
+        "plugins/pii-redact/src",
+        "plugins/key-auth/src",
+    ];
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(root.join(d)) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if ext != "md" && ext != "rs" {
+                continue;
+            }
+            if let Ok(t) = std::fs::read_to_string(&p) {
+                // Paragraph-sized chunks, like prompts.
+                for chunk in t.split("\n\n").filter(|c| c.len() >= 40) {
+                    out.push(chunk.chars().take(1500).collect());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Generate the corpus, write it (train and held-out JSON Lines under `model/corpus/`), and
+/// train the suffix model (`model/suffix.bin`).
+fn own_corpus(model_dir: &Path, dev_benign_train: &[String]) -> Result<Vec<corpus::Item>> {
+    let vocab = vocabulary()?;
+    let table = confusable_table();
+    let items = corpus::generate(&vocab, &table);
+    let dir = model_dir.join("corpus");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (name, held) in [("train.jsonl", false), ("heldout.jsonl", true)] {
+        let mut text = String::new();
+        for it in items.iter().filter(|i| i.heldout == held) {
+            let mut v = serde_json::json!({
+                "text": it.text,
+                "label": if it.injection { "injection" } else { "benign" },
+                "source": it.family,
+            });
+            if it.tool {
+                v["role"] = serde_json::json!("tool");
+            }
+            text.push_str(&v.to_string());
+            text.push('\n');
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let mut fam: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for it in &items {
+        let e = fam.entry(it.family).or_default();
+        if it.heldout {
+            e.1 += 1;
+        } else {
+            e.0 += 1;
+        }
+    }
+    for (f, (tr, he)) in &fam {
+        println!("corpus {f:14} train {tr:5} held-out {he:5}");
+    }
+    // Suffix model: training generator kinds only, a separate seed from the corpus lines.
+    let mut rng = guardrail_sdk::fuzz::Rng::new(0x5u64 << 40 | 0xf1f);
+    let mut sfx = Vec::new();
+    for (k, _) in corpus::suffixes::KINDS
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !corpus::held(*k))
+    {
+        for _ in 0..500 {
+            sfx.push(corpus::suffixes::suffix(&mut rng, &vocab, k));
+        }
+    }
+    let attacks: Vec<String> = items
+        .iter()
+        .filter(|i| i.family == "suffix" && !i.heldout)
+        .map(|i| i.text.clone())
+        .collect();
+    let root = model_dir.join("../../..");
+    let mut benign: Vec<String> = dev_benign_train.to_vec();
+    benign.extend(
+        items
+            .iter()
+            .filter(|i| !i.injection && !i.heldout)
+            .map(|i| i.text.clone()),
+    );
+    benign.extend(suffix::data_blobs(600));
+    benign.extend(repo_texts(&root));
+    let det = Config::default().detector().map_err(anyhow::Error::msg)?;
+    let framing = injection_guard::framing::Framing::new().context("framing automaton")?;
+    let benign_harm: Vec<bool> = benign
+        .iter()
+        .map(|t| framing.find(&det.normalize(t)).harm)
+        .collect();
+    let bytes = suffix::train(&suffix::Inputs {
+        suffixes: &sfx,
+        attacks: &attacks,
+        benign: &benign,
+        benign_harm: &benign_harm,
+    });
+    let path = model_dir.join("suffix.bin");
+    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {} ({} bytes)", path.display(), bytes.len());
+    Ok(items)
 }

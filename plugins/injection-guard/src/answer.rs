@@ -8,6 +8,7 @@
 //! answer cannot follow from its body: a withheld non-streamed answer keeps its status and gets
 //! the error as its body, a stream ends with an SSE error event. Kong's ngx_wasm_module cannot
 //! resume a paused response phase (docs/HOSTS.md), so nothing here pauses the headers.
+//! MCP answers are scanned as data instead (`mcp_answer`).
 
 use crate::leak_watch::Leak;
 use crate::options::LeakAction;
@@ -18,7 +19,7 @@ use guardrail_sdk::provider_error::{body_error_body, error_body, style_for};
 use guardrail_sdk::response_plan::{plan, ResponsePlan};
 use guardrail_sdk::sse::{error_event, SseParser};
 use guardrail_sdk::verdict_log::Phase;
-use guardrail_sdk::BodyError;
+use guardrail_sdk::{ApiFormat, BodyError};
 
 /// Largest SSE event followed (bytes up to its blank line).
 const MAX_EVENT_BYTES: usize = 256 * 1024;
@@ -70,6 +71,9 @@ impl InjectionGuard {
 
     /// The whole non-streamed answer: an error body replaces it on a leak under `block`.
     pub(crate) fn answer_whole(&self, cx: C<'_, '_>, raw: &[u8]) -> Option<Vec<u8>> {
+        if cx.head.format == ApiFormat::Mcp {
+            return self.mcp_whole(cx, raw);
+        }
         let format = cx.head.format;
         let leak = cx.req.watch.as_mut().and_then(|w| w.whole(raw))?;
         self.log_answer(cx, Some(leak), None);
@@ -81,6 +85,9 @@ impl InjectionGuard {
 
     /// The answer could not be buffered: withheld under `block`, else it goes on unchecked.
     pub(crate) fn answer_refused(&self, cx: C<'_, '_>, mut err: BodyError) -> Option<Vec<u8>> {
+        if cx.head.format == ApiFormat::Mcp {
+            return self.mcp_refused(cx, err);
+        }
         err.status = 502;
         err.code = "response_not_scannable";
         self.log_answer(cx, None, Some(&err));
@@ -92,6 +99,9 @@ impl InjectionGuard {
     /// came, `raw`), and with the prompt-echo watch only once `echo_words - 1` more words
     /// followed them: a leak ends the stream with an error event and drops what is held.
     pub(crate) fn answer_chunk(&self, cx: C<'_, '_>, chunk: &[u8], end: bool) -> Chunk {
+        if cx.head.format == ApiFormat::Mcp {
+            return self.mcp_chunk(cx, chunk, end);
+        }
         let block = self.block_leaks();
         let style = style_for(cx.head.format);
         let Some(parser) = cx.req.stream.as_mut() else {

@@ -97,14 +97,7 @@ impl InjectionGuard {
             true => review::Text::Include,
             false => review::Text::Omit,
         };
-        let call = cx.review(
-            &cfg.webhook,
-            &ruling.verdict,
-            segments,
-            None,
-            text,
-            cfg.hold,
-        );
+        let call = cx.review(&cfg.webhook, &ruling.verdict, segments, text, cfg.hold);
         if cfg.hold {
             let started = Stopwatch::start();
             cx.req.pending = Some(Pending::Review { ruling, started });

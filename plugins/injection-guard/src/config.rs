@@ -5,6 +5,8 @@ use crate::detector::{Detector, Trust};
 use crate::family::Family;
 use crate::matcher::RuleSpec;
 use crate::options::{Canary, Classifier, Review};
+use crate::tool_poison;
+use crate::tool_scan::{self, McpOptions};
 use crate::trusted_callers::TrustedCaller;
 use guardrail_sdk::write::decimal;
 use std::collections::BTreeMap;
@@ -101,14 +103,24 @@ pub struct Config {
     pub scan_trusted: bool,
     /// Callers and routes whose system prompt the admin vouches for (not scanned).
     pub trusted_system_prompt: Vec<TrustedCaller>,
-    /// Secret shared with key-auth to verify `x-guardrail-identity` (for the identity
-    /// selectors of `trusted_system_prompt`).
+    /// Callers and routes whose tool definitions (chat `tools`, MCP `tools/list`) the admin
+    /// vouches for: then the operator's text (`tool_scan`), else data.
+    pub trusted_tool_sources: Vec<TrustedCaller>,
+    /// MCP routes (`tool_scan::McpOptions`).
+    pub mcp: McpOptions,
+    /// Secret shared with key-auth to verify `x-guardrail-identity`: the verified caller (key
+    /// id, team, app) is named in verdict lines and review items and selects
+    /// `trusted_system_prompt` entries and `app_allow_rules`.
     pub identity_secret: Option<String>,
     pub max_body_bytes: usize,
     /// Nesting depth for decoded payloads (base64 inside base64, ...), 0..=4.
     pub max_decode_depth: u8,
     /// Rule ids (or `family.*`) that never count.
     pub allow_rules: Vec<String>,
+    /// Per-app exceptions: app -> rule ids (or `family.*`) that never count for requests of
+    /// that app (the `app` of the identity key-auth signed, verified with `identity_secret`).
+    /// Other apps, and requests without a verified identity, keep every rule.
+    pub app_allow_rules: BTreeMap<String, Vec<String>>,
     /// Action per rule id (or `family.*`) when that rule fires in a segment at its threshold;
     /// the strongest action of the segment's rules wins (a rule without an entry takes its
     /// trust level's action), so added text can only escalate, never downgrade, a verdict.
@@ -130,6 +142,8 @@ pub struct Config {
     pub canary: Option<Canary>,
     /// The learned n-gram model next to the rules (README "Learned model").
     pub model: ModelConfig,
+    /// Per-segment scan results remembered across requests (README "Segment cache").
+    pub segment_cache: guardrail_sdk::segment_cache::Limits,
 }
 
 /// The learned n-gram model: its signal `model.ngram` weighs `weight * p` (p: the model's
@@ -159,10 +173,13 @@ impl Default for Config {
             thresholds: Thresholds::default(),
             scan_trusted: true,
             trusted_system_prompt: Vec::new(),
+            trusted_tool_sources: Vec::new(),
+            mcp: McpOptions::default(),
             identity_secret: None,
             max_body_bytes: 1024 * 1024,
             max_decode_depth: 2,
             allow_rules: Vec::new(),
+            app_allow_rules: BTreeMap::new(),
             rule_actions: BTreeMap::new(),
             review_header: "x-guardrail-review".into(),
             flag_header: "x-guardrail-injection".into(),
@@ -173,6 +190,7 @@ impl Default for Config {
             classifier: None,
             canary: None,
             model: ModelConfig::default(),
+            segment_cache: Default::default(),
         }
     }
 }
@@ -273,6 +291,8 @@ impl Config {
                 ));
             }
         }
+        tool_scan::validate_sources(&self.trusted_tool_sources, self.identity_secret.is_some())?;
+        self.mcp.validate()?;
         if let Some(r) = &self.review {
             r.validate()?;
         }
@@ -285,8 +305,26 @@ impl Config {
         }
         let detector = self.detector()?;
         for (i, id) in self.allow_rules.iter().enumerate() {
-            if !detector.knows_rule(id) {
+            if !detector.knows_rule(id) && !tool_poison::knows_rule(id) {
                 return Err(format!("allow_rules[{i}]: unknown rule id {id:?}"));
+            }
+        }
+        if !self.app_allow_rules.is_empty() && self.identity_secret.is_none() {
+            return Err(
+                "app_allow_rules: needs identity_secret (the app comes from the verified identity)"
+                    .into(),
+            );
+        }
+        for (app, rules) in &self.app_allow_rules {
+            if app.is_empty() {
+                return Err("app_allow_rules: an app name must not be empty".into());
+            }
+            for (i, id) in rules.iter().enumerate() {
+                if !detector.knows_rule(id) {
+                    return Err(format!(
+                        "app_allow_rules.{app}[{i}]: unknown rule id {id:?}"
+                    ));
+                }
             }
         }
         for (id, action) in &self.rule_actions {
@@ -329,6 +367,13 @@ impl Config {
             false => d,
         })
         .map_err(|e| format!("extra_rules: {}", e.0))
+    }
+
+    /// The exceptions of a request's verified app (`app_allow_rules`); none without one.
+    pub fn app_exceptions(&self, app: Option<&str>) -> &[String] {
+        app.and_then(|a| self.app_allow_rules.get(a))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Threshold of a trust level.

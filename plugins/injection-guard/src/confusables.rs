@@ -18,6 +18,97 @@ pub enum Fold {
     Drop,
 }
 
+/// Is `c` of a script other than Latin (and not shared: digits, punctuation, marks)?
+fn non_latin(c: char) -> bool {
+    use unicode_script::{Script, UnicodeScript};
+    !matches!(
+        c.script(),
+        Script::Latin | Script::Common | Script::Inherited
+    )
+}
+
+/// Does folding `c` depend on its word? A letter of a non-Latin script that looks like an
+/// ASCII letter (Cyrillic `о`, Greek `ο`, Cherokee `Ꭺ`) folds inside a word that mixes it with
+/// Latin letters or is made only of look-alikes (`іgnоrе`), and stays as it is inside native
+/// text (`пример`, `λόγος`): folding real Russian or Greek words would garble them.
+pub fn word_dependent(c: char) -> bool {
+    !c.is_ascii() && matches!(fold(c), Fold::Folded(_)) && c.is_alphabetic() && non_latin(c)
+}
+
+/// A letter of a non-Latin script with no ASCII look-alike (`ж`, `л`, `中`, `ب`, `क`).
+pub fn native_letter(c: char) -> bool {
+    !c.is_ascii() && c.is_alphabetic() && matches!(fold(c), Fold::Keep(_)) && non_latin(c)
+}
+
+/// Decide whether the look-alikes of a word fold: `before` are the word's characters already
+/// written (after folding), `rest` the text after the current character, `prev_native`
+/// whether the previous word holds a native letter. The word folds when it holds a Latin
+/// letter, or no native letter at all and neither does a neighbouring word: `мир` is made
+/// only of look-alikes but is Russian next to `Привет`, while `раураl` alone is a disguise.
+/// Also returns the byte length of the word's remainder in `rest` (the decision holds until
+/// there).
+pub fn word_folds(
+    before: impl Iterator<Item = char>,
+    rest: &str,
+    prev_native: bool,
+) -> (bool, usize) {
+    let (mut latin, mut native) = (false, false);
+    for p in before {
+        if p.is_ascii_alphabetic() {
+            latin = true;
+        } else if native_letter(p) {
+            native = true;
+        }
+    }
+    let mut len = 0usize;
+    for ch in rest.chars() {
+        match fold(ch) {
+            Fold::Invisible | Fold::Drop | Fold::Tag(_) => {}
+            Fold::Keep(k) | Fold::Folded(k) => {
+                if !ch.is_alphanumeric() && !k.is_alphanumeric() {
+                    break;
+                }
+                if ch.is_ascii_alphabetic() || (k.is_ascii_alphabetic() && !word_dependent(ch)) {
+                    latin = true;
+                } else if native_letter(ch) {
+                    native = true;
+                }
+            }
+        }
+        len += ch.len_utf8();
+    }
+    if latin || native {
+        return (latin, len);
+    }
+    let next_native = || {
+        rest.get(len..)
+            .unwrap_or("")
+            .chars()
+            .skip_while(|c| !c.is_alphanumeric())
+            .take_while(|c| c.is_alphanumeric())
+            .any(native_letter)
+    };
+    (!prev_native && !next_native(), len)
+}
+
+/// Does the word before the current one (`written`: the characters already written, newest
+/// first, starting inside the current word) hold a native letter?
+pub fn previous_word_native(written: impl Iterator<Item = char>) -> bool {
+    written
+        .skip_while(|c| c.is_alphanumeric())
+        .skip_while(|c| !c.is_alphanumeric())
+        .take_while(|c| c.is_alphanumeric())
+        .any(native_letter)
+}
+
+/// Scripts written without spaces between words (Han, kana): each character is a token, so
+/// phrases match as character sequences.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x31F0..=0x31FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF | 0xFF66..=0xFF9F | 0x20000..=0x3FFFF)
+}
+
 /// Fold one character.
 pub fn fold(c: char) -> Fold {
     let u = c as u32;
@@ -70,6 +161,14 @@ fn letter(base: u32, u: u32, upper: bool) -> Option<char> {
 }
 
 fn ascii_lookalike(u: u32) -> Option<char> {
+    ascii_lookalike_with(u, true)
+}
+
+fn fold_table(u: u32) -> Option<char> {
+    ascii_lookalike_with(u, false)
+}
+
+fn ascii_lookalike_with(u: u32, uts39: bool) -> Option<char> {
     // Fullwidth ASCII.
     if (0xFF01..=0xFF5E).contains(&u) {
         return char::from_u32(u - 0xFEE0);
@@ -281,10 +380,50 @@ fn ascii_lookalike(u: u32) -> Option<char> {
         0x1D22 => 'z',
         0x2170..=0x217F => return roman_small(u - 0x2170),
         0x2160..=0x216F => return roman_small(u - 0x2160).map(|c| c.to_ascii_uppercase()),
+        _ if uts39 => return uts39_ascii_u(u),
         _ => return None,
     };
     Some(c)
 }
+
+fn uts39_ascii_u(u: u32) -> Option<char> {
+    char::from_u32(u).and_then(uts39_ascii)
+}
+
+/// The ASCII letter or digit a character is confusable with under Unicode's confusables data
+/// (UTS #39 skeleton of the character alone is one ASCII alphanumeric, directly or through
+/// one look-alike of the hand table); `None` for ASCII itself, for marks that are not letters
+/// or digits (the Devanagari danda `।` is a full stop that looks like `l`), and for everything
+/// else.
+pub fn uts39_ascii(c: char) -> Option<char> {
+    if c.is_ascii() || !c.is_alphanumeric() {
+        return None;
+    }
+    let i = UTS39.binary_search_by_key(&(c as u32), |e| e.0).ok()?;
+    let first = UTS39.get(i).and_then(|e| char::from_u32(e.1))?;
+    from_prototype(c, first)
+}
+
+/// The ASCII letter or digit `c` folds to when its UTS #39 prototype is `first`.
+fn from_prototype(c: char, first: char) -> Option<char> {
+    if first.is_ascii_alphanumeric() {
+        return Some(first);
+    }
+    // A prototype that is itself a non-Latin look-alike in the hand table (e.g. Greek), one
+    // step only. A Latin prototype is a letter in its own right, not a look-alike: `ß` is the
+    // prototype of Greek `β`, and the hand table spells `ß` as `s` for German words while `β`
+    // looks like `B`.
+    if first == c || first.is_ascii() || !non_latin(first) {
+        return None;
+    }
+    match fold_table(first as u32) {
+        Some(a) if a.is_ascii_alphanumeric() => Some(a),
+        _ => None,
+    }
+}
+
+// The UTS #39 table (`UTS39`), generated by build.rs from the `unicode-security` crate.
+include!(concat!(env!("OUT_DIR"), "/uts39.rs"));
 
 fn roman_small(off: u32) -> Option<char> {
     // Only the single-letter numerals look like letters.
@@ -292,10 +431,10 @@ fn roman_small(off: u32) -> Option<char> {
         0 => Some('i'),
         4 => Some('v'),
         9 => Some('x'),
-        11 => Some('l'),
-        12 => Some('c'),
-        13 => Some('d'),
-        14 => Some('m'),
+        12 => Some('l'),
+        13 => Some('c'),
+        14 => Some('d'),
+        15 => Some('m'),
         _ => None,
     }
 }
@@ -339,6 +478,116 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(fold(input), Fold::Folded(want), "{input:?}");
+        }
+    }
+
+    /// The generated table says what the crate's skeleton says, for every character.
+    #[test]
+    fn the_generated_table_is_the_skeleton() {
+        let from_crate = |c: char| -> Option<char> {
+            if c.is_ascii() || !c.is_alphanumeric() {
+                return None;
+            }
+            let mut buf = [0u8; 4];
+            let mut sk = unicode_security::skeleton(c.encode_utf8(&mut buf));
+            let first = sk.next()?;
+            if sk.next().is_some() {
+                return None;
+            }
+            from_prototype(c, first)
+        };
+        assert!(UTS39.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(UTS39.len(), UTS39_LEN);
+        let mut folded = 0usize;
+        for u in 0x80u32..0x11_0000 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let want = from_crate(c);
+            assert_eq!(uts39_ascii(c), want, "U+{u:04X}");
+            folded += usize::from(want.is_some());
+        }
+        assert!(folded > 1000, "{folded}");
+    }
+
+    /// Every character Unicode's confusables data (UTS #39) takes for a letter of a sample of
+    /// attack words folds to that letter, so each substituted spelling normalises back.
+    #[test]
+    fn every_confusable_of_attack_words_folds() {
+        let words = [
+            "ignore",
+            "bypass",
+            "system",
+            "prompt",
+            "jailbreak",
+            "reveal",
+            "developer",
+        ];
+        let mut table: Vec<(char, Vec<char>)> = Vec::new();
+        for u in 0x80u32..0x2_0000 {
+            let Some(c) = char::from_u32(u) else { continue };
+            if let Some(a) = uts39_ascii(c) {
+                let a = a.to_ascii_lowercase();
+                match table.iter_mut().find(|(k, _)| *k == a) {
+                    Some((_, v)) => v.push(c),
+                    None => table.push((a, vec![c])),
+                }
+            }
+        }
+        let mut checked = 0usize;
+        for w in words {
+            for (i, letter) in w.char_indices() {
+                let Some((_, alts)) = table.iter().find(|(k, _)| *k == letter) else {
+                    continue;
+                };
+                for &c in alts {
+                    let folded = match fold(c) {
+                        Fold::Folded(f) => f.to_ascii_lowercase(),
+                        other => panic!("{c:?} (U+{:04X}) -> {other:?}", c as u32),
+                    };
+                    // The hand table reads a few I/l/1 shapes differently from UTS #39's
+                    // prototype; both are ASCII letters or digits that the leetspeak and
+                    // lexicon steps treat alike. A fullwidth form folds to its own ASCII
+                    // character (`｜` to `|`), which UTS #39 reads as `l`.
+                    let fullwidth = ('\u{FF01}'..='\u{FF5E}').contains(&c);
+                    let ok = folded == letter
+                        || matches!(
+                            (letter, folded),
+                            ('l', 'i' | '1' | 'l') | ('i', 'l' | '1') | ('o', '0')
+                        )
+                        || (fullwidth && folded.is_ascii_punctuation());
+                    assert!(
+                        ok,
+                        "{w}[{i}]: {c:?} (U+{:04X}) folds to {folded:?}",
+                        c as u32
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 300, "only {checked} substitutions");
+    }
+
+    /// Regression: the numerals fifty to one thousand were read one code point early (`Ⅻ` as
+    /// `l`, `Ⅼ` as `c`, ..., `Ⅿ` not at all).
+    #[test]
+    fn roman_numerals_fold_to_their_letter() {
+        for (c, want) in [
+            ('\u{2160}', Some('I')),
+            ('\u{2164}', Some('V')),
+            ('\u{2169}', Some('X')),
+            ('\u{216B}', None),
+            ('\u{216C}', Some('L')),
+            ('\u{216D}', Some('C')),
+            ('\u{216E}', Some('D')),
+            ('\u{216F}', Some('M')),
+            ('\u{2170}', Some('i')),
+            ('\u{217C}', Some('l')),
+            ('\u{217F}', Some('m')),
+        ] {
+            let got = match fold(c) {
+                Fold::Folded(f) => Some(f),
+                _ => None,
+            };
+            assert_eq!(got, want, "U+{:04X}", c as u32);
         }
     }
 

@@ -2,14 +2,18 @@
 //! and obfuscation signals, decode embedded payloads (bounded depth) and rescan them, then
 //! combine the distinct signals with a noisy-or: score = 1 - prod(1 - weight).
 
+use crate::context;
 use crate::data_lines;
 use crate::decode::{self, Encoding};
 use crate::family::Family;
+use crate::framing::{self, Framing};
 use crate::lexicon::RULES;
+use crate::lexicon_i18n::RULES_I18N;
 use crate::markup;
 use crate::matcher::{Matcher, MatcherError, RuleSpec};
 use crate::ngram;
 use crate::normalize::{normalize, Normalized};
+use crate::suffix;
 
 /// Trust level of a segment: the SDK body model's.
 pub use guardrail_sdk::body::Trust;
@@ -31,13 +35,27 @@ pub struct Scan {
     pub hits: Vec<Hit>,
 }
 
+impl Scan {
+    /// Heap bytes held (the segment cache's accounting).
+    pub fn heap_bytes(&self) -> usize {
+        self.hits.capacity() * std::mem::size_of::<Hit>()
+            + self.hits.iter().map(|h| h.rule.capacity()).sum::<usize>()
+    }
+}
+
 /// The compiled detector (built once per plugin configuration).
 pub struct Detector {
     matcher: Matcher,
+    /// Ids of the admin's extra rules: the discussion context never lowers them.
+    extra: Vec<String>,
     allow: Vec<String>,
     max_depth: u8,
     /// The learned n-gram model, when enabled; its hit weight is `weight * p` per trust.
     model: Option<ModelUse>,
+    /// Harmful request x framing device cues (`roleplay.*`).
+    framing: Option<Framing>,
+    /// The adversarial-suffix window model (`suffix.adversarial`).
+    suffix: Option<suffix::Model<'static>>,
 }
 
 struct ModelUse {
@@ -65,6 +83,7 @@ pub const MODEL_MIN_P: f32 = 0.5;
 pub fn builtin_specs() -> Vec<RuleSpec> {
     RULES
         .iter()
+        .chain(RULES_I18N)
         .map(|r| RuleSpec {
             id: r.id.to_string(),
             family: r.family,
@@ -78,6 +97,26 @@ pub fn builtin_specs() -> Vec<RuleSpec> {
                 .collect(),
         })
         .collect()
+}
+
+impl Scan {
+    /// This scan with the rules of `except` (ids or `family.*`: a request's per-app
+    /// exceptions) not counting: the same as scoring without them (the rest keep their order,
+    /// so the score is the same product), so one cached scan serves every app.
+    pub fn without(self, except: &[String]) -> Scan {
+        if except.is_empty() {
+            return self;
+        }
+        let hits: Vec<Hit> = self
+            .hits
+            .into_iter()
+            .filter(|h| !except.iter().any(|a| rule_matches(a, &h.rule)))
+            .collect();
+        Scan {
+            score: noisy_or(&hits),
+            hits,
+        }
+    }
 }
 
 fn noisy_or(hits: &[Hit]) -> f32 {
@@ -121,9 +160,12 @@ impl Detector {
         let matcher = Matcher::new(&specs)?;
         Ok(Detector {
             matcher,
+            extra: extra.iter().map(|e| e.id.clone()).collect(),
             allow: allow.to_vec(),
             max_depth,
             model: None,
+            framing: Framing::new(),
+            suffix: suffix::Model::builtin(),
         })
     }
 
@@ -171,6 +213,8 @@ impl Detector {
                 }
             }
         }
+        self.discount_discussion(n, data, &mut hits);
+        self.combined_signals(n, data, &mut hits);
         hits.retain(|h| !self.allowed(&h.rule));
         // Rule ids are unique in `hits` (see `add`), so the order is total and an unstable sort
         // gives the same result as a stable one with less code.
@@ -189,6 +233,70 @@ impl Detector {
     pub fn scan(&self, text: &str, trust: Trust) -> Scan {
         let n = self.normalize(text);
         self.score(&n, trust)
+    }
+
+    /// The signals that read the whole segment: harmful request x framing, and the
+    /// adversarial-suffix windows (stronger next to a harm term).
+    fn combined_signals(&self, n: &Normalized, data: bool, hits: &mut Vec<Hit>) {
+        let found = self.framing.as_ref().map(|f| f.find(n)).unwrap_or_default();
+        for (id, w) in found.signals() {
+            add(hits, id, framing::FAMILY, w);
+        }
+        if let Some(m) = &self.suffix {
+            if m.fires_with(&n.clean, found.harm) {
+                // Alone: flags user text, not enough to block (0.7) and off on data (fetched
+                // web pages carry minified code); next to a harm term it blocks.
+                let w = match (found.harm, data) {
+                    (true, _) => SUFFIX_WITH_HARM,
+                    (false, false) => SUFFIX_ALONE,
+                    (false, true) => 0.0,
+                };
+                add(hits, suffix::RULE, Family::Suffix, w);
+            }
+        }
+    }
+
+    /// Lower the signals of a segment that talks about an attack rather than making one (see
+    /// `context`): the rules that matched only inside quotes under discussion, and every
+    /// phrase, structure and model signal of a third-person question. The lowered signals are
+    /// lowered as a group: together they weigh the factor times what they weighed (so four
+    /// rules on one quoted phrase count as that phrase, not four times). Runs before the
+    /// whole-segment signals (framing, suffix), which keep their weight.
+    fn discount_discussion(&self, n: &Normalized, data: bool, hits: &mut [Hit]) {
+        if hits.is_empty() {
+            return;
+        }
+        // An admin's own rule says what the admin wants caught, asked about or not.
+        let extra = &self.extra;
+        if context::third_person_question(n) {
+            let mut all: Vec<&mut Hit> = hits
+                .iter_mut()
+                .filter(|h| !extra.contains(&h.rule))
+                .collect();
+            context::shrink(&mut all, context::QUESTION_FACTOR);
+            return;
+        }
+        let spans = context::quoted_spans(&n.clean);
+        if spans.is_empty() {
+            return;
+        }
+        let outside = normalize(&context::blank_quotes(&n.clean, &spans), &self.matcher);
+        if !context::discusses_wording(&outside.words) {
+            return;
+        }
+        // The phrase, markup and obfuscation signals of the unquoted text (no decoding).
+        let mut still = Vec::new();
+        self.collect(&outside, data, self.max_depth, true, &mut still);
+        let mut quoted: Vec<&mut Hit> = hits
+            .iter_mut()
+            .filter(|h| {
+                h.family != Family::Encoded
+                    && h.rule != MODEL_RULE
+                    && !extra.contains(&h.rule)
+                    && !still.iter().any(|s| s.rule == h.rule)
+            })
+            .collect();
+        context::shrink(&mut quoted, context::QUOTED_FACTOR);
     }
 
     fn allowed(&self, rule: &str) -> bool {
@@ -274,8 +382,17 @@ impl Detector {
     }
 }
 
+/// Weight of `suffix.adversarial` when the segment also names a harmful object or content.
+pub const SUFFIX_WITH_HARM: f32 = 0.85;
+/// Weight of `suffix.adversarial` alone (user/model text).
+pub const SUFFIX_ALONE: f32 = 0.72;
+
 /// Ids of the signals that are not lexicon rules (for `allow_rules` validation).
 pub const STRUCTURAL_IDS: &[&str] = &[
+    framing::RULE_FRAMED,
+    framing::RULE_REQUEST,
+    framing::RULE_OPENING,
+    suffix::RULE,
     "delimiter.chat_template",
     "delimiter.role_label",
     "delimiter.transcript",
@@ -365,6 +482,25 @@ mod tests {
             let p = det.model_probability(&det.normalize(text)).unwrap();
             assert!(p < MODEL_MIN_P, "{text}: p {p}");
         }
+    }
+
+    #[test]
+    fn a_question_lowers_built_in_signals_but_not_the_admin_rules() {
+        let zebra = RuleSpec {
+            id: "test.zebra".into(),
+            family: Family::Override,
+            user: 0.4,
+            data: 0.4,
+            gap: 0,
+            slots: vec![vec!["zebra".into()], vec!["crossing".into()]],
+        };
+        let det = Detector::new(&[zebra], &[], 2).unwrap();
+        let scan = det.scan("Where is the zebra crossing?", Trust::User);
+        assert_eq!(scan.hits.len(), 1);
+        assert!((scan.score - 0.4).abs() < 1e-6, "{scan:?}");
+        let built_in = det.scan("What does 'do anything now' refer to?", Trust::User);
+        let plain = det.scan("Say 'do anything now' to me.", Trust::User);
+        assert!(built_in.score < plain.score, "{built_in:?} {plain:?}");
     }
 
     #[test]

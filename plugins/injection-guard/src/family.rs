@@ -21,11 +21,16 @@ pub enum Family {
     Evasion,
     /// An instruction addressed to the assistant inside data (tool results, documents).
     DataInstruction,
+    /// A harmful request inside a framing device (fiction, role, urgency, research, forced
+    /// opening): attacker-model role-play jailbreaks.
+    Roleplay,
+    /// Optimised adversarial token soup appended to a request (GCG-style suffixes).
+    Suffix,
 }
 
 impl Family {
     /// Every family (the configuration names them by [`Family::name`]).
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 11] = [
         Family::Override,
         Family::Jailbreak,
         Family::Extraction,
@@ -35,6 +40,8 @@ impl Family {
         Family::Obfuscation,
         Family::Evasion,
         Family::DataInstruction,
+        Family::Roleplay,
+        Family::Suffix,
     ];
 
     /// Stable name (verdict log category, rule id prefix).
@@ -49,6 +56,8 @@ impl Family {
             Family::Obfuscation => "obfuscation",
             Family::Evasion => "evasion",
             Family::DataInstruction => "data_instruction",
+            Family::Roleplay => "roleplay",
+            Family::Suffix => "suffix",
         }
     }
 }

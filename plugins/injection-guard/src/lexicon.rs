@@ -570,11 +570,32 @@ pub static RULES: &[StaticRule] = &[
             "anti dan",
             "betterdan",
             "better dan",
+            "jailbreak mode",
+            "jailbroken mode",
+            "you are jailbroken",
+            "you have been jailbroken",
+            "now jailbroken",
+            "jailbroken ai",
+            "jailbroken version",
+            "jailbroken assistant",
+            "jailbroken chatbot",
+            "jailbroken model",
+        ]]
+    ),
+    // The word alone is a topic (phones, consoles, the history of prompt attacks): it only
+    // adds to other evidence.
+    r!(
+        "jailbreak.word",
+        Jailbreak,
+        0.3,
+        0.35,
+        0,
+        [&[
             "jailbreak*",
             "jailbroken",
             "jail break",
             "jail broken",
-            "jailbroke",
+            "jailbroke"
         ]]
     ),
     r!(

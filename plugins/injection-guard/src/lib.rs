@@ -12,15 +12,19 @@ mod calls;
 pub mod canary;
 pub mod config;
 pub mod confusables;
+pub mod context;
 pub mod data_lines;
 pub mod decode;
 pub mod detector;
 pub mod family;
+pub mod framing;
 pub mod fuzz_tokens;
 pub mod leak_watch;
 pub mod lexicon;
+pub mod lexicon_i18n;
 pub mod markup;
 pub mod matcher;
+mod mcp_answer;
 pub mod ngram;
 pub mod normalize;
 #[cfg(test)]
@@ -31,6 +35,9 @@ pub mod options;
 pub mod policy;
 pub mod prompt_echo;
 mod request;
+pub mod suffix;
+pub mod tool_poison;
+pub mod tool_scan;
 pub mod trusted_callers;
 
 use answer_watch::AnswerWatch;
@@ -38,7 +45,8 @@ use config::Config;
 use detector::Detector;
 use guardrail_sdk::plugin::ResponseHead;
 use guardrail_sdk::plugin::{Answer, Body, Chunk, Cx, NonJson, Outcome, Plugin, Reply};
-use guardrail_sdk::{host, BodyError};
+use guardrail_sdk::segment_cache::SegmentCache;
+use guardrail_sdk::{host, ApiFormat, BodyError};
 
 pub(crate) const NAME: &str = "injection-guard";
 
@@ -48,6 +56,8 @@ pub struct InjectionGuard {
     detector: Detector,
     /// `canary.fragments`, folded once.
     fragments: Vec<Vec<u8>>,
+    /// Segment scans of earlier requests (an agent resends its whole history each turn).
+    cache: SegmentCache<detector::Scan>,
 }
 
 /// Per request.
@@ -78,10 +88,13 @@ impl Plugin for InjectionGuard {
             let detector = config.detector()?;
             let canary = config.canary.as_ref();
             let fragments = canary.map(|k| k.folded_fragments()).unwrap_or_default();
+            let scope: [&[u8]; 3] = [NAME.as_bytes(), Self::VERSION.as_bytes(), raw];
+            let cache = SegmentCache::new(&scope, config.segment_cache, detector::Scan::heap_bytes);
             Ok(InjectionGuard {
                 config,
                 detector,
                 fragments,
+                cache,
             })
         };
         Config::from_json(raw)
@@ -93,6 +106,8 @@ impl Plugin for InjectionGuard {
         self.config.max_body_bytes
     }
 
+    /// key-auth's secret: the skeleton verifies the caller's identity (verdict lines, review
+    /// items, `trusted_system_prompt`, `app_allow_rules`).
     fn identity_secret(&self) -> Option<&[u8]> {
         self.config.identity_secret.as_deref().map(str::as_bytes)
     }
@@ -105,18 +120,26 @@ impl Plugin for InjectionGuard {
             cx.head.identity.as_ref(),
         );
         let canary = self.config.canary.as_ref();
-        if canary.is_some() {
-            // The answer must arrive readable (uncompressed) to be checked for a leak.
+        let mcp_answers = cx.head.format == ApiFormat::Mcp && self.config.mcp.scan_answers;
+        if canary.is_some() || mcp_answers {
+            // The answer must arrive readable (uncompressed) to be checked (a leak, or an MCP
+            // server's data).
             host::remove_request_header("accept-encoding");
         }
         match cx.head.json_body(NonJson::Skip) {
-            Ok(false) => Outcome::Continue,
+            Ok(false) => {
+                if mcp_answers {
+                    // A GET on an MCP route opens the server's stream: its answer is data too.
+                    host::want_bodies(false, true);
+                }
+                Outcome::Continue
+            }
             Ok(true) => {
                 if canary.is_some_and(|c| c.inject) {
                     // The body may grow by the canary line (Envoy does not fix the length).
                     host::remove_request_header("content-length");
                 }
-                host::want_bodies(false, canary.is_some()); // APISIX: the answer too
+                host::want_bodies(false, canary.is_some() || mcp_answers); // APISIX: the answer too
                 Outcome::Body
             }
             Err(err) => cx.refuse(&err),
@@ -137,6 +160,9 @@ impl Plugin for InjectionGuard {
             if *review {
                 host::set_response_header(&self.config.review_header, "1");
             }
+        }
+        if cx.head.format == ApiFormat::Mcp {
+            return self.mcp_head(cx, response);
         }
         self.answer_head(cx, response.no_body)
     }

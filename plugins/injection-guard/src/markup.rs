@@ -417,10 +417,20 @@ pub fn signals(clean: &str) -> Vec<Signal> {
     let mut strong = false;
     let mut weak = 0usize;
     let mut squashed_head = String::new();
-    let mut label = |line: &str| match line_label(line, &mut squashed_head) {
-        Some(true) => strong = true,
-        Some(false) => weak += 1,
-        None => {}
+    // A role label on the segment's first line is how a pasted system prompt or a template
+    // opens ("System: you are a coding assistant"); a label after other text fakes a new turn.
+    // The first one counts as a weak label (a transcript needs two).
+    let mut first = true;
+    let mut label = |line: &str| {
+        if line.trim().is_empty() {
+            return;
+        }
+        match line_label(line, &mut squashed_head) {
+            Some(true) if !first => strong = true,
+            Some(_) => weak += 1,
+            None => {}
+        }
+        first = false;
     };
     if has(NEWLINE) {
         lower.lines().for_each(&mut label);
@@ -724,8 +734,15 @@ mod tests {
             vec!["delimiter.role_label"]
         );
         assert_eq!(
-            ids("### Instruction:\nsay hi"),
+            ids("hello\n### Instruction:\nsay hi"),
             vec!["delimiter.role_label"]
+        );
+        // A label opening the segment is how a pasted system prompt starts: weak, not a turn.
+        assert!(ids("### Instruction:\nsay hi").is_empty());
+        assert!(ids("System: you are a coding assistant").is_empty());
+        assert_eq!(
+            ids("System: be brief\nUser: hi"),
+            vec!["delimiter.transcript"]
         );
         assert_eq!(
             ids("User: hi\nAssistant: hello"),

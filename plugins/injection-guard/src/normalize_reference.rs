@@ -2,7 +2,7 @@
 //! char-by-char implementation), kept for tests only: the differential test in
 //! `normalize_diff` checks that `normalize::normalize` gives exactly its output.
 
-use crate::confusables::{fold, Fold};
+use crate::confusables::{fold, is_cjk, previous_word_native, word_dependent, word_folds, Fold};
 use crate::normalize::{Normalized, Segmenter, Signals};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -101,14 +101,17 @@ pub fn normalize(text: &str, seg: &dyn Segmenter) -> Normalized {
     let mut clean = String::with_capacity(text.len());
     let mut chars: Vec<(char, Origin)> = Vec::with_capacity(text.len());
     let mut pending_invisible = false;
+    let mut word: Option<(usize, bool)> = None;
+    let mut at = 0usize;
     for c in text.chars() {
+        at += c.len_utf8();
         if c.is_ascii() && !pending_invisible {
             // ASCII is kept as is (`fold` returns `Keep`).
             clean.push(c);
             chars.push((c, Origin::Ascii));
             continue;
         }
-        let (out, origin) = match fold(c) {
+        let (out, origin) = match fold_in_word(c, at, text, &chars, &mut word) {
             Fold::Keep(k) => (
                 k,
                 if k.is_ascii() {
@@ -154,6 +157,41 @@ pub fn normalize(text: &str, seg: &dyn Segmenter) -> Normalized {
         words: out.words,
         starts: out.starts,
         signals,
+    }
+}
+
+/// `fold(c)`, except that a non-Latin look-alike inside native text stays itself (see
+/// `confusables::word_folds`); `at` is the byte offset after `c`, `word` caches the decision
+/// for the rest of the word (its end offset and whether it folds).
+fn fold_in_word(
+    c: char,
+    at: usize,
+    text: &str,
+    chars: &[(char, Origin)],
+    word: &mut Option<(usize, bool)>,
+) -> Fold {
+    let f = fold(c);
+    if !matches!(f, Fold::Folded(_)) || !word_dependent(c) {
+        return f;
+    }
+    let folds = match *word {
+        Some((end, d)) if at <= end => d,
+        _ => {
+            let before = chars
+                .iter()
+                .rev()
+                .map(|p| p.0)
+                .take_while(|p| p.is_alphanumeric());
+            let prev = previous_word_native(chars.iter().rev().map(|p| p.0));
+            let (d, len) = word_folds(before, text.get(at..).unwrap_or(""), prev);
+            *word = Some((at + len, d));
+            d
+        }
+    };
+    if folds {
+        f
+    } else {
+        Fold::Keep(c)
     }
 }
 
@@ -378,7 +416,21 @@ fn tokenize(chars: &[(char, Origin)], signals: &mut Signals) -> Toks {
                 _ => false,
             }
             || (is_leet_symbol(c) && spaced_symbol(chars, i));
-        if word_char {
+        if word_char && is_cjk(c) {
+            // One token per character (scripts without spaces).
+            b.finish(pending_gap, &mut toks, signals);
+            let gap = if gap_len == 1 && !gap_newline {
+                gap_char
+            } else {
+                None
+            };
+            b.push(c, origin);
+            b.finish(gap, &mut toks, signals);
+            pending_gap = None;
+            gap_len = 0;
+            gap_char = None;
+            gap_newline = false;
+        } else if word_char {
             if b.cur.is_empty() {
                 pending_gap = if gap_len == 1 && !gap_newline {
                     gap_char

@@ -5,9 +5,10 @@
 //! families, weights and segment paths, never text.
 
 use crate::config::{Action, Config};
-use crate::detector::Detector;
+use crate::detector::{Detector, Scan};
 use crate::options::Fallback;
 use guardrail_sdk::body::Segment;
+use guardrail_sdk::segment_cache::SegmentCache;
 use guardrail_sdk::verdict::{Finding, Verdict};
 
 /// Findings reported per segment at most (strongest first).
@@ -23,6 +24,8 @@ pub struct Outcome {
     pub max_score: f32,
     /// Segments scanned.
     pub scanned: usize,
+    /// Of those, answered by the segment cache.
+    pub cached: usize,
     /// Microseconds spent normalising / scoring (from the caller's clock).
     pub normalize_us: u64,
     pub scan_us: u64,
@@ -71,10 +74,38 @@ pub fn evaluate_with(
     system_trusted: bool,
     clock: &dyn Fn() -> u64,
 ) -> Outcome {
+    evaluate_cached(
+        config,
+        detector,
+        segments,
+        system_trusted,
+        None,
+        clock,
+        None,
+    )
+}
+
+/// [`evaluate_with`], taking each segment's scan from `cache` when it holds one. A segment's
+/// scan depends only on its text and trust level (and the configuration, in the cache's
+/// scope), so the outcome is the same with or without the cache; what combines segments
+/// (actions, thresholds, the verdict) happens below, per request. `app` is the verified
+/// identity's (`None`: no verified identity): its `app_allow_rules` are taken out of each scan
+/// after the cache, so a scan cached for one app never carries another's exceptions.
+pub fn evaluate_cached(
+    config: &Config,
+    detector: &Detector,
+    segments: &[Segment],
+    system_trusted: bool,
+    app: Option<&str>,
+    clock: &dyn Fn() -> u64,
+    cache: Option<&SegmentCache<Scan>>,
+) -> Outcome {
+    let except = config.app_exceptions(app);
     let mut action = Action::Off;
     let mut findings: Vec<Finding> = Vec::new();
     let mut max_score = 0.0f32;
     let mut scanned = 0usize;
+    let mut cached = 0usize;
     let (mut normalize_us, mut scan_us) = (0u64, 0u64);
     let mut grey = Vec::new();
     let grey_low = config.classifier.as_ref().map(|c| c.grey_low);
@@ -84,13 +115,25 @@ pub fn evaluate_with(
             continue;
         }
         scanned += 1;
-        let t0 = clock();
-        let n = detector.normalize(&seg.text);
-        let t1 = clock();
-        let scan = detector.score(&n, seg.trust);
-        let t2 = clock();
-        normalize_us += t1.saturating_sub(t0);
-        scan_us += t2.saturating_sub(t1);
+        let mut run = || {
+            let t0 = clock();
+            let n = detector.normalize(&seg.text);
+            let t1 = clock();
+            let scan = detector.score(&n, seg.trust);
+            let t2 = clock();
+            normalize_us += t1.saturating_sub(t0);
+            scan_us += t2.saturating_sub(t1);
+            scan
+        };
+        let scan = match cache {
+            Some(c) => {
+                let (scan, hit) = c.get_or_scan(seg.trust, &seg.text, run);
+                cached += usize::from(hit);
+                scan
+            }
+            None => run(),
+        }
+        .without(except);
         max_score = max_score.max(scan.score);
         if scan.score < config.threshold(seg.trust) {
             if grey_low.is_some_and(|low| scan.score >= low) {
@@ -127,6 +170,7 @@ pub fn evaluate_with(
         action,
         max_score,
         scanned,
+        cached,
         normalize_us,
         scan_us,
         grey,
@@ -407,6 +451,47 @@ mod tests {
         };
         let o = run(&c, &[seg(Role::User, ATTACK, "m")]);
         assert_eq!(o.verdict.decision, Decision::Allow);
+    }
+
+    #[test]
+    fn app_allow_rules_loosen_only_their_app() {
+        let c = Config {
+            app_allow_rules: [(
+                "chat".to_string(),
+                vec![
+                    "override.*".to_string(),
+                    "extraction.*".to_string(),
+                    "model.ngram".to_string(),
+                ],
+            )]
+            .into(),
+            identity_secret: Some("0123456789abcdef".into()),
+            ..Config::default()
+        };
+        c.validate().unwrap();
+        let det = c.detector().unwrap();
+        let segs = [seg(Role::User, ATTACK, "m")];
+        let cache = SegmentCache::new(&[b"t"], c.segment_cache, Scan::heap_bytes);
+        for cache in [None, Some(&cache)] {
+            // With the cache, each app's verdict comes from the scan another app stored.
+            let as_app = |app| {
+                evaluate_cached(&c, &det, &segs, !c.scan_trusted, app, &|| 0, cache)
+                    .verdict
+                    .decision
+            };
+            // The exception holds for its app only: another app and a request without a
+            // verified identity are still blocked, before and after the exempt app's request.
+            assert!(matches!(as_app(Some("batch")), Decision::Block { .. }));
+            assert_eq!(as_app(Some("chat")), Decision::Allow);
+            assert!(matches!(as_app(Some("batch")), Decision::Block { .. }));
+            assert!(matches!(as_app(Some("")), Decision::Block { .. }));
+            assert!(matches!(as_app(None), Decision::Block { .. }));
+            assert_eq!(as_app(Some("chat")), Decision::Allow);
+        }
+        assert!(
+            cache.stats().hits > 0,
+            "the cache served the later requests"
+        );
     }
 
     fn with_classifier(on_failure: &str) -> Config {

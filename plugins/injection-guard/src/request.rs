@@ -6,6 +6,7 @@ use crate::canary;
 use crate::config::Action as Mode;
 use crate::leak_watch::LeakWatch;
 use crate::policy;
+use crate::tool_scan;
 use crate::{InjectionGuard, C, NAME};
 use guardrail_sdk::body::{RequestBody, Segment};
 use guardrail_sdk::host::{self, Stopwatch};
@@ -28,6 +29,7 @@ pub(crate) struct Ruling {
     pub action: Mode,
     pub max_score: f32,
     pub scanned: usize,
+    pub cached: usize,
     pub timings: Vec<(&'static str, u64)>,
 }
 
@@ -45,18 +47,31 @@ impl InjectionGuard {
         };
         let parse_us = watch.elapsed_us();
         let clock = || watch.elapsed_us();
-        let outcome = policy::evaluate_with(
+        // Tool definitions are data unless their source is trusted; MCP unknown methods per
+        // config (`tool_scan`).
+        let head = cx.head;
+        let trusted = tool_scan::tools_trusted(&self.config, &head.path, head.identity.as_ref());
+        let rpc = parsed.rpc.as_ref();
+        let segments = tool_scan::scan_segments(&self.config, &parsed.segments, rpc, trusted);
+        let system_trusted = cx.req.system_trusted;
+        let app = head.identity.as_ref().map(|id| id.app.as_str());
+        let cache = Some(&self.cache);
+        let mut outcome = policy::evaluate_cached(
             &self.config,
             &self.detector,
-            &parsed.segments,
-            cx.req.system_trusted,
+            &segments,
+            system_trusted,
+            app,
             &clock,
+            cache,
         );
+        tool_scan::add_tool_findings(&self.config, &segments, &mut outcome);
         let report = Ruling {
             verdict: outcome.verdict,
             action: outcome.action,
             max_score: outcome.max_score,
             scanned: outcome.scanned,
+            cached: outcome.cached,
             timings: vec![
                 ("parse", parse_us),
                 ("normalize", outcome.normalize_us),
@@ -67,9 +82,9 @@ impl InjectionGuard {
             self.add_canary(cx, parsed, raw);
         }
         if report.action == Mode::Off && !outcome.grey.is_empty() {
-            return self.ask_classifier(cx, &parsed.segments, outcome.grey, report);
+            return self.ask_classifier(cx, &segments, outcome.grey, report);
         }
-        self.settle(cx, report, &parsed.segments)
+        self.settle(cx, report, &segments)
     }
 
     /// Act on a final request verdict (the log line is written here, or by the held review).
@@ -127,7 +142,14 @@ impl InjectionGuard {
             .line(Phase::Request)
             .verdict(&r.verdict)
             .score(r.max_score)
-            .extra_number("scanned", r.scanned as i64);
+            .extra_number("scanned", r.scanned as i64)
+            .extra_number("cached", r.cached as i64);
+        if self.config.segment_cache.enabled {
+            let s = self.cache.stats();
+            line = line
+                .extra_number("cache_entries", s.entries as i64)
+                .extra_number("cache_bytes", s.bytes as i64);
+        }
         for (step, us) in &r.timings {
             line = line.timing(step, *us);
         }

@@ -311,30 +311,31 @@ fn limits(
             LimitOutcome::Refused(too_many("rate_limited", "key_auth.rate_contention", 1))
         }
     };
-    if let Some(budget) = key.token_budget {
-        match rate_window::check_budget(store, &key.id, budget, now).map_err(on_error)? {
-            BudgetDecision::Allowed { remaining } => notes.budget_remaining = Some(remaining),
-            BudgetDecision::Exhausted { retry_after } => {
-                notes.budget_remaining = Some(0);
-                return Err(LimitOutcome::Refused(too_many(
-                    "token_budget_exhausted",
-                    "key_auth.token_budget_exhausted",
-                    retry_after,
-                )));
-            }
+    let rate = key.rate_limit_per_minute;
+    let admission = rate_window::admit_request(store, &key.id, rate, key.token_budget, now)
+        .map_err(on_error)?;
+    match admission.budget {
+        Some(BudgetDecision::Allowed { remaining }) => notes.budget_remaining = Some(remaining),
+        Some(BudgetDecision::Exhausted { retry_after }) => {
+            notes.budget_remaining = Some(0);
+            return Err(LimitOutcome::Refused(too_many(
+                "token_budget_exhausted",
+                "key_auth.token_budget_exhausted",
+                retry_after,
+            )));
         }
+        None => {}
     }
-    if let Some(limit) = key.rate_limit_per_minute {
-        match rate_window::admit(store, &key.id, limit, now).map_err(on_error)? {
-            RateDecision::Allowed { remaining } => notes.rate_remaining = Some(remaining),
-            RateDecision::Limited { retry_after } => {
-                notes.rate_remaining = Some(0);
-                return Err(LimitOutcome::Refused(too_many(
-                    "rate_limited",
-                    "key_auth.rate_limited",
-                    retry_after,
-                )));
-            }
+    match (rate, admission.rate) {
+        (None, _) => {}
+        (Some(_), RateDecision::Allowed { remaining }) => notes.rate_remaining = Some(remaining),
+        (Some(_), RateDecision::Limited { retry_after }) => {
+            notes.rate_remaining = Some(0);
+            return Err(LimitOutcome::Refused(too_many(
+                "rate_limited",
+                "key_auth.rate_limited",
+                retry_after,
+            )));
         }
     }
     Ok(())

@@ -3,8 +3,10 @@
 //! id), an in-memory store in tests. Every update is read -> compute -> set-with-cas, retried a
 //! bounded number of times on a CAS mismatch, so concurrent workers never lose an update.
 //!
-//! One entry per key id (not per minute), so memory stays bounded: `rl1:<minute>:<prev>:<curr>`
-//! and `tb1:<window_seconds>:<window>:<used>`.
+//! One entry per key id (not per minute), so memory stays bounded, holding both of the key's
+//! limits (`key-auth.lim.<id>`: `rl1:<minute>:<prev>:<curr>`, `tb1:<window_seconds>:<window>:<used>`
+//! or both, `;`-separated), so a request's budget check and rate count are one get and one set
+//! ([`admit_request`]).
 
 use crate::config::Budget;
 
@@ -68,12 +70,42 @@ fn unavailable(e: StoreError) -> LimitError {
     }
 }
 
-pub fn rate_key(key_id: &str) -> String {
-    format!("key-auth.rl.{key_id}")
+/// The shared-data entry of a key's limits.
+pub fn limit_key(key_id: &str) -> String {
+    format!("key-auth.lim.{key_id}")
 }
 
-pub fn budget_key(key_id: &str) -> String {
-    format!("key-auth.tb.{key_id}")
+/// Both limits of one key as stored: each part decoded on its own, a missing or unreadable
+/// part is absent (counted from zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LimitState {
+    pub rate: Option<RateState>,
+    pub budget: Option<BudgetState>,
+}
+
+impl LimitState {
+    pub fn decode(bytes: Option<&[u8]>) -> LimitState {
+        let mut state = LimitState::default();
+        for part in bytes.unwrap_or_default().split(|&b| b == b';') {
+            if let Some(r) = RateState::decode(part) {
+                state.rate = Some(r);
+            } else if let Some(b) = BudgetState::decode(part) {
+                state.budget = Some(b);
+            }
+        }
+        state
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.rate.map(|r| r.encode()).unwrap_or_default();
+        if let Some(b) = self.budget {
+            if !out.is_empty() {
+                out.push(b';');
+            }
+            out.extend(b.encode());
+        }
+        out
+    }
 }
 
 /// Request counts of the current and previous minute.
@@ -157,35 +189,78 @@ pub fn admit<S: CasStore + ?Sized>(
     limit: u64,
     now: u64,
 ) -> Result<RateDecision, LimitError> {
+    Ok(admit_request(store, key_id, Some(limit), None, now)?.rate)
+}
+
+/// What [`admit_request`] decided: the budget first (an exhausted budget refuses without
+/// counting the request), then the rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    /// `None` without a budget.
+    pub budget: Option<BudgetDecision>,
+    /// `Allowed` without a rate limit (and not counted).
+    pub rate: RateDecision,
+}
+
+/// A request of `key_id` at `now`: is budget left (read only: usage is charged after the
+/// answer), and does it fit under `rate` per minute (then it is counted)? One
+/// read-modify-write of the key's entry, retried on a CAS mismatch; no store access for a key
+/// without limits.
+pub fn admit_request<S: CasStore + ?Sized>(
+    store: &mut S,
+    key_id: &str,
+    rate: Option<u64>,
+    budget: Option<Budget>,
+    now: u64,
+) -> Result<Admission, LimitError> {
+    let unlimited = RateDecision::Allowed {
+        remaining: u64::MAX,
+    };
+    if rate.is_none() && budget.is_none() {
+        return Ok(Admission {
+            budget: None,
+            rate: unlimited,
+        });
+    }
     let minute = now / 60;
-    update(store, &rate_key(key_id), |bytes| {
-        let state = bytes
-            .and_then(RateState::decode)
+    update(store, &limit_key(key_id), |bytes| {
+        let mut state = LimitState::decode(bytes);
+        let budget = budget.map(|b| {
+            let used = state.budget.map_or(0, |s| s.used_at(b, now));
+            match used >= b.tokens {
+                true => BudgetDecision::Exhausted {
+                    retry_after: window_rest(b, now),
+                },
+                false => BudgetDecision::Allowed {
+                    remaining: b.tokens - used,
+                },
+            }
+        });
+        let unchanged = |rate| (None, Admission { budget, rate });
+        let (Some(limit), None | Some(BudgetDecision::Allowed { .. })) = (rate, budget) else {
+            return unchanged(unlimited); // no rate limit, or an exhausted budget: nothing counted
+        };
+        let rs = state
+            .rate
             .unwrap_or(RateState {
                 minute,
                 prev: 0,
                 curr: 0,
             })
             .at(minute);
-        let used = state.estimate(now);
+        let used = rs.estimate(now);
         if used >= limit {
-            return (
-                None,
-                RateDecision::Limited {
-                    retry_after: retry_after(state, now, limit),
-                },
-            );
+            let retry_after = retry_after(rs, now, limit);
+            return unchanged(RateDecision::Limited { retry_after });
         }
-        let next = RateState {
-            curr: state.curr.saturating_add(1),
-            ..state
+        state.rate = Some(RateState {
+            curr: rs.curr.saturating_add(1),
+            ..rs
+        });
+        let rate = RateDecision::Allowed {
+            remaining: limit - used - 1,
         };
-        (
-            Some(next.encode()),
-            RateDecision::Allowed {
-                remaining: limit - used - 1,
-            },
-        )
+        (Some(state.encode()), Admission { budget, rate })
     })
 }
 
@@ -243,9 +318,9 @@ pub fn check_budget<S: CasStore + ?Sized>(
     budget: Budget,
     now: u64,
 ) -> Result<BudgetDecision, LimitError> {
-    let current = store.get(&budget_key(key_id)).map_err(unavailable)?;
-    let used = current
-        .and_then(|(v, _)| BudgetState::decode(&v))
+    let current = store.get(&limit_key(key_id)).map_err(unavailable)?;
+    let used = LimitState::decode(current.as_ref().map(|(v, _)| v.as_slice()))
+        .budget
         .map_or(0, |s| s.used_at(budget, now));
     Ok(if used >= budget.tokens {
         BudgetDecision::Exhausted {
@@ -267,16 +342,16 @@ pub fn charge<S: CasStore + ?Sized>(
     tokens: u64,
 ) -> Result<u64, LimitError> {
     let window = now / budget.window_seconds.max(1);
-    update(store, &budget_key(key_id), |bytes| {
-        let used = bytes
-            .and_then(BudgetState::decode)
-            .map_or(0, |s| s.used_at(budget, now));
+    update(store, &limit_key(key_id), |bytes| {
+        let mut state = LimitState::decode(bytes);
+        let used = state.budget.map_or(0, |s| s.used_at(budget, now));
         let next = BudgetState {
             window_seconds: budget.window_seconds,
             window,
             used: used.saturating_add(tokens),
         };
-        (Some(next.encode()), next.used)
+        state.budget = Some(next);
+        (Some(state.encode()), next.used)
     })
 }
 
@@ -289,24 +364,20 @@ pub fn precreate<S: CasStore + ?Sized>(
     rate: bool,
     budget: Option<Budget>,
 ) -> Result<(), LimitError> {
-    if rate {
-        let k = rate_key(key_id);
-        if store.get(&k).map_err(unavailable)?.is_none() {
-            store
-                .set(&k, &RateState::default().encode(), 0)
-                .map_err(unavailable)?;
-        }
+    if !rate && budget.is_none() {
+        return Ok(());
     }
-    if let Some(b) = budget {
-        let k = budget_key(key_id);
-        if store.get(&k).map_err(unavailable)?.is_none() {
-            let empty = BudgetState {
+    let k = limit_key(key_id);
+    if store.get(&k).map_err(unavailable)?.is_none() {
+        let empty = LimitState {
+            rate: rate.then(RateState::default),
+            budget: budget.map(|b| BudgetState {
                 window_seconds: b.window_seconds,
                 window: 0,
                 used: 0,
-            };
-            store.set(&k, &empty.encode(), 0).map_err(unavailable)?;
-        }
+            }),
+        };
+        store.set(&k, &empty.encode(), 0).map_err(unavailable)?;
     }
     Ok(())
 }
@@ -486,7 +557,7 @@ mod tests {
             admit(&mut store, "k", 10, T0).unwrap(),
             RateDecision::Allowed { remaining: 9 }
         ));
-        let state = RateState::decode(store.raw(&rate_key("k")).unwrap()).unwrap();
+        let state = RateState::decode(store.raw(&limit_key("k")).unwrap()).unwrap();
         assert_eq!(state.curr, 1);
         store.conflicts = MAX_CAS_ATTEMPTS;
         assert_eq!(admit(&mut store, "k", 10, T0), Err(LimitError::Contention));
@@ -552,8 +623,9 @@ mod tests {
         let allowed: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
         assert_eq!(allowed, 100, "exactly the limit across all workers");
         let mut store = Shared(mem.clone());
-        let used = BudgetState::decode(mem.lock().unwrap().raw(&budget_key("k")).unwrap()).unwrap();
-        assert_eq!(used.used, 8 * 50 * 7, "no charge lost");
+        let state = LimitState::decode(mem.lock().unwrap().raw(&limit_key("k")));
+        assert_eq!(state.budget.unwrap().used, 8 * 50 * 7, "no charge lost");
+        assert_eq!(state.rate.unwrap().curr, 100, "no count lost");
         assert!(matches!(
             check_budget(&mut store, "k", budget, T0).unwrap(),
             BudgetDecision::Allowed { .. }
@@ -607,7 +679,7 @@ mod tests {
         admit(&mut store, "k", 5, T0).unwrap();
         precreate(&mut store, "k", true, None).unwrap();
         assert_eq!(
-            RateState::decode(store.raw(&rate_key("k")).unwrap())
+            RateState::decode(store.raw(&limit_key("k")).unwrap())
                 .unwrap()
                 .curr,
             1
@@ -631,10 +703,107 @@ mod tests {
         );
     }
 
+    /// A store that counts its calls.
+    #[derive(Default)]
+    struct Counting(MemoryStore, usize, usize);
+    impl CasStore for Counting {
+        fn get(&mut self, key: &str) -> Result<Option<(Vec<u8>, u32)>, StoreError> {
+            self.1 += 1;
+            self.0.get(key)
+        }
+        fn set(&mut self, key: &str, value: &[u8], cas: u32) -> Result<(), StoreError> {
+            self.2 += 1;
+            self.0.set(key, value, cas)
+        }
+    }
+
+    #[test]
+    fn a_request_is_one_get_and_one_set_for_both_limits() {
+        let b = Budget {
+            tokens: 100,
+            window_seconds: 3600,
+        };
+        let mut store = Counting::default();
+        precreate(&mut store, "k", true, Some(b)).unwrap();
+        let (gets, sets) = (store.1, store.2);
+        let a = admit_request(&mut store, "k", Some(2), Some(b), T0).unwrap();
+        assert_eq!(
+            a,
+            Admission {
+                budget: Some(BudgetDecision::Allowed { remaining: 100 }),
+                rate: RateDecision::Allowed { remaining: 1 },
+            }
+        );
+        assert_eq!((store.1 - gets, store.2 - sets), (1, 1));
+        // Charged after the answer: the rate count stays.
+        charge(&mut store, "k", b, T0, 60).unwrap();
+        let a = admit_request(&mut store, "k", Some(2), Some(b), T0 + 1).unwrap();
+        assert_eq!(a.budget, Some(BudgetDecision::Allowed { remaining: 40 }));
+        assert_eq!(a.rate, RateDecision::Allowed { remaining: 0 });
+        // Rate limited: budget still reported, nothing written.
+        let sets = store.2;
+        let a = admit_request(&mut store, "k", Some(2), Some(b), T0 + 2).unwrap();
+        assert_eq!(a.budget, Some(BudgetDecision::Allowed { remaining: 40 }));
+        assert!(matches!(a.rate, RateDecision::Limited { .. }));
+        assert_eq!(store.2, sets);
+        // An exhausted budget refuses without counting the request.
+        charge(&mut store, "k", b, T0 + 3, 50).unwrap();
+        let before = LimitState::decode(store.0.raw(&limit_key("k")));
+        let a = admit_request(&mut store, "k", Some(100), Some(b), T0 + 4).unwrap();
+        assert_eq!(
+            a.budget,
+            Some(BudgetDecision::Exhausted {
+                retry_after: window_rest(b, T0 + 4)
+            })
+        );
+        assert_eq!(LimitState::decode(store.0.raw(&limit_key("k"))), before);
+        assert_eq!(before.rate.unwrap().curr, 2);
+        // A key without limits never touches the store.
+        let (gets, sets) = (store.1, store.2);
+        admit_request(&mut store, "free", None, None, T0).unwrap();
+        assert_eq!((store.1, store.2), (gets, sets));
+    }
+
+    #[test]
+    fn limit_state_round_trips_each_part() {
+        let r = RateState {
+            minute: 5,
+            prev: 2,
+            curr: 9,
+        };
+        let b = BudgetState {
+            window_seconds: 60,
+            window: 3,
+            used: 7,
+        };
+        for state in [
+            LimitState::default(),
+            LimitState {
+                rate: Some(r),
+                budget: None,
+            },
+            LimitState {
+                rate: None,
+                budget: Some(b),
+            },
+            LimitState {
+                rate: Some(r),
+                budget: Some(b),
+            },
+        ] {
+            assert_eq!(LimitState::decode(Some(&state.encode())), state);
+        }
+        assert_eq!(
+            LimitState::decode(Some(b"garbage;tb1:x")),
+            LimitState::default()
+        );
+        assert_eq!(LimitState::decode(None), LimitState::default());
+    }
+
     #[test]
     fn corrupt_entries_are_treated_as_empty() {
         let mut store = MemoryStore::default();
-        store.set(&rate_key("k"), b"garbage", 0).unwrap();
+        store.set(&limit_key("k"), b"garbage", 0).unwrap();
         assert!(matches!(
             admit(&mut store, "k", 1, T0).unwrap(),
             RateDecision::Allowed { .. }

@@ -162,7 +162,7 @@ pub fn model_source(format: ApiFormat, path: &str) -> ModelSource {
     match model_from_path(path) {
         Ok(Some(found)) => ModelSource::Path(found.model),
         Ok(None) => ModelSource::Body {
-            required: format != ApiFormat::Unknown,
+            required: format.names_model(),
         },
         Err(_) => ModelSource::Invalid,
     }

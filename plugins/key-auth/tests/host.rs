@@ -503,7 +503,7 @@ fn two_workers_sharing_data_share_one_limit() {
     }
     assert_eq!(allowed, 3, "the limit holds across workers");
     let entry = shared
-        .get("key-auth.rl.lim")
+        .get("key-auth.lim.lim")
         .expect("counter in shared data");
     assert_eq!(
         String::from_utf8_lossy(&entry.0),

@@ -1,5 +1,6 @@
 //! config: the plugin's typed configuration (unknown fields refused, errors name the field).
 
+use crate::tool_policy::{ToolLists, ToolPolicy};
 use guardrail_sdk::config::{ConfigError, FromConfig, Value};
 use std::collections::BTreeMap;
 
@@ -16,6 +17,8 @@ pub struct Scope {
     pub allow: Vec<String>,
     /// Model globs this scope denies (a deny in any matching scope wins).
     pub deny: Vec<String>,
+    /// Tool name globs this scope allows / denies (`tool_policy`).
+    pub tools: ToolLists,
 }
 
 impl Scope {
@@ -68,6 +71,8 @@ pub struct Config {
     /// `max_output_tokens`/`generationConfig.maxOutputTokens` (inserted when absent).
     pub max_output_tokens: Option<u64>,
     pub params: Params,
+    /// Which tools may be offered and called (`tool_policy`).
+    pub tools: ToolPolicy,
     /// Largest request body scanned; larger is refused with 413.
     pub max_body_bytes: usize,
 }
@@ -83,6 +88,7 @@ impl Default for Config {
             aliases: BTreeMap::new(),
             max_output_tokens: None,
             params: Params::default(),
+            tools: ToolPolicy::default(),
             max_body_bytes: 1024 * 1024,
         }
     }
@@ -98,6 +104,7 @@ impl FromConfig for Scope {
             "key_id",
             "allow",
             "deny",
+            "tools",
         ])?;
         Ok(Scope {
             path_prefix: o.optional("path_prefix")?,
@@ -107,6 +114,7 @@ impl FromConfig for Scope {
             key_id: o.optional("key_id")?,
             allow: o.or_default("allow")?,
             deny: o.or_default("deny")?,
+            tools: o.or_default("tools")?,
         })
     }
 }
@@ -141,6 +149,7 @@ impl FromConfig for Config {
             "aliases",
             "max_output_tokens",
             "params",
+            "tools",
             "max_body_bytes",
         ])?;
         let d = Config::default();
@@ -153,6 +162,7 @@ impl FromConfig for Config {
             aliases: o.or_default("aliases")?,
             max_output_tokens: o.optional("max_output_tokens")?,
             params: o.or_default("params")?,
+            tools: o.or_default("tools")?,
             max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
         })
     }
@@ -170,6 +180,7 @@ impl Config {
         if self.max_body_bytes == 0 {
             return Err("max_body_bytes: must be greater than 0".into());
         }
+        self.tools.validate()?;
         if self.require_identity && self.identity_secret.is_none() {
             return Err("require_identity: needs identity_secret to verify the identity".into());
         }
@@ -177,8 +188,9 @@ impl Config {
             return Err("identity_secret: must be at least 16 bytes".into());
         }
         for (i, s) in self.scopes.iter().enumerate() {
-            if s.allow.is_empty() && s.deny.is_empty() {
-                return Err(format!("scopes[{i}]: needs `allow` or `deny`"));
+            let tools = !s.tools.allow.is_empty() || !s.tools.deny.is_empty();
+            if s.allow.is_empty() && s.deny.is_empty() && !tools {
+                return Err(format!("scopes[{i}]: needs `allow`, `deny` or `tools`"));
             }
             let needs_identity =
                 s.team.is_some() || s.env.is_some() || s.app.is_some() || s.key_id.is_some();

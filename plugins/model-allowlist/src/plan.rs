@@ -49,7 +49,7 @@ pub fn resolve_alias<'a>(config: &'a Config, model: &'a str) -> &'a str {
 /// Formats whose requests must name a model, in the body or (Gemini, Azure, Vertex) in the
 /// path (`guardrail_sdk::path`): as key-auth reads them, so both plugins refuse alike.
 pub fn names_model(format: ApiFormat) -> bool {
-    format != ApiFormat::Unknown
+    format.names_model()
 }
 
 /// Top-level objects whose members are read: `metadata` (required keys) and
@@ -206,7 +206,7 @@ fn token_fields(format: ApiFormat) -> Option<(Option<&'static str>, &'static [&'
         }
         ApiFormat::OpenAiResponses => Some((None, &["max_output_tokens"])),
         ApiFormat::GeminiGenerateContent => Some((Some("generationConfig"), &["maxOutputTokens"])),
-        ApiFormat::OpenAiEmbeddings | ApiFormat::Unknown => None,
+        ApiFormat::OpenAiEmbeddings | ApiFormat::Mcp | ApiFormat::Unknown => None,
     }
 }
 

@@ -32,7 +32,8 @@ fn selector_matches(want: &Option<String>, have: Option<&str>) -> bool {
     }
 }
 
-fn applies(scope: &Scope, path: &str, id: Option<&Identity>) -> bool {
+/// Does `scope` select this route and caller? (The model and tool policies share it.)
+pub fn scope_applies(scope: &Scope, path: &str, id: Option<&Identity>) -> bool {
     let route_ok = scope
         .path_prefix
         .as_deref()
@@ -70,7 +71,7 @@ pub fn check(
             config
                 .scopes
                 .iter()
-                .filter(|s| applies(s, path, id))
+                .filter(|s| scope_applies(s, path, id))
                 .map(|s| (&s.allow, &s.deny, s.specificity())),
         )
     };

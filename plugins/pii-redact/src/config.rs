@@ -4,6 +4,7 @@ use crate::custom::{CustomSet, CustomTypes};
 use crate::detect::Enabled;
 use crate::entity::{EntityType, Match, COUNT};
 use guardrail_sdk::config::{self as sdk_config, ConfigError, FromConfig, Value};
+use guardrail_sdk::segment_cache::Limits as SegmentCacheLimits;
 
 /// Largest accepted `max_body_bytes` (16 MiB): the whole body is held in the VM.
 pub const MAX_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -122,6 +123,8 @@ pub struct RawConfig {
     pub count_header: bool,
     /// Admin-defined types (word lists, patterns), compiled when read.
     pub custom_entities: CustomTypes,
+    /// Per-segment findings remembered across requests (README "Segment cache").
+    pub segment_cache: SegmentCacheLimits,
 }
 
 impl Default for RawConfig {
@@ -135,6 +138,7 @@ impl Default for RawConfig {
             on_unparseable: OnUnparseable::Block,
             count_header: false,
             custom_entities: CustomTypes::default(),
+            segment_cache: SegmentCacheLimits::default(),
         }
     }
 }
@@ -150,6 +154,7 @@ impl FromConfig for RawConfig {
             "on_unparseable",
             "count_header",
             "custom_entities",
+            "segment_cache",
         ])?;
         let d = RawConfig::default();
         Ok(RawConfig {
@@ -161,6 +166,7 @@ impl FromConfig for RawConfig {
             on_unparseable: o.or("on_unparseable", d.on_unparseable)?,
             count_header: o.or("count_header", d.count_header)?,
             custom_entities: o.or_default("custom_entities")?,
+            segment_cache: o.or_default("segment_cache")?,
         })
     }
 }
@@ -178,6 +184,7 @@ pub struct Settings {
     pub custom_actions: Vec<Action>,
     /// The compiled custom matcher (types whose action is `off` left out).
     pub custom: CustomSet,
+    pub segment_cache: SegmentCacheLimits,
 }
 
 impl Default for Settings {
@@ -192,6 +199,7 @@ impl Default for Settings {
             count_header: false,
             custom_actions: Vec::new(),
             custom: CustomSet::default(),
+            segment_cache: SegmentCacheLimits::default(),
         })
     }
 }
@@ -255,6 +263,7 @@ impl Settings {
             count_header: cfg.count_header,
             custom_actions,
             custom,
+            segment_cache: cfg.segment_cache,
         })
     }
 

@@ -24,11 +24,11 @@ use guardrail_sdk::response_plan::{plan, ResponsePlan};
 use guardrail_sdk::{sse::error_event, verdict_log::Phase, BodyError};
 use pseudonym::Pseudonyms;
 use report::BLOCK_CODE;
-use request_scan::{scan_request, RequestOutcome};
+use request_scan::{scan_request_cached, RequestOutcome};
 use response_scan::{rewrite_response, rewrite_text, ResponseReport};
 use stream_restore::{StreamRewriter, MAX_EVENT_BYTES};
 
-pub struct PiiRedact(Settings);
+pub struct PiiRedact(Settings, request_scan::FindingsCache);
 
 /// Per request; never logged.
 #[derive(Default)]
@@ -46,7 +46,9 @@ impl Plugin for PiiRedact {
     type Request = Req;
 
     fn configure(raw: &[u8]) -> Result<Self, String> {
-        config::parse(raw).map(PiiRedact).map_err(|e| e.to_string())
+        let settings = config::parse(raw).map_err(|e| e.to_string())?;
+        let cache = request_scan::findings_cache(raw, &settings);
+        Ok(PiiRedact(settings, cache))
     }
 
     fn max_body_bytes(&self) -> usize {
@@ -75,7 +77,9 @@ impl Plugin for PiiRedact {
 
     fn request_body(&self, cx: &mut Cx<'_, Req>, body: &mut Body<'_>) -> Outcome {
         let watch = Stopwatch::start();
-        let outcome = scan_request(cx.head.format, body.raw, &self.0, &mut cx.req.pseudonyms);
+        let hits_before = self.1.stats().hits;
+        let (format, pseudonyms) = (cx.head.format, &mut cx.req.pseudonyms);
+        let outcome = scan_request_cached(format, body.raw, &self.0, pseudonyms, Some(&self.1));
         let us = watch.elapsed_us();
         let (rep, blocked) = match outcome {
             RequestOutcome::Invalid(err) => return self.unscannable(cx, &err, Some(us)),
@@ -91,8 +95,15 @@ impl Plugin for PiiRedact {
         };
         cx.req.request_count = rep.total();
         let (id, key) = (&cx.head.request_id, cx.key_id());
-        let line =
+        let mut line =
             report::request_line(&self.0, id, key, &rep, blocked.is_some()).timing("scan", us);
+        if self.0.segment_cache.enabled {
+            let s = self.1.stats();
+            line = line
+                .extra_number("cached", s.hits.saturating_sub(hits_before) as i64)
+                .extra_number("cache_entries", s.entries as i64)
+                .extra_number("cache_bytes", s.bytes as i64);
+        }
         cx.report(Report {
             hits: report::rule_hits(&self.0, &rep.counts),
             ..Report::new(line).check_us(us)

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 /// Most distinct values one request may pseudonymise; later ones are redacted instead.
 pub const MAX_ENTRIES: usize = 4096;
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Pseudonyms {
     by_value: HashMap<(EntityType, String), String>,
     by_placeholder: HashMap<String, String>,

@@ -4,12 +4,29 @@
 //! apply the actions, splice the new texts into the raw body (rest byte-identical).
 
 use crate::config::Settings;
+use crate::entity::Match;
 use crate::entity::{Counts, EntityType};
 use crate::pseudonym::Pseudonyms;
 use crate::transform::{apply, Side};
 use guardrail_sdk::body::{parse_request_full, Segment};
 use guardrail_sdk::json::Splice;
+use guardrail_sdk::segment_cache::SegmentCache;
 use guardrail_sdk::{json, ApiFormat, BodyError};
+
+/// Findings per segment text, kept across requests (see `guardrail_sdk::segment_cache`).
+pub type FindingsCache = SegmentCache<Vec<Match>>;
+
+/// A findings cache for `settings` parsed from `raw` (the raw configuration is its scope).
+pub fn findings_cache(raw: &[u8], settings: &Settings) -> FindingsCache {
+    let scope: [&[u8]; 3] = [
+        crate::report::PLUGIN.as_bytes(),
+        crate::report::VERSION.as_bytes(),
+        raw,
+    ];
+    SegmentCache::new(&scope, settings.segment_cache, |m: &Vec<Match>| {
+        m.capacity() * std::mem::size_of::<Match>()
+    })
+}
 
 /// What the request phase decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +71,20 @@ pub fn scan_request(
     settings: &Settings,
     pseudonyms: &mut Pseudonyms,
 ) -> RequestOutcome {
+    scan_request_cached(format, raw, settings, pseudonyms, None)
+}
+
+/// [`scan_request`], taking each string's findings from `cache` when it holds them. Findings
+/// depend only on the string and the configuration (the cache's scope); what depends on the
+/// request (pseudonym numbering, counts, the rewrite) is computed here from them, so the
+/// outcome is the same with or without the cache.
+pub fn scan_request_cached(
+    format: ApiFormat,
+    raw: &[u8],
+    settings: &Settings,
+    pseudonyms: &mut Pseudonyms,
+    cache: Option<&FindingsCache>,
+) -> RequestOutcome {
     let full = match parse_request_full(format, raw, &limits(settings.max_body_bytes)) {
         Ok(b) => b,
         Err(e) => return RequestOutcome::Invalid(e),
@@ -63,7 +94,13 @@ pub fn scan_request(
     let mut blocked: Vec<EntityType> = Vec::new();
     let mut new_text: Vec<(usize, String)> = Vec::new();
     for (i, seg) in strings.iter().enumerate() {
-        let matches = settings.scan(&seg.text);
+        let matches = match cache {
+            Some(c) => {
+                c.get_or_scan(seg.trust, &seg.text, || settings.scan(&seg.text))
+                    .0
+            }
+            None => settings.scan(&seg.text),
+        };
         if matches.is_empty() {
             continue;
         }

@@ -59,8 +59,8 @@ impl Plugin for TemplateDetector {
                 Outcome::Refuse(Refusal::new(*status, code, "Blocked by gateway policy."))
             }
             (Decision::Flag, Some(hook)) => {
-                let (key, omit) = (cx.key_id(), review::Text::Omit);
-                cx.review(hook, &verdict, &parsed.segments, key, omit, true) // held until answered
+                let omit = review::Text::Omit;
+                cx.review(hook, &verdict, &parsed.segments, omit, true) // held until answered
             }
             _ => Outcome::Continue,
         }

@@ -111,13 +111,13 @@ mod tests {
                 "tools[0].function.name",
                 "tools[0].function.parameters.type",
                 "tools[0].function.parameters.properties.q.type",
-                "tools[0].function.parameters.properties.q.description",
             ]
         );
         // The segments the model reads are not repeated.
         let seg_paths: Vec<&str> = f.body.segments.iter().map(|s| s.path.as_str()).collect();
         assert!(seg_paths.contains(&"messages[0].content"));
         assert!(seg_paths.contains(&"tools[0].function.description"));
+        assert!(seg_paths.contains(&"tools[0].function.parameters.properties.q.description"));
         let mut spans: Vec<usize> = f.all().map(|s| s.span.start).collect();
         let n = spans.len();
         spans.sort_unstable();

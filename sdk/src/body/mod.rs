@@ -3,9 +3,11 @@
 //! the raw body so every other byte stays as sent.
 
 mod all_strings;
+pub mod mcp;
 mod request;
 mod response;
 mod segment;
+pub mod tools;
 
 #[cfg(test)]
 mod request_tests;
@@ -16,6 +18,7 @@ pub use all_strings::{is_binary_payload, parse_request_full, FullRequest, BASE64
 pub use request::{parse_request, RequestBody};
 pub use response::{parse_response, ResponseBody, Usage};
 pub use segment::{Role, Segment, Trust};
+pub use tools::{is_tool_definition, tool_definitions, ToolDef};
 
 pub use crate::format::{format_for_path, ApiFormat};
 use crate::json::{apply_splices, quote, Splice};

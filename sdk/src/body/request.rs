@@ -3,7 +3,9 @@
 
 use std::ops::Range;
 
+use super::mcp::{self, Rpc};
 use super::segment::{field, index, items, role_of, Collector, Role, Segment, Trust};
+use super::tools;
 use crate::json::{self, Json, Node};
 use crate::{ApiFormat, BodyError};
 
@@ -23,6 +25,8 @@ pub struct RequestBody {
     pub stream: bool,
     /// Every text the model reads, in document order.
     pub segments: Vec<Segment>,
+    /// MCP: the JSON-RPC messages (ids, methods, tool names); `None` for other formats.
+    pub rpc: Option<Rpc>,
 }
 
 /// The top-level members a format's model reads (besides `model` and `stream`, which are
@@ -34,10 +38,13 @@ fn read_members(format: ApiFormat) -> Option<&'static [&'static str]> {
         ApiFormat::OpenAiEmbeddings => &["input"],
         ApiFormat::OpenAiResponses => &["tools", "instructions", "input"],
         ApiFormat::AnthropicMessages => &["tools", "system", "messages"],
-        ApiFormat::GeminiGenerateContent => {
-            &["systemInstruction", "system_instruction", "contents"]
-        }
-        ApiFormat::Unknown => return None,
+        ApiFormat::GeminiGenerateContent => &[
+            "tools",
+            "systemInstruction",
+            "system_instruction",
+            "contents",
+        ],
+        ApiFormat::Mcp | ApiFormat::Unknown => return None,
     })
 }
 
@@ -58,6 +65,18 @@ pub fn parse_request(
 
 /// The body model of a parsed document (`root` needs the members `read_members` names).
 pub(super) fn model_of(format: ApiFormat, root: Node) -> Result<RequestBody, BodyError> {
+    if format == ApiFormat::Mcp {
+        let mut c = Collector::new();
+        let rpc = mcp::walk(&root, mcp::Side::Request, &mut c)?;
+        return Ok(RequestBody {
+            format,
+            root,
+            model: None,
+            stream: false,
+            segments: c.segments,
+            rpc: Some(rpc),
+        });
+    }
     if root.as_object().is_none() {
         return Err(BodyError::bad_request(
             "invalid_request",
@@ -82,7 +101,7 @@ pub(super) fn model_of(format: ApiFormat, root: Node) -> Result<RequestBody, Bod
         ApiFormat::OpenAiResponses => openai_responses(&root, &mut c),
         ApiFormat::AnthropicMessages => anthropic(&root, &mut c),
         ApiFormat::GeminiGenerateContent => gemini(&root, &mut c),
-        ApiFormat::Unknown => c.leaves(Some(&root), Role::User, Trust::User, ""),
+        ApiFormat::Unknown | ApiFormat::Mcp => c.leaves(Some(&root), Role::User, Trust::User, ""),
     }
     Ok(RequestBody {
         format,
@@ -90,26 +109,8 @@ pub(super) fn model_of(format: ApiFormat, root: Node) -> Result<RequestBody, Bod
         model,
         stream,
         segments: c.segments,
+        rpc: None,
     })
-}
-
-/// Tool (function) definitions: the model reads their descriptions as operator text.
-fn tool_definitions(root: &Node, c: &mut Collector) {
-    for (i, tool) in items(root, "tools").iter().enumerate() {
-        let p = index("tools", i);
-        let f = tool.get("function").unwrap_or(tool);
-        let fp = if tool.get("function").is_some() {
-            field(&p, "function")
-        } else {
-            p.clone()
-        };
-        c.string(
-            f.get("description"),
-            Role::Developer,
-            Trust::Trusted,
-            &field(&fp, "description"),
-        );
-    }
 }
 
 /// OpenAI content: a string, or parts (`text`/`input_text`); media parts carry no text.
@@ -136,7 +137,7 @@ fn openai_content(node: Option<&Node>, role: Role, trust: Trust, path: &str, c: 
 }
 
 fn openai_chat(root: &Node, c: &mut Collector) {
-    tool_definitions(root, c);
+    tools::tool_segments(ApiFormat::OpenAiChat, root, c);
     for (i, m) in items(root, "messages").iter().enumerate() {
         let p = index("messages", i);
         let role = role_of(m, Role::User);
@@ -165,7 +166,7 @@ fn openai_chat(root: &Node, c: &mut Collector) {
 }
 
 fn openai_responses(root: &Node, c: &mut Collector) {
-    tool_definitions(root, c);
+    tools::tool_segments(ApiFormat::OpenAiResponses, root, c);
     c.string(
         root.get("instructions"),
         Role::Developer,
@@ -273,10 +274,7 @@ fn anthropic_content(node: Option<&Node>, role: Role, trust: Trust, path: &str, 
 }
 
 fn anthropic(root: &Node, c: &mut Collector) {
-    for (i, tool) in items(root, "tools").iter().enumerate() {
-        let p = field(&index("tools", i), "description");
-        c.string(tool.get("description"), Role::Developer, Trust::Trusted, &p);
-    }
+    tools::tool_segments(ApiFormat::AnthropicMessages, root, c);
     anthropic_content(
         root.get("system"),
         Role::System,
@@ -318,6 +316,7 @@ fn gemini_parts(content: &Node, role: Role, path: &str, c: &mut Collector) {
 }
 
 fn gemini(root: &Node, c: &mut Collector) {
+    tools::tool_segments(ApiFormat::GeminiGenerateContent, root, c);
     for key in ["systemInstruction", "system_instruction"] {
         if let Some(sys) = root.get(key) {
             gemini_parts(sys, Role::System, key, c);

@@ -13,6 +13,7 @@ const FORMATS: &[ApiFormat] = &[
     ApiFormat::OpenAiResponses,
     ApiFormat::AnthropicMessages,
     ApiFormat::GeminiGenerateContent,
+    ApiFormat::Mcp,
     ApiFormat::Unknown,
 ];
 
@@ -40,6 +41,8 @@ const BODIES: &[&str] = &[
       "contents":[{"role":"user","parts":[{"text":"q"}]},
         {"role":"model","parts":[{"functionCall":{"args":{"a":"b"}}}]},
         {"role":"function","parts":[{"functionResponse":{"response":{"r":"out"}}}]}]}"#,
+    r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"a":["b"]}}},
+      {"jsonrpc":"2.0","id":2,"result":{"role":"assistant","content":{"type":"text","text":"x"}}}]"#,
     r#"["not","an","object"]"#,
     r#""text""#,
     r#"{"model":1,"stream":"yes","messages":{"not":"a list"},"tools":"none","system":7}"#,

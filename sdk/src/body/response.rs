@@ -1,6 +1,7 @@
 //! response: the text segments of a non-streamed provider answer (what the user will read)
-//! and the token usage it reports.
+//! and the token usage it reports. MCP answers: `mcp` (everything a server sends is data).
 
+use super::mcp::{self, Rpc};
 use super::segment::{field, index, items, Collector, Role, Segment, Trust};
 use crate::json::{self, Node};
 use crate::{ApiFormat, BodyError};
@@ -46,6 +47,8 @@ pub struct ResponseBody {
     pub segments: Vec<Segment>,
     /// The usage the answer reports, if any.
     pub usage: Option<Usage>,
+    /// MCP: the JSON-RPC messages of the answer; `None` for other formats.
+    pub rpc: Option<Rpc>,
 }
 
 /// Parse an answer of `format`. Every segment is `Role::Assistant`, `Trust::Model`.
@@ -56,6 +59,15 @@ pub fn parse_response(
 ) -> Result<ResponseBody, BodyError> {
     let root = json::parse(raw, limits)?;
     let mut c = Collector::new();
+    if format == ApiFormat::Mcp {
+        let rpc = mcp::walk(&root, mcp::Side::Answer, &mut c)?;
+        return Ok(ResponseBody {
+            root,
+            segments: c.segments,
+            usage: None,
+            rpc: Some(rpc),
+        });
+    }
     let (a, m) = (Role::Assistant, Trust::Model);
     let usage_key = if format == ApiFormat::GeminiGenerateContent {
         "usageMetadata"
@@ -111,7 +123,7 @@ pub fn parse_response(
                 }
             }
         }
-        ApiFormat::OpenAiEmbeddings => {}
+        ApiFormat::OpenAiEmbeddings | ApiFormat::Mcp => {}
         ApiFormat::Unknown => c.leaves(Some(&root), a, m, ""),
     }
     let usage = root.get(usage_key).and_then(Usage::from_node);
@@ -119,5 +131,6 @@ pub fn parse_response(
         root,
         segments: c.segments,
         usage,
+        rpc: None,
     })
 }

@@ -35,7 +35,7 @@ fn openai_chat_every_text_with_trust() {
     assert_eq!(
         seen(&b.segments),
         vec![
-            t("tools[0].function.description", Trust::Trusted, "looks up"),
+            t("tools[0].function.description", Trust::Data, "looks up"),
             t("messages[0].content", Trust::Trusted, "be nice"),
             t("messages[1].content[0].text", Trust::Trusted, "dev rule"),
             t("messages[2].content[0].text", Trust::User, "hi"),

@@ -26,4 +26,6 @@ pub use request::{
     remove_request_header, remove_response_header, request_header, request_id, response_header,
     set_request_header, set_response_header, verified_identity, REQUEST_ID_HEADER,
 };
-pub use respond::{log, log_verdict, publish, send_body_error, send_error, Level, CODE_HEADER};
+pub use respond::{
+    log, log_verdict, publish, send_body_error, send_error, send_error_body, Level, CODE_HEADER,
+};

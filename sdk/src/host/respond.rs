@@ -72,6 +72,12 @@ pub fn send_body_error(style: ErrorStyle, err: &BodyError, extra: &[(&str, &str)
     send_json(err.status, err.code, &body, extra)
 }
 
+/// Answer the client with `status` and this JSON error `body` (built by the caller: an MCP
+/// refusal carries the request's JSON-RPC ids), with the same headers as `send_error`.
+pub fn send_error_body(status: u16, code: &str, body: &[u8], extra: &[(&str, &str)]) -> bool {
+    send_json(status, code, body, extra)
+}
+
 fn send_json(status: u16, code: &str, body: &[u8], extra: &[(&str, &str)]) -> bool {
     let code = safe_token(code);
     let mut headers: Vec<(&str, &str)> = Vec::with_capacity(2 + extra.len());

@@ -14,11 +14,12 @@
 use super::{
     call_answer, holds_headers_for_body, log, log_verdict, now_unix_nanos, on_request_body,
     on_request_trailers, on_response_body, on_response_trailers, post_json, read_response_body,
-    replace_response_body, request_header, request_id, resume_request, send_error,
+    replace_response_body, request_header, request_id, resume_request, send_error, send_error_body,
     send_replacement, verified_identity, want_bodies, BodyStep, Level, Metrics,
 };
+use crate::body::mcp;
 use crate::buffer::{BodyCollector, BodyPolicy};
-use crate::format::format_for_path;
+use crate::format::{format_for_path, ApiFormat};
 use crate::plugin::{
     Answer, Body, Call, Chunk, Cx, Failure, Outcome, Plugin, Refusal, Reply, Reports, RequestHead,
     ResponseHead,
@@ -144,14 +145,19 @@ impl<P: Plugin> Http<P> {
 
     /// Act on a request-side outcome from inside a callback.
     fn act(&mut self, outcome: Outcome) -> Action {
+        self.act_on(outcome, None)
+    }
+
+    /// `act`, with the request body when it is at hand (an MCP refusal answers with its ids).
+    fn act_on(&mut self, outcome: Outcome, raw: Option<&[u8]>) -> Action {
         match outcome {
             Outcome::Continue | Outcome::Body => Action::Continue,
-            Outcome::Refuse(r) => self.refuse(&r),
+            Outcome::Refuse(r) => self.refuse(&r, raw),
             Outcome::Call(call) => self.call(call),
         }
     }
 
-    fn refuse(&mut self, r: &Refusal) -> Action {
+    fn refuse(&mut self, r: &Refusal, raw: Option<&[u8]>) -> Action {
         self.refused = true;
         self.body = None;
         let extra: Vec<(&str, &str)> = r
@@ -159,13 +165,16 @@ impl<P: Plugin> Http<P> {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
-        send_error(
-            style_for(self.head.format),
-            r.status,
-            &r.code,
-            &r.message,
-            &extra,
-        );
+        match (self.head.format, raw) {
+            // MCP: a JSON-RPC error carrying the request's id(s), never a provider shape.
+            (ApiFormat::Mcp, Some(raw)) => {
+                let body = mcp::error_response(raw, r.status, &r.code, &r.message);
+                send_error_body(r.status, &r.code, &body, &extra);
+            }
+            (format, _) => {
+                send_error(style_for(format), r.status, &r.code, &r.message, &extra);
+            }
+        }
         Action::Pause // fail closed even if the host refused the local reply
     }
 
@@ -202,10 +211,12 @@ impl<P: Plugin> Http<P> {
             BodyStep::Ready(raw) => {
                 self.body = None;
                 let mut body = Body::new(&raw);
-                plugin.request_body(
+                let outcome = plugin.request_body(
                     &mut Cx::new::<P>(&mut self.req, &self.head, &mut reports),
                     &mut body,
-                )
+                );
+                self.flush(reports);
+                return self.act_on(outcome, Some(&raw));
             }
         };
         self.flush(reports);

@@ -56,8 +56,8 @@ pub enum Routes {
 }
 
 /// Path prefixes of the LLM APIs the gateway forwards: OpenAI and Anthropic `/v1/...`,
-/// Gemini `/v1beta/...`, Azure OpenAI `/openai/deployments/...`.
-pub const LLM_PREFIXES: [&str; 3] = ["/v1/", "/v1beta/", "/openai/deployments/"];
+/// Gemini `/v1beta/...`, Azure OpenAI `/openai/deployments/...`, MCP servers `/mcp/{server}`.
+pub const LLM_PREFIXES: [&str; 4] = ["/v1/", "/v1beta/", "/openai/deployments/", "/mcp/"];
 
 /// Everything needed to render a bootstrap.
 #[derive(Debug, Clone)]
@@ -227,6 +227,20 @@ const PROVIDER_EXAMPLES: &str = "
   #       sni: api.openai.com
   # (api.anthropic.com: the same with its host name; add host_rewrite_literal on the route.)";
 
+/// The plugins' metrics carry their tags in the name (`sdk/src/metrics.rs`); these extractors
+/// turn them back into labels, so `/stats/prometheus` shows
+/// `guardrail_requests_total{plugin="injection_guard",verdict="block"}` (what
+/// `examples/grafana/` queries). Envoy matches each regex against the full stat name: the first
+/// group is cut from the name, the second is the label's value.
+const STATS_TAGS: &str = r"stats_config:
+  stats_tags:
+  - tag_name: plugin
+    regex: '^wasmcustom\.guardrail_[a-z_]+(\.plugin\.([a-z0-9_]+))'
+  - tag_name: verdict
+    regex: '^wasmcustom\.guardrail_requests_total\.plugin\.[a-z0-9_]+(\.verdict\.([a-z0-9_]+))$'
+  - tag_name: rule
+    regex: '^wasmcustom\.guardrail_rule_hits_total\.plugin\.[a-z0-9_]+(\.rule\.([a-z0-9_]+))$'";
+
 /// Renders the bootstrap YAML.
 pub fn render(b: &Bootstrap) -> String {
     let mut out = String::new();
@@ -241,6 +255,7 @@ pub fn render(b: &Bootstrap) -> String {
         out,
         "admin:
   address: {admin}
+{STATS_TAGS}
 static_resources:
   listeners:
   - name: gateway

@@ -1,7 +1,8 @@
 //! mock_upstream: an OpenAI/Anthropic/Gemini-compatible mock LLM on loopback that echoes the
 //! last user text (or `x-mock-reply`), streams SSE in each provider's shapes, and records
 //! every request it receives so tests can assert what reached the "model". It also answers
-//! as a review receiver and a prompt classifier (`sidecars`).
+//! as a review receiver and a prompt classifier (`sidecars`), and as an MCP server on MCP
+//! paths (`mcp`: a poisoned tool description, an injected tool result; `x-mock-sse: 1`).
 //!
 //! Request headers that steer it (for tests and demos):
 //! - `x-mock-reply: <text>` the assistant's reply; a value starting with `"` is read as a
@@ -9,12 +10,16 @@
 //!   `@system` makes a model that leaks its instructions (the reply repeats the system prompt).
 //! - `x-mock-status: <code>` answer with that status and an error body in the provider's shape.
 //! - `x-mock-delta-chars: <n>` characters per streamed delta (default 3).
+//! - `x-mock-tool-call: {"name": .., "arguments": {..}}` the model calls that tool (OpenAI
+//!   chat, Anthropic; streamed or not) instead of writing text (`tool_call`).
 //! - `x-mock-delay-ms: <n>` pause between streamed events (default 0), so each event leaves
 //!   as its own TCP segment.
 
+pub mod mcp;
 pub mod provider;
 pub mod reply;
 pub mod sidecars;
+pub mod tool_call;
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -274,6 +279,9 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
         if let Some((status, body)) = sidecars::answer(bare_path, &rec.body) {
             return write_json(out, status, &body, keep_alive);
         }
+        if guardrail_sdk::format::format_for_path(bare_path) == guardrail_sdk::ApiFormat::Mcp {
+            return respond_mcp(out, rec, keep_alive);
+        }
     }
     let api = Api::for_path(&rec.path);
     if let Some(status) = header_number(rec, "x-mock-status").filter(|s| (200..600).contains(s)) {
@@ -343,8 +351,15 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
             .and_then(Value::as_bool)
             .unwrap_or(false),
     };
+    let call = rec
+        .header("x-mock-tool-call")
+        .and_then(tool_call::requested);
     if !provider::wants_stream(api, &body) {
-        return write_json(out, 200, &reply::complete_body(&answer), keep_alive);
+        let called = call
+            .as_ref()
+            .and_then(|(name, args)| tool_call::complete(api, &model, name, args));
+        let body = called.unwrap_or_else(|| reply::complete_body(&answer));
+        return write_json(out, 200, &body, keep_alive);
     }
     let delta =
         header_number(rec, "x-mock-delta-chars").map_or(DEFAULT_DELTA_CHARS, |n| n as usize);
@@ -360,7 +375,11 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
     );
     out.write_all(head.as_bytes())?;
     out.flush()?;
-    for ev in reply::stream_events(&answer, delta) {
+    let events = call
+        .as_ref()
+        .and_then(|(name, args)| tool_call::events(api, &model, name, args, delta))
+        .unwrap_or_else(|| reply::stream_events(&answer, delta));
+    for ev in events {
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }
@@ -369,6 +388,38 @@ fn respond(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<
     }
     out.write_all(&wire::encode_chunk(b""))?;
     out.flush()
+}
+
+/// The MCP server mode (`mcp`): JSON, 202, or SSE with `x-mock-sse: 1`.
+fn respond_mcp(out: &mut TcpStream, rec: &Recorded, keep_alive: bool) -> io::Result<()> {
+    let reply = rec.header("x-mock-reply").map(decode_reply_header);
+    let sse = rec.header("x-mock-sse") == Some("1");
+    match mcp::answer(&rec.body, reply.as_deref(), sse) {
+        mcp::McpAnswer::Json(status, body) => write_json(out, status, &body, keep_alive),
+        mcp::McpAnswer::Accepted => {
+            let head = format!(
+                "HTTP/1.1 202 Accepted\r\nx-mock-upstream: 1\r\ncontent-length: 0\r\n{}\r\n",
+                connection_header(keep_alive)
+            );
+            out.write_all(head.as_bytes())?;
+            out.flush()
+        }
+        mcp::McpAnswer::Sse(events) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\
+                 x-mock-upstream: 1\r\ntransfer-encoding: chunked\r\n{}\r\n",
+                connection_header(keep_alive)
+            );
+            out.write_all(head.as_bytes())?;
+            for (i, ev) in events.iter().enumerate() {
+                let event = format!("event: message\nid: {}\ndata: {ev}\n\n", i + 1);
+                out.write_all(&wire::encode_chunk(event.as_bytes()))?;
+                out.flush()?;
+            }
+            out.write_all(&wire::encode_chunk(b""))?;
+            out.flush()
+        }
+    }
 }
 
 fn connection_header(keep_alive: bool) -> &'static str {

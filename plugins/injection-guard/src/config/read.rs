@@ -98,10 +98,13 @@ impl FromConfig for Config {
             "thresholds",
             "scan_trusted",
             "trusted_system_prompt",
+            "trusted_tool_sources",
+            "mcp",
             "identity_secret",
             "max_body_bytes",
             "max_decode_depth",
             "allow_rules",
+            "app_allow_rules",
             "rule_actions",
             "review_header",
             "flag_header",
@@ -112,6 +115,7 @@ impl FromConfig for Config {
             "classifier",
             "canary",
             "model",
+            "segment_cache",
         ])?;
         let d = Config::default();
         Ok(Config {
@@ -119,10 +123,13 @@ impl FromConfig for Config {
             thresholds: o.or_default("thresholds")?,
             scan_trusted: o.or("scan_trusted", d.scan_trusted)?,
             trusted_system_prompt: o.or_default("trusted_system_prompt")?,
+            trusted_tool_sources: o.or_default("trusted_tool_sources")?,
+            mcp: o.or_default("mcp")?,
             identity_secret: o.optional("identity_secret")?,
             max_body_bytes: o.or("max_body_bytes", d.max_body_bytes)?,
             max_decode_depth: o.or("max_decode_depth", d.max_decode_depth)?,
             allow_rules: o.or_default("allow_rules")?,
+            app_allow_rules: o.or_default("app_allow_rules")?,
             rule_actions: o.or_default("rule_actions")?,
             review_header: o.or("review_header", d.review_header)?,
             flag_header: o.or("flag_header", d.flag_header)?,
@@ -133,6 +140,7 @@ impl FromConfig for Config {
             classifier: o.optional("classifier")?,
             canary: o.optional("canary")?,
             model: o.or_default("model")?,
+            segment_cache: o.or_default("segment_cache")?,
         })
     }
 }
@@ -264,6 +272,41 @@ mod tests {
             (r#"{"review": {}}"#, r#"review: missing field "webhook""#),
         ] {
             let err = parse::<Config>(raw.as_bytes()).unwrap_err().to_string();
+            assert!(err.starts_with(want), "{raw}: {err}");
+        }
+    }
+
+    #[test]
+    fn per_app_exceptions_are_checked_and_need_the_identity_secret() {
+        let secret = r#""identity_secret": "0123456789abcdef""#;
+        let ok = format!(r#"{{{secret}, "app_allow_rules": {{"chat": ["override.*"]}}}}"#);
+        let c = Config::from_json(ok.as_bytes()).unwrap();
+        assert_eq!(c.app_exceptions(Some("chat")), ["override.*".to_string()]);
+        assert!(c.app_exceptions(Some("batch")).is_empty());
+        assert!(c.app_exceptions(None).is_empty());
+        for (raw, want) in [
+            (
+                r#"{"app_allow_rules": {"chat": ["override.*"]}}"#.to_string(),
+                "app_allow_rules: needs identity_secret",
+            ),
+            (
+                format!(r#"{{{secret}, "app_allow_rules": {{"chat": ["no.such_rule"]}}}}"#),
+                "app_allow_rules.chat[0]: unknown rule id",
+            ),
+            (
+                format!(r#"{{{secret}, "app_allow_rules": {{"": ["override.*"]}}}}"#),
+                "app_allow_rules: an app name must not be empty",
+            ),
+            (
+                format!(r#"{{{secret}, "app_allow_rules": {{"chat": "override.*"}}}}"#),
+                "app_allow_rules.chat: ",
+            ),
+            (
+                r#"{"identity_secret": "short"}"#.to_string(),
+                "identity_secret: must be at least 16 bytes",
+            ),
+        ] {
+            let err = Config::from_json(raw.as_bytes()).unwrap_err();
             assert!(err.starts_with(want), "{raw}: {err}");
         }
     }

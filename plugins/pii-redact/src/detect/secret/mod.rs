@@ -414,24 +414,36 @@ fn is_b64(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
 }
 
-/// Every run of exactly 40 base64 characters with upper, lower and digits and high entropy:
-/// the AWS secret access key shape.
+/// Length of the AWS secret access key shape.
+const AWS_SECRET_LEN: usize = 40;
+
+/// Every maximal run of exactly 40 base64 characters with upper, lower and digits and high
+/// entropy: the AWS secret access key shape. Skips ahead: a run of 40 starting anywhere in
+/// `p..=p+39` covers `p+39`, so when that byte is not base64 none does, and the next 40
+/// bytes are passed over after one look; otherwise only the run through it is walked.
 fn aws_secret_like_all(b: &[u8]) -> Vec<Span> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if !is_b64(at(b, i)) {
-            i += 1;
+    // Invariant: `p == 0` or the byte before `p` is not base64, and every run that starts
+    // before `p` is done.
+    let mut p = 0;
+    while p + AWS_SECRET_LEN <= b.len() {
+        let q = p + AWS_SECRET_LEN - 1;
+        if !is_b64(at(b, q)) {
+            p = q + 1;
             continue;
         }
-        let mut j = i;
-        while is_b64(at(b, j)) {
-            j += 1;
+        let mut s = q;
+        while s > p && is_b64(at(b, s - 1)) {
+            s -= 1;
         }
-        if j - i == 40 && aws_secret_like(b, i, j) {
-            out.push(Span { start: i, end: j });
+        let mut e = q + 1;
+        while is_b64(at(b, e)) {
+            e += 1;
         }
-        i = j;
+        if e - s == AWS_SECRET_LEN && aws_secret_like(b, s, e) {
+            out.push(Span { start: s, end: e });
+        }
+        p = e + 1;
     }
     out
 }
@@ -457,6 +469,65 @@ fn aws_secret_like(b: &[u8], i: usize, j: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-by-byte walk over every base64 run that `aws_secret_like_all` replaced.
+    fn aws_secret_like_all_reference(b: &[u8]) -> Vec<Span> {
+        let b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if !b64(at(b, i)) {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while b64(at(b, j)) {
+                j += 1;
+            }
+            if j - i == 40 && aws_secret_like(b, i, j) {
+                out.push(Span { start: i, end: j });
+            }
+            i = j;
+        }
+        out
+    }
+
+    /// Generated: texts of base64 runs of 36-44 characters (random, so many are key-shaped)
+    /// between separators of 0-3 bytes, words, `_`/`-`/`=`/`.`/`@` neighbours, at every
+    /// start offset: the skipping scan finds exactly what the byte walk found.
+    #[test]
+    fn generated_the_skipping_aws_scan_equals_the_byte_walk() {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const SEPS: &[&[u8]] = &[
+            b" ", b"", b"\n", b"_", b"-", b"=", b".", b"@", b"word ", b", ",
+        ];
+        let mut rng = guardrail_sdk::fuzz::Rng::new(0xa5_5ec7);
+        let mut found = 0;
+        for round in 0..400 {
+            let mut t = Vec::new();
+            for _ in 0..rng.below(12) {
+                let sep = rng.pick(SEPS).copied().unwrap_or(b" ");
+                t.extend_from_slice(sep);
+                let len = 36 + rng.below(9);
+                let key_like = rng.below(3) > 0;
+                for _ in 0..len {
+                    let c = if key_like {
+                        rng.pick(ALPHABET).copied().unwrap_or(b'A')
+                    } else {
+                        b'a' + rng.below(3) as u8
+                    };
+                    t.push(c);
+                }
+            }
+            for start in 0..t.len().min(3) {
+                let b = t.get(start..).unwrap_or_default();
+                let want = aws_secret_like_all_reference(b);
+                assert_eq!(aws_secret_like_all(b), want, "round {round}, start {start}");
+                found += want.len();
+            }
+        }
+        assert!(found > 100, "{found}");
+    }
 
     fn spans(text: &str) -> Vec<&str> {
         crate::detect::spans_of(find, text)
