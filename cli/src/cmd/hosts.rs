@@ -291,6 +291,7 @@ mod tests {
                 expect_body_not_contains: vec![],
                 expect_upstream_contains: vec![],
                 expect_upstream_not_contains: vec![],
+                expect_upstream_untouched: false,
             }],
         };
         apply(&mut scenarios, &o).expect("apply");

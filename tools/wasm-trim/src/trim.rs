@@ -80,7 +80,11 @@ fn answer_body(name: &str, results: &[wasmparser::ValType]) -> Result<Function, 
         [wasmparser::ValType::I32] => {
             f.instruction(&Instruction::I32Const(default_answer(name)));
         }
-        other => return Err(format!("{name} returns {other:?}, not a proxy-wasm callback")),
+        other => {
+            return Err(format!(
+                "{name} returns {other:?}, not a proxy-wasm callback"
+            ))
+        }
     }
     f.instruction(&Instruction::End);
     Ok(f)
@@ -161,7 +165,8 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
             }
             Payload::TypeSection(r) => {
                 for ty in r.into_iter_err_on_gc_types() {
-                    p.type_results.push(ty.map_err(parse_error)?.results().to_vec());
+                    p.type_results
+                        .push(ty.map_err(parse_error)?.results().to_vec());
                 }
             }
             Payload::FunctionSection(r) => {
@@ -230,7 +235,6 @@ fn live_functions(p: &Parsed<'_>, roots: Vec<u32>) -> Result<Vec<bool>, String> 
     Ok(live)
 }
 
-
 /// Makes each `proxy_on_*` export that is neither lifecycle nor declared answer with the
 /// default, and stubs every function the other exports, start, elements and globals no longer
 /// reach. Every export and every other section stays as it was. Running it on a trimmed
@@ -252,11 +256,21 @@ pub fn trim(bytes: &[u8]) -> Result<Trimmed, String> {
     // Defined function -> the callback name whose default answer becomes its body.
     let mut answer_of = std::collections::BTreeMap::new();
     let mut answered = Vec::new();
-    for e in parsed.exports.iter().filter(|e| e.kind == ExternalKind::Func) {
+    for e in parsed
+        .exports
+        .iter()
+        .filter(|e| e.kind == ExternalKind::Func)
+    {
         if answers(e.name) {
-            let defined = e.index.checked_sub(parsed.imported_functions).ok_or_else(|| {
-                format!("{} re-exports an import; it cannot answer by itself", e.name)
-            })?;
+            let defined = e
+                .index
+                .checked_sub(parsed.imported_functions)
+                .ok_or_else(|| {
+                    format!(
+                        "{} re-exports an import; it cannot answer by itself",
+                        e.name
+                    )
+                })?;
             answer_of.insert(defined as usize, e.name);
             answered.push(e.name.to_string());
         } else {
@@ -397,7 +411,10 @@ mod tests {
         let input = module(Some("request_headers request_body "));
         let t = trim(&input).unwrap();
         // Every export stays: ngx_wasm_module calls the HTTP callbacks without checking.
-        assert_eq!(read(&t.bytes).unwrap().exports, read(&input).unwrap().exports);
+        assert_eq!(
+            read(&t.bytes).unwrap().exports,
+            read(&input).unwrap().exports
+        );
         assert_eq!(
             t.answered,
             vec![
