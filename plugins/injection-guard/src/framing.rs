@@ -902,6 +902,11 @@ impl Finding {
         self.frames.count_ones()
     }
 
+    /// Count a framing kind found by another reader (a jailbreak rule of the lexicon).
+    pub fn add_frame(&mut self, f: Frame) {
+        self.frames |= f.bit();
+    }
+
     /// Is this framing kind present?
     pub fn has(&self, f: Frame) -> bool {
         self.frames & f.bit() != 0
