@@ -8,6 +8,10 @@
 #   ./build.sh demo       build, start the stack, send a scripted set of requests, stop
 #   ./build.sh eval ...   guardrail eval (e.g. --plugin dist/injection-guard.wasm --data ../shared/eval/x.jsonl)
 #   ./build.sh bench ...  guardrail-bench, then the "global limits" phase (bench_global_limits)
+#   ./build.sh hosts      build nginx with Kong's (ngx_wasm_module) and APISIX's (wasm-nginx-module)
+#                         Wasm engines from source trees given in GUARDRAIL_*_SRC (scripts/hosts.sh),
+#                         run the demo scenarios through them and Envoy; one line + exit 0 without
+#                         the sources
 #   ./build.sh train      rebuild injection-guard's learned n-gram weights (model/ngram.bin) from
 #                         the train half of ../shared/eval (GUARDRAIL_SHARED overrides); deterministic
 set -euo pipefail
@@ -168,6 +172,18 @@ cmd_serve() {
     guardrail serve "$@"
 }
 
+cmd_hosts() {
+    # CI has no source trees (they are not in any registry): say so and pass.
+    if [[ -z "${GUARDRAIL_NGINX_SRC:-}" || -z "${GUARDRAIL_NGX_WASM_MODULE_SRC:-}" ]]; then
+        scripts/hosts.sh
+        return
+    fi
+    ensure_venv
+    cmd_build
+    cargo build --quiet -p guardrail-cli --bin guardrail
+    GUARDRAIL_CLI="$ROOT/target/debug/guardrail" scripts/hosts.sh "$@"
+}
+
 cmd_demo() {
     ensure_venv
     cmd_build
@@ -186,5 +202,6 @@ bench)
     cargo test --quiet -p guardrail-harness --test bench_global_limits -- --ignored --nocapture
     ;;
 train) shift; guardrail train "$@" ;;
-*) echo "usage: ./build.sh [build|test|serve|demo|eval|bench|train]" >&2; exit 2 ;;
+hosts) shift; cmd_hosts "$@" ;;
+*) echo "usage: ./build.sh [build|test|serve|demo|eval|bench|train|hosts]" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@
 
 pub mod envoy;
 pub mod host;
+pub mod hosts;
 pub mod http_client;
 pub mod mock_upstream;
 pub mod services;

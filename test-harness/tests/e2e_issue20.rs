@@ -12,7 +12,7 @@
 )]
 
 use guardrail_harness::envoy::test_chain::start_shipped_chain;
-use guardrail_harness::http_client::sse_events;
+use guardrail_harness::http_client::streamed_text;
 use guardrail_harness::mock_upstream::MockUpstream;
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -55,19 +55,6 @@ fn model_spellings_meet_the_deny_list_and_invisible_characters_are_refused() {
             assert!(r.text().contains("invalid_model"), "{}", r.text());
         }
     }
-}
-
-/// The text a client reads from an OpenAI chat stream (every delta's content, in order).
-fn streamed_text(body: &str) -> String {
-    sse_events(body)
-        .iter()
-        .filter_map(|(_, data)| serde_json::from_str::<Value>(data).ok())
-        .filter_map(|v| {
-            v["choices"][0]["delta"]["content"]
-                .as_str()
-                .map(String::from)
-        })
-        .collect()
 }
 
 fn words(text: &str) -> Vec<String> {

@@ -3,8 +3,8 @@
 //! received and the plugins' verdicts, checks the expectations and exits non-zero on a miss.
 
 pub mod review;
-mod scenario;
-mod show;
+pub mod scenario;
+pub mod show;
 
 /// writeln! that ignores a closed output (`guardrail demo | head`): a panic would abort the
 /// release build before Drop stops Envoy, orphaning it.
@@ -23,22 +23,30 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use guardrail_harness::envoy::{gateway, plugin_entries, LogTail};
+use guardrail_harness::envoy::{gateway, LogTail};
+use guardrail_harness::hosts::Gateway;
 use guardrail_harness::mock_upstream::provider::{last_user_text, Api};
+use guardrail_harness::mock_upstream::MockUpstream;
 use scenario::{DemoRequest, Scenario};
 use show::{preview, Style};
 
-/// How long to wait for Envoy to write a request's access-log line (it flushes every 100 ms).
+/// How long to wait for the proxy to write a request's access-log line (Envoy flushes every
+/// 100 ms).
 const LOG_WAIT: Duration = Duration::from_secs(5);
 const PREVIEW_CHARS: usize = 140;
 /// How long `expect_upstream_untouched` waits for bytes already on their way upstream.
 const UNTOUCHED_SETTLE: Duration = Duration::from_millis(300);
 
-#[derive(Default)]
-struct Tally {
-    passed: usize,
-    failed: Vec<String>,
-    skipped: usize,
+/// What became of one scenario request.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The scenario file's stem, e.g. `40-pii-redact`.
+    pub scenario: String,
+    pub request: String,
+    /// Not run: the chain lacks a plugin the scenario needs.
+    pub skipped: bool,
+    /// The expectations it missed (empty: as expected).
+    pub misses: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,6 +129,17 @@ pub fn review_step(
     Ok(stack)
 }
 
+/// The scenarios of `root/examples/demo` whose file name contains one of `filters` (all when
+/// empty), in name order, with their file stems.
+pub fn load_scenarios(root: &Path, filters: &[String]) -> anyhow::Result<Vec<(String, Scenario)>> {
+    let files = scenario::files(&root.join("examples/demo"))?;
+    files
+        .iter()
+        .filter(|f| filters.is_empty() || filters.iter().any(|a| stem(f).contains(a.as_str())))
+        .map(|f| Ok((stem(f), scenario::load(f)?)))
+        .collect()
+}
+
 /// Runs the scenarios of `root/examples/demo` whose file name contains one of `filters` (all
 /// when empty) against the example gateway built from `root`, writing the report to `out`.
 pub fn run_in(
@@ -129,84 +148,129 @@ pub fn run_in(
     out: &mut dyn Write,
     color: bool,
 ) -> anyhow::Result<u8> {
-    let files = scenario::files(&root.join("examples/demo"))?;
-    let scenarios: Vec<(String, Scenario)> = files
-        .iter()
-        .filter(|f| filters.is_empty() || filters.iter().any(|a| stem(f).contains(a.as_str())))
-        .map(|f| Ok((stem(f), scenario::load(f)?)))
-        .collect::<anyhow::Result<_>>()?;
+    let scenarios = load_scenarios(root, filters)?;
     let style = Style::new(color);
     let stack = gateway::start_stack(root, 0, 0, 0)?;
-    let chain = if stack.chain.is_empty() {
+    let outcomes = run_scenarios(
+        &stack.envoy,
+        &stack.upstream,
+        &stack.chain,
+        &scenarios,
+        out,
+        &style,
+    );
+    Ok(summarize(&outcomes, out, &style))
+}
+
+/// Sends every request of `scenarios` through `gw` (the chain `chain` in front of `upstream`),
+/// printing each; a scenario needing a plugin outside the chain is skipped.
+pub fn run_scenarios(
+    gw: &dyn Gateway,
+    upstream: &MockUpstream,
+    chain: &[String],
+    scenarios: &[(String, Scenario)],
+    out: &mut dyn Write,
+    style: &Style,
+) -> Vec<Outcome> {
+    let shown = if chain.is_empty() {
         "(no plugins)".into()
     } else {
-        stack.chain.join(" -> ")
+        chain.join(" -> ")
     };
     say!(
         out,
         "{}",
         style.bold(&format!(
-            "gateway http://{}  chain: {chain}",
-            stack.envoy.addr()
+            "{} http://{}  chain: {shown}",
+            gw.label(),
+            gw.addr()
         ))
     );
     say!(
         out,
         "{}",
-        style.dim(&format!("mock upstream http://{}", stack.upstream.addr()))
+        style.dim(&format!("mock upstream http://{}", upstream.addr()))
     );
-    let mut tally = Tally::default();
-    for (name, sc) in &scenarios {
+    let mut outcomes = Vec::new();
+    for (name, sc) in scenarios {
         say!(out);
-        let missing: Vec<&String> = sc
+        let missing: Vec<&str> = sc
             .needs
             .iter()
-            .filter(|n| !stack.chain.contains(n))
+            .filter(|n| !chain.contains(n))
+            .map(String::as_str)
             .collect();
         if !missing.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
             say!(
                 out,
                 "{}",
                 style.yellow(&format!(
                     "skip {name}: {} (needs {}, not in the chain)",
                     sc.title,
-                    names.join(", ")
+                    missing.join(", ")
                 ))
             );
-            tally.skipped += 1;
+            outcomes.extend(sc.requests.iter().map(|r| Outcome {
+                scenario: name.clone(),
+                request: r.name.clone(),
+                skipped: true,
+                misses: Vec::new(),
+            }));
             continue;
         }
         say!(out, "{}", style.bold(&format!("== {name}: {}", sc.title)));
         for (i, req) in sc.requests.iter().enumerate() {
             let rid = format!("demo-{name}-{}", i + 1);
-            match run_request(&stack, req, &rid, &style, out) {
-                Ok(misses) if misses.is_empty() => tally.passed += 1,
-                Ok(misses) => tally.failed.extend(
-                    misses
-                        .into_iter()
-                        .map(|m| format!("{name} / {}: {m}", req.name)),
-                ),
-                Err(e) => tally.failed.push(format!("{name} / {}: {e}", req.name)),
-            }
+            let misses = match run_request(gw, upstream, req, &rid, style, out) {
+                Ok(m) => m,
+                Err(e) => vec![e.to_string()],
+            };
+            outcomes.push(Outcome {
+                scenario: name.clone(),
+                request: req.name.clone(),
+                skipped: false,
+                misses,
+            });
         }
     }
+    outcomes
+}
+
+/// Prints the closing line (and every miss); the exit code: 0 when nothing missed.
+pub fn summarize(outcomes: &[Outcome], out: &mut dyn Write, style: &Style) -> u8 {
+    let passed = outcomes
+        .iter()
+        .filter(|o| !o.skipped && o.misses.is_empty())
+        .count();
+    let failed: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| {
+            o.misses
+                .iter()
+                .map(move |m| format!("{} / {}: {m}", o.scenario, o.request))
+        })
+        .collect();
+    let mut skipped: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.skipped)
+        .map(|o| o.scenario.as_str())
+        .collect();
+    skipped.dedup();
     say!(out);
     let summary = format!(
-        "{} requests passed, {} failed, {} scenarios skipped",
-        tally.passed,
-        tally.failed.len(),
-        tally.skipped
+        "{passed} requests passed, {} failed, {} scenarios skipped",
+        failed.len(),
+        skipped.len()
     );
-    if tally.failed.is_empty() {
+    if failed.is_empty() {
         say!(out, "{}", style.green(&summary));
-        Ok(0)
+        0
     } else {
         say!(out, "{}", style.red(&summary));
-        for f in &tally.failed {
+        for f in &failed {
             say!(out, "{}", style.red(&format!("  ✘ {f}")));
         }
-        Ok(1)
+        1
     }
 }
 
@@ -218,7 +282,8 @@ fn stem(path: &Path) -> String {
 
 /// Sends one request, prints what happened, returns the expectations it missed.
 fn run_request(
-    stack: &gateway::Stack,
+    gw: &dyn Gateway,
+    upstream: &MockUpstream,
     req: &DemoRequest,
     rid: &str,
     style: &Style,
@@ -252,9 +317,9 @@ fn run_request(
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let body = req.body_bytes();
-    let mut log = LogTail::from_end(stack.envoy.log_path());
-    let before = stack.upstream.request_count();
-    let touched_before = (stack.upstream.connections(), stack.upstream.heads_seen());
+    let mut log = LogTail::from_end(gw.log_path());
+    let before = upstream.request_count();
+    let touched_before = (upstream.connections(), upstream.heads_seen());
 
     say!(out, "{}", style.cyan(&format!("-- {}", req.name)));
     let sent = match (Api::for_path(&req.path), &req.body) {
@@ -271,11 +336,10 @@ fn run_request(
         ),
     };
     say!(out, "   {} {}  {}", req.method, req.path, style.dim(&sent));
-    let (resp, cut) = stack
-        .envoy
+    let (resp, cut) = gw
         .send(&req.method, &req.path, &headers, body.as_deref())?
         .into_response_or_reset();
-    let _ = stack.envoy.wait_for_access_log(rid, LOG_WAIT);
+    let _ = gw.wait_logged(rid, LOG_WAIT);
 
     let text = resp.text();
     let shown = if resp
@@ -295,17 +359,14 @@ fn run_request(
         );
     }
     if req.expect_upstream_untouched {
-        // Bytes Envoy had already sent upstream would have arrived by now.
+        // Bytes the proxy had already sent upstream would have arrived by now.
         std::thread::sleep(UNTOUCHED_SETTLE);
     }
     let touched = (
-        stack
-            .upstream
-            .connections()
-            .saturating_sub(touched_before.0),
-        stack.upstream.heads_seen().saturating_sub(touched_before.1),
+        upstream.connections().saturating_sub(touched_before.0),
+        upstream.heads_seen().saturating_sub(touched_before.1),
     );
-    let upstream: Vec<_> = stack.upstream.requests().into_iter().skip(before).collect();
+    let upstream: Vec<_> = upstream.requests().into_iter().skip(before).collect();
     if upstream.is_empty() {
         let what = match touched {
             (0, 0) => "(nothing reached the model: no connection, no header byte)".to_string(),
@@ -328,7 +389,7 @@ fn run_request(
             style.dim(&format!("{:?}", preview(&said, PREVIEW_CHARS)))
         );
     }
-    for p in plugin_entries(&log.new_lines().join("\n")) {
+    for p in gw.plugin_entries(&log.new_lines().join("\n")) {
         match serde_json::from_str::<Value>(&p.message) {
             Ok(v) if v.get("guardrail").is_some() => {
                 if v.get("request_id")

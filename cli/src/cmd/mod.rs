@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod audit;
 pub mod demo;
 pub mod eval;
+pub mod hosts;
 pub mod keygen;
 pub mod render_gateway;
 pub mod review;
@@ -37,6 +38,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Run a plugin over a labelled JSON Lines data set in the wasmtime host.
     Eval(eval::Args),
+    /// Run the demo scenarios through the real Kong/APISIX Wasm hosts (./build.sh hosts).
+    Hosts(hosts::Args),
     /// Rebuild injection-guard's n-gram weights from the train half of the shared data.
     Train(train::Args),
     /// Render examples/envoy/gateway.yaml from the plugin configs, or check it is current.
@@ -53,6 +56,7 @@ impl Command {
             Command::Serve(_) => "serve",
             Command::Demo(_) => "demo",
             Command::Eval(_) => "eval",
+            Command::Hosts(_) => "hosts",
             Command::Train(_) => "train",
             Command::RenderGateway(_) => "render-gateway",
         }
@@ -68,6 +72,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve(a) => serve::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Hosts(a) => hosts::run(a),
         Command::Train(a) => train::run(a),
         Command::RenderGateway(a) => render_gateway::run(a),
     }

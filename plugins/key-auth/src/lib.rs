@@ -321,7 +321,8 @@ fn capabilities(settings: &Settings) -> Result<(), String> {
 }
 
 guardrail_sdk::main!(KeyAuth);
-// The callbacks used; build.sh drops the other exports (see the SDK's `callbacks`).
+// The callbacks used; the others answer with the default, without entering the plugin
+// (build.sh runs tools/wasm-trim; see the SDK's `callbacks`).
 guardrail_sdk::callbacks!(
     request_headers,
     request_body,

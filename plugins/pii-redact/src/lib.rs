@@ -257,7 +257,8 @@ fn refused_answer(cx: &mut Cx<'_, Req>, err: &BodyError) {
 }
 
 guardrail_sdk::main!(PiiRedact);
-// The callbacks used; build.sh drops the other exports (see the SDK's `callbacks`).
+// The callbacks used; the others answer with the default, without entering the plugin
+// (build.sh runs tools/wasm-trim; see the SDK's `callbacks`).
 guardrail_sdk::callbacks!(
     request_headers,
     request_body,

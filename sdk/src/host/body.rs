@@ -114,8 +114,19 @@ pub fn read_response_body(size: usize) -> Vec<u8> {
 
 /// Replace the first `old_size` buffered request body bytes with `body`. False when refused.
 /// Remove `content-length` in the headers callback of any request you may rewrite.
+///
+/// Host fact (ngx_wasm_module, measured with nginx 1.27.4): nginx puts back the request's
+/// original `Content-Length` once it has read the body, so a rewritten body of another length
+/// went upstream under the old length (cut, or waited on). Where the headers are not held for
+/// the body (the nginx hosts), the header is set to the new length here, after the rewrite.
 pub fn replace_request_body(old_size: usize, body: &[u8]) -> bool {
-    abi::set_buffer(abi::BUFFER_REQUEST_BODY, 0, old_size, body).is_ok()
+    if abi::set_buffer(abi::BUFFER_REQUEST_BODY, 0, old_size, body).is_err() {
+        return false;
+    }
+    if !holds_headers_for_body() {
+        super::set_request_header("content-length", &body.len().to_string());
+    }
+    true
 }
 
 /// Replace the first `old_size` buffered response body bytes with `body`; false when refused.

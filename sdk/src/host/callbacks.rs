@@ -1,12 +1,13 @@
 //! callbacks: `guardrail_sdk::callbacks!` declares which proxy-wasm callbacks a plugin
-//! implements, as a custom section of its `.wasm` that `./build.sh` reads (`wasm-trim`) to drop
-//! every other `proxy_on_*` export the proxy-wasm crate's dispatcher defines.
+//! implements, as a custom section of its `.wasm` that `./build.sh` reads (`wasm-trim`): every
+//! other `proxy_on_*` export the proxy-wasm crate's dispatcher defines then answers with the
+//! SDK's default at once, and the dispatcher code only they reached is stubbed.
 //!
-//! Why: Envoy (proxy-wasm-cpp-host `src/context.cc`, `CHECK_FAIL`) and Kong
-//! (ngx_wasm_module `ngx_proxy_wasm.c`, exports looked up by name) skip a callback the module
-//! does not export without entering the VM, so each dropped export is one V8 entry less per
-//! request (model-allowlist, four fewer per request: 123.3 against 127.2 µs of Envoy CPU per
-//! request on a quiet machine, where one no-op filter costs 10.8; `bench/README.md`).
+//! The exports stay, because Kong's ngx_wasm_module calls the HTTP callbacks without checking
+//! that the module exports them (a module without `proxy_on_response_headers` crashed its
+//! worker; measured with nginx 1.27.4, `./build.sh hosts`). Envoy skips an absent export
+//! without entering the VM (proxy-wasm-cpp-host `src/context.cc`), so there each answered
+//! callback costs one short V8 entry per request that dropping it saved.
 
 /// Name of the custom section that holds the declaration (space-separated callback names).
 pub const SECTION: &str = "guardrail.callbacks";

@@ -1,5 +1,6 @@
-//! wasm-trim: the build step that keeps only the proxy-wasm callbacks a plugin declares with
-//! `guardrail_sdk::callbacks!` (and turns the code only they reached into stubs), and a reader
+//! wasm-trim: the build step that makes the proxy-wasm callbacks a plugin does not declare with
+//! `guardrail_sdk::callbacks!` answer with the default (and turns the code only they reached
+//! into stubs), and a reader
 //! of a module's imports, exports and custom sections (used by `guardrail audit`). Modules are
 //! parsed with wasmparser and written with wasm-encoder.
 

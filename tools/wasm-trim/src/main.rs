@@ -1,13 +1,14 @@
 //! wasm-trim CLI: `wasm-trim FILE.wasm...` trims each module in place (see `trim`) and prints
-//! what it dropped; exits 1, leaving the file as it was, on any error (2 on a usage error).
+//! how many callbacks now answer by default; exits 1, leaving the file as it was, on any error
+//! (2 on a usage error).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Keeps only the proxy-wasm callbacks a plugin declares (its `guardrail.callbacks` section)
-/// and stubs the code nothing kept reaches. Files are rewritten in place, atomically.
+/// The proxy-wasm callbacks a plugin does not declare (its `guardrail.callbacks` section)
+/// answer with the SDK default, and the code nothing reaches any more is stubbed. Files are rewritten in place, atomically.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -32,10 +33,10 @@ fn main() -> ExitCode {
     for file in &args.files {
         match trim_file(file) {
             Ok(t) => println!(
-                "{}: callbacks {}; dropped {} exports, {} bytes of their code",
+                "{}: callbacks {}; {} others answer by default, {} bytes of code stubbed",
                 file.display(),
                 t.declared.join(" "),
-                t.dropped.len(),
+                t.answered.len(),
                 t.stubbed_bytes
             ),
             Err(e) => {

@@ -1,13 +1,14 @@
-//! trim: keeps only the proxy-wasm callback exports a plugin declares in its
-//! `guardrail.callbacks` custom section (written by `guardrail_sdk::callbacks!`), and turns
-//! every function nothing kept can reach any more into a stub.
+//! trim: the proxy-wasm callbacks a plugin does not declare in its `guardrail.callbacks`
+//! custom section (written by `guardrail_sdk::callbacks!`) answer at once with the SDK's
+//! default (Continue, or `true` for `proxy_on_done`) instead of entering the dispatcher, and
+//! every function nothing can reach any more becomes a stub.
 //!
-//! The proxy-wasm Rust crate's dispatcher exports every `proxy_on_*` callback, and a host
-//! enters the VM for each one it finds: Envoy's proxy-wasm-cpp-host (`src/context.cc`,
-//! `CHECK_FAIL`) returns Continue without a VM call when the export is absent, and Kong's
-//! ngx_wasm_module looks each one up by name and requires only `proxy_on_context_create`,
-//! `proxy_on_vm_start` and `proxy_on_configure`. Dropping the exports a plugin never
-//! implements saves those calls on every request.
+//! The proxy-wasm Rust crate's dispatcher exports every `proxy_on_*` callback and a host
+//! enters the VM for each one it finds. The exports stay: Kong's ngx_wasm_module calls the
+//! HTTP callbacks it resolved without checking that they exist (measured with nginx 1.27.4 and
+//! ngx_wasm_module 3bed278: a module without `proxy_on_response_headers` crashed the worker,
+//! SIGSEGV in `ngx_wavm_instance_call_funcref` with a NULL funcref). What goes is the code
+//! behind them: the dispatcher, the SDK's default methods and whatever only they reach.
 //!
 //! Reachability follows `call`, `return_call` and `ref.func` from the roots: kept function
 //! exports, the start function, element segments (what `call_indirect` can reach) and global
@@ -15,7 +16,7 @@
 //! `unreachable`, `end`, valid for any signature), so function indices stay and nothing is
 //! relinked. The result is validated before it is returned.
 
-use wasm_encoder::{CodeSection, ExportKind, ExportSection, Function, Instruction, RawSection};
+use wasm_encoder::{CodeSection, Function, Instruction, RawSection};
 use wasmparser::{
     ElementItems, ExternalKind, FunctionBody, Operator, OperatorsReader, Parser, Payload, TypeRef,
 };
@@ -64,14 +65,39 @@ pub const CALLBACKS: &[&str] = &[
 /// The body every stubbed function gets: no locals, `unreachable`, `end`.
 pub const STUB_BODY: [u8; 3] = [0x00, 0x00, 0x0b];
 
+/// What an undeclared callback answers: the proxy-wasm SDK's default for it (`true` for
+/// `proxy_on_done`, Continue = 0 for every other callback with a result).
+fn default_answer(name: &str) -> i32 {
+    i32::from(name == "proxy_on_done")
+}
+
+/// The body of an undeclared callback with `results` (none, or one i32): no locals, the
+/// default answer, `end`.
+fn answer_body(name: &str, results: &[wasmparser::ValType]) -> Result<Function, String> {
+    let mut f = Function::new([]);
+    match results {
+        [] => {}
+        [wasmparser::ValType::I32] => {
+            f.instruction(&Instruction::I32Const(default_answer(name)));
+        }
+        other => {
+            return Err(format!(
+                "{name} returns {other:?}, not a proxy-wasm callback"
+            ))
+        }
+    }
+    f.instruction(&Instruction::End);
+    Ok(f)
+}
+
 /// A trimmed module and what changed.
 #[derive(Debug)]
 pub struct Trimmed {
     pub bytes: Vec<u8>,
     /// The callbacks the module declares (its custom section).
     pub declared: Vec<String>,
-    /// The `proxy_on_*` exports removed.
-    pub dropped: Vec<String>,
+    /// The undeclared `proxy_on_*` exports, now answering with the default.
+    pub answered: Vec<String>,
     /// Code bytes saved by stubbing the functions nothing kept reaches.
     pub stubbed_bytes: usize,
 }
@@ -115,6 +141,10 @@ fn referenced(ops: OperatorsReader<'_>, out: &mut Vec<u32>) -> Result<(), String
 #[derive(Default)]
 struct Parsed<'a> {
     imported_functions: u32,
+    /// Results of each type of the type section (non-function types: empty).
+    type_results: Vec<Vec<wasmparser::ValType>>,
+    /// Type index of each defined function.
+    function_types: Vec<u32>,
     /// Function indices reachable without any export: start, elements, global initialisers.
     roots: Vec<u32>,
     exports: Vec<wasmparser::Export<'a>>,
@@ -131,6 +161,17 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
                     if matches!(import.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)) {
                         p.imported_functions += 1;
                     }
+                }
+            }
+            Payload::TypeSection(r) => {
+                for ty in r.into_iter_err_on_gc_types() {
+                    p.type_results
+                        .push(ty.map_err(parse_error)?.results().to_vec());
+                }
+            }
+            Payload::FunctionSection(r) => {
+                for ty in r {
+                    p.function_types.push(ty.map_err(parse_error)?);
                 }
             }
             Payload::ExportSection(r) => {
@@ -194,25 +235,15 @@ fn live_functions(p: &Parsed<'_>, roots: Vec<u32>) -> Result<Vec<bool>, String> 
     Ok(live)
 }
 
-fn export_kind(kind: ExternalKind) -> Result<ExportKind, String> {
-    match kind {
-        ExternalKind::Func => Ok(ExportKind::Func),
-        ExternalKind::Table => Ok(ExportKind::Table),
-        ExternalKind::Memory => Ok(ExportKind::Memory),
-        ExternalKind::Global => Ok(ExportKind::Global),
-        ExternalKind::Tag => Ok(ExportKind::Tag),
-        ExternalKind::FuncExact => Err("exact-type function exports are not supported".into()),
-    }
-}
-
-/// Drops each `proxy_on_*` export that is neither lifecycle nor declared and stubs every
-/// function the kept exports, start, elements and globals no longer reach. Every other export
-/// and section stays as it was. Running it on a trimmed module changes nothing.
+/// Makes each `proxy_on_*` export that is neither lifecycle nor declared answer with the
+/// default, and stubs every function the other exports, start, elements and globals no longer
+/// reach. Every export and every other section stays as it was. Running it on a trimmed
+/// module changes nothing.
 pub fn trim(bytes: &[u8]) -> Result<Trimmed, String> {
     let declared = declared(bytes)?;
-    let keep = |name: &str| match name.strip_prefix("proxy_on_") {
-        Some(cb) => LIFECYCLE.contains(&name) || declared.iter().any(|d| d == cb),
-        None => true,
+    let answers = |name: &str| match name.strip_prefix("proxy_on_") {
+        Some(cb) => !LIFECYCLE.contains(&name) && !declared.iter().any(|d| d == cb),
+        None => false,
     };
     for cb in &declared {
         let name = format!("proxy_on_{cb}");
@@ -222,40 +253,63 @@ pub fn trim(bytes: &[u8]) -> Result<Trimmed, String> {
     }
     let parsed = parse(bytes)?;
     let mut roots = parsed.roots.clone();
-    let mut exports = ExportSection::new();
-    let mut dropped = Vec::new();
-    for e in &parsed.exports {
-        if keep(e.name) {
-            exports.export(e.name, export_kind(e.kind)?, e.index);
-            if e.kind == ExternalKind::Func {
-                roots.push(e.index);
-            }
+    // Defined function -> the callback name whose default answer becomes its body.
+    let mut answer_of = std::collections::BTreeMap::new();
+    let mut answered = Vec::new();
+    for e in parsed
+        .exports
+        .iter()
+        .filter(|e| e.kind == ExternalKind::Func)
+    {
+        if answers(e.name) {
+            let defined = e
+                .index
+                .checked_sub(parsed.imported_functions)
+                .ok_or_else(|| {
+                    format!(
+                        "{} re-exports an import; it cannot answer by itself",
+                        e.name
+                    )
+                })?;
+            answer_of.insert(defined as usize, e.name);
+            answered.push(e.name.to_string());
         } else {
-            dropped.push(e.name.to_string());
+            roots.push(e.index);
         }
     }
     let live = live_functions(&parsed, roots)?;
     let mut code = CodeSection::new();
     let mut stubbed_bytes = 0;
-    for (body, live) in parsed.bodies.iter().zip(live) {
+    for (i, (body, live)) in parsed.bodies.iter().zip(live).enumerate() {
         let raw = bytes.get(body.range()).unwrap_or_default();
-        if live || raw == STUB_BODY {
-            code.raw(raw);
-        } else {
-            let mut stub = Function::new([]);
-            stub.instruction(&Instruction::Unreachable);
-            stub.instruction(&Instruction::End);
-            code.function(&stub);
-            stubbed_bytes += raw.len().saturating_sub(STUB_BODY.len());
+        match answer_of.get(&i) {
+            // A callback something live also calls keeps its code.
+            Some(name) if !live => {
+                let results = parsed
+                    .function_types
+                    .get(i)
+                    .and_then(|t| parsed.type_results.get(*t as usize))
+                    .ok_or_else(|| format!("{name}: function without a type"))?;
+                let f = answer_body(name, results)?;
+                stubbed_bytes += raw.len().saturating_sub(f.byte_len());
+                code.function(&f);
+            }
+            _ if live || raw == STUB_BODY => {
+                code.raw(raw);
+            }
+            _ => {
+                let mut stub = Function::new([]);
+                stub.instruction(&Instruction::Unreachable);
+                stub.instruction(&Instruction::End);
+                code.function(&stub);
+                stubbed_bytes += raw.len().saturating_sub(STUB_BODY.len());
+            }
         }
     }
     let mut out = wasm_encoder::Module::new();
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(parse_error)?;
         match &payload {
-            Payload::ExportSection(_) => {
-                out.section(&exports);
-            }
             Payload::CodeSectionStart { .. } => {
                 out.section(&code);
             }
@@ -274,7 +328,7 @@ pub fn trim(bytes: &[u8]) -> Result<Trimmed, String> {
     Ok(Trimmed {
         bytes: out,
         declared,
-        dropped,
+        answered,
         stubbed_bytes,
     })
 }
@@ -291,7 +345,9 @@ pub fn stub_count(bytes: &[u8]) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_encoder::{CustomSection, FunctionSection, Module, TypeSection};
+    use wasm_encoder::{
+        CustomSection, ExportKind, ExportSection, FunctionSection, Module, TypeSection,
+    };
 
     const ALL: &[&str] = &[
         "_initialize",
@@ -351,25 +407,16 @@ mod tests {
     }
 
     #[test]
-    fn keeps_lifecycle_declared_and_non_callback_exports() {
-        let t = trim(&module(Some("request_headers request_body "))).unwrap();
-        let facts = read(&t.bytes).unwrap();
+    fn undeclared_callbacks_answer_by_default_and_keep_their_exports() {
+        let input = module(Some("request_headers request_body "));
+        let t = trim(&input).unwrap();
+        // Every export stays: ngx_wasm_module calls the HTTP callbacks without checking.
         assert_eq!(
-            facts.exports,
-            vec![
-                "_initialize",
-                "proxy_abi_version_0_2_1",
-                "proxy_on_configure",
-                "proxy_on_context_create",
-                "proxy_on_delete",
-                "proxy_on_memory_allocate",
-                "proxy_on_request_body",
-                "proxy_on_request_headers",
-                "proxy_on_vm_start",
-            ]
+            read(&t.bytes).unwrap().exports,
+            read(&input).unwrap().exports
         );
         assert_eq!(
-            t.dropped,
+            t.answered,
             vec![
                 "proxy_on_done",
                 "proxy_on_log",
@@ -378,14 +425,32 @@ mod tests {
             ]
         );
         assert_eq!(t.declared, vec!["request_headers", "request_body"]);
-        // The four dropped callbacks and the helper only proxy_on_log called are stubs; the
-        // helper of the kept proxy_on_request_body is not.
-        assert_eq!(stub_count(&t.bytes).unwrap(), 5);
+        // The helper only proxy_on_log called is a stub; the helper of the kept
+        // proxy_on_request_body is not; the four answered callbacks are not stubs either.
+        assert_eq!(stub_count(&t.bytes).unwrap(), 1);
         // A second pass changes nothing.
         let again = trim(&t.bytes).unwrap();
         assert_eq!(again.bytes, t.bytes);
-        assert!(again.dropped.is_empty());
         assert_eq!(again.stubbed_bytes, 0);
+    }
+
+    #[test]
+    fn an_answered_callback_returns_the_sdk_default() {
+        // proxy_on_done answers true (1), an HTTP callback Continue (0).
+        let i32_result = [wasmparser::ValType::I32];
+        let done = answer_body("proxy_on_done", &i32_result).unwrap();
+        let body = answer_body("proxy_on_response_headers", &i32_result).unwrap();
+        let log = answer_body("proxy_on_log", &[]).unwrap();
+        let bytes = |f: &Function| {
+            let mut v = Vec::new();
+            wasm_encoder::Encode::encode(f, &mut v);
+            v
+        };
+        // size, no locals, i32.const n, end
+        assert_eq!(bytes(&done), vec![4, 0, 0x41, 1, 0x0b]);
+        assert_eq!(bytes(&body), vec![4, 0, 0x41, 0, 0x0b]);
+        assert_eq!(bytes(&log), vec![2, 0, 0x0b]);
+        assert!(answer_body("proxy_on_x", &[wasmparser::ValType::I64]).is_err());
     }
 
     #[test]
