@@ -267,7 +267,8 @@ mod tests {
         assert!(c.contains("server 127.0.0.1:18080;"));
         assert!(c.contains("proxy_set_header x-guardrail-identity \"\";"));
         assert!(
-            c.contains("location ~ ^/(v1/|v1beta/|openai/deployments/) {"),
+            // The same API prefixes as Envoy's gateway routes, MCP included.
+            c.contains("location ~ ^/(v1/|v1beta/|openai/deployments/|mcp/) {"),
             "{c}"
         );
         assert!(c.contains("return 404 '{\"error\""));
